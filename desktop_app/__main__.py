@@ -1,0 +1,48 @@
+"""``python -m desktop_app [analyze|bench] ...``; with no command, the live window (issue 3) or, until it
+exists, ``analyze`` on the bundled demo."""
+from __future__ import annotations
+
+import os
+import sys
+
+
+COMMANDS = ("analyze", "bench")
+
+
+def silence_native_logs() -> None:
+    """MediaPipe and LiteRT write INFO/WARNING lines straight to file descriptor 2 from C++, which
+    buries our one-line errors. Point fd 2 at /dev/null and give Python's own stderr (our messages,
+    any traceback) a private copy of the real one. ``--native-logs`` keeps them for debugging."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(saved, "w", buffering=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--native-logs" in argv:
+        argv.remove("--native-logs")
+    elif __name__ == "__main__":
+        silence_native_logs()
+    if argv and argv[0] == "analyze":
+        from .analyze import main as run
+        return run(argv[1:])
+    if argv and argv[0] == "bench":
+        from .bench import main as run
+        return run(argv[1:])
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print("commands: " + ", ".join(COMMANDS) + " (each has --help)")
+        return 0
+    if argv:
+        print(f"error: unknown command {argv[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    from .analyze import main as run
+    return run(["demo"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
