@@ -1,5 +1,5 @@
-"""``python -m desktop_app [analyze|bench] ...``; with no command, the live window (issue 3) or, until it
-exists, ``analyze`` on the bundled demo."""
+"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector short|full]`` opens the
+live window; ``python -m desktop_app analyze|bench|capture ...`` run headless."""
 from __future__ import annotations
 
 import os
@@ -35,13 +35,13 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv[1:])
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
-        print("commands: " + ", ".join(COMMANDS) + " (each has --help)")
+        print("commands: " + ", ".join(COMMANDS) + " (each has --help); window options: --source, --model, --detector")
         return 0
-    if argv:
+    if argv and not argv[0].startswith("-"):
         print(f"error: unknown command {argv[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    from .analyze import main as run
-    return run(["demo"])
+    from .ui.app import main as run
+    return run(argv)
 
 
 if __name__ == "__main__":

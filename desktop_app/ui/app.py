@@ -1,0 +1,38 @@
+"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector short|full]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m desktop_app", description="The live facial expression window.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--source", help="camera index (0), a video or image file, a folder, or 'demo' "
+                                    "(default: the last one used, else the demo)")
+    p.add_argument("--model", help="expression .tflite with its .json (default: the last one used)")
+    p.add_argument("--detector", choices=("short", "full"), help="face detector range")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
+    p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("tflite-facial-expression")
+    app.setApplicationName("desktop_app")
+    window = MainWindow(args.source, args.model, args.detector)
+    window.show()
+    if args.quit_after:
+        def finish() -> None:
+            if args.screenshot:
+                window.grab().save(args.screenshot)
+            window.close()
+        QTimer.singleShot(int(args.quit_after * 1000), finish)
+    return app.exec()

@@ -1,0 +1,385 @@
+"""The main window: video, confidence bars, rolling graph, status line, controls, presentation mode."""
+from __future__ import annotations
+
+import glob
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                               QPushButton, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from ..core.frame_pump import FramePump, LatestFrameSlot
+from ..core.frame_sources import open_source
+from ..core.model_spec import ModelSpec
+from ..core.paths import DEFAULT_MODEL
+from ..core.pipeline import FrameResult
+from .charts import LabelBars, RollingGraph
+from .help_overlay import HelpOverlay
+from .worker import InferenceWorker, PipelineSettings
+
+GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
+STATUS_MS = 250
+SHORTCUTS = [  # (key, what it does): one list for the actions and the help overlay
+    ("Space", "pause / resume (freeze the frame)"), ("Right", "step one frame while paused"),
+    ("Ctrl+O", "open a video or image file"), ("Ctrl+Shift+D", "bundled demo source"),
+    ("Ctrl+M", "open another model (.tflite + .json)"), ("D", "detector: short / full range"),
+    ("M", "mirror the video"), ("L", "loop files at their end"),
+    ("+ / -", "more / less smoothing"), ("] / [", "higher / lower minimum face score"),
+    ("F11", "presentation mode"), ("F1", "this help"),
+]
+
+
+def camera_choices() -> list[str]:
+    """Camera indices found on this machine (/dev/video* on Linux; 0 elsewhere, tried on demand)."""
+    if sys.platform.startswith("linux"):
+        return sorted({p.removeprefix("/dev/video") for p in glob.glob("/dev/video*")
+                       if p.removeprefix("/dev/video").isdigit()}, key=int)
+    return ["0"]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, source: str | None = None, model: str | None = None, detector: str | None = None,
+                 settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Facial expressions")
+        self.settings = settings or QSettings()
+        self.source_spec = source or str(self.settings.value("source", "demo"))
+        model = model or str(self.settings.value("model", str(DEFAULT_MODEL)))
+        if not Path(model).is_file():
+            model = str(DEFAULT_MODEL)
+        detector = detector or str(self.settings.value("detector", "short"))
+        self.slot = LatestFrameSlot()
+        self.pump: FramePump | None = None
+        self.selected_id: int | None = None
+        self.labels: tuple[str, ...] = ()
+        self.last_result: FrameResult | None = None
+        self.last_frame: np.ndarray | None = None
+        self._result_times: list[float] = []
+        self._graph_dirty = False
+        self._loaded_once = False
+        self.stall_ms: list[float] = []
+
+        self._build_widgets(detector)
+        self._build_actions()
+        self.worker = InferenceWorker(self.slot, PipelineSettings(model, detector,
+                                                                  self.score_slider.value() / 100,
+                                                                  self.smooth_slider.value() / 100))
+        self.worker.result_ready.connect(self.on_result)
+        self.worker.model_loaded.connect(self.on_model_loaded)
+        self.worker.failed.connect(self.show_message)
+        self.worker.finished.connect(self._on_worker_finished)
+        self.worker.start()
+        self._graph_timer = QTimer(self, interval=GRAPH_REDRAW_MS, timeout=self._redraw_graphs)
+        self._graph_timer.start()
+        self._status_timer = QTimer(self, interval=STATUS_MS, timeout=self._update_status)
+        self._status_timer.start()
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        self.set_source(self.source_spec)
+
+    # ---- layout -------------------------------------------------------------------------------------
+    def _build_widgets(self, detector: str) -> None:
+        from .video_view import VideoView
+
+        self.video = VideoView()
+        self.video.face_clicked.connect(self.select_face)
+        self.bars = LabelBars("Selected face")
+        self.graph = RollingGraph()
+        self.room = LabelBars("Room: share of faces")
+        self.room.setVisible(False)
+        side = QSplitter(Qt.Orientation.Vertical)
+        for w in (self.bars, self.graph, self.room):
+            side.addWidget(w)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.video)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        state = self.settings.value("splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+        self.banner = QWidget()
+        self.banner.setStyleSheet("background:#5a3b00; color:white;")
+        row = QHBoxLayout(self.banner)
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        self.demo_button = QPushButton("Use the demo", clicked=lambda: self.set_source("demo"))
+        self.retry_button = QPushButton("Retry", clicked=lambda: self.set_source(self.source_spec))
+        close = QPushButton("Dismiss", clicked=self.banner.hide)
+        for w in (self.banner_text, self.demo_button, self.retry_button, close):
+            row.addWidget(w, 1 if w is self.banner_text else 0)
+        self.banner.hide()
+
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.status = QLabel()
+        self.statusBar().addWidget(self.status, 1)
+
+        bar = QToolBar("Controls")
+        bar.setObjectName("controls")
+        self.addToolBar(bar)
+        self.source_box = QComboBox()
+        self.source_box.setMinimumContentsLength(18)
+        self.source_box.activated.connect(self._on_source_chosen)
+        bar.addWidget(QLabel(" Source "))
+        bar.addWidget(self.source_box)
+        self.pause_button = QPushButton("Pause", checkable=True, toggled=self.set_paused)
+        self.step_button = QPushButton("Step", clicked=self.step)
+        bar.addWidget(self.pause_button)
+        bar.addWidget(self.step_button)
+        self.loop_box = QCheckBox("Loop", toggled=self._on_loop)
+        self.loop_box.setChecked(self.settings.value("loop", "true") in (True, "true"))
+        bar.addWidget(self.loop_box)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Detector "))
+        self.detector_box = QComboBox()
+        self.detector_box.addItem("short range", "short")
+        self.detector_box.addItem("full range", "full")
+        self.detector_box.setCurrentIndex(max(0, self.detector_box.findData(detector)))
+        self.detector_box.currentIndexChanged.connect(
+            lambda: self.set_detector(self.detector_box.currentData()))
+        bar.addWidget(self.detector_box)
+        self.model_button = QPushButton("Model…", clicked=self.choose_model)
+        bar.addWidget(self.model_button)
+        self.mirror_box = QCheckBox("Mirror", toggled=self._on_mirror)
+        bar.addWidget(self.mirror_box)
+        bar.addSeparator()
+        self.smooth_slider = self._slider(bar, "Smoothing", 0, 95, 50, lambda v: self.worker.request(smoothing=v / 100))
+        self.score_slider = self._slider(bar, "Min score", 10, 95, 50, lambda v: self.worker.request(min_score=v / 100))
+        self.help = HelpOverlay(SHORTCUTS, self)
+
+    def _slider(self, bar: QToolBar, name: str, lo: int, hi: int, value: int, apply) -> QSlider:
+        label = QLabel()
+        slider = QSlider(Qt.Orientation.Horizontal, minimum=lo, maximum=hi, value=value)
+        slider.setFixedWidth(90)
+        slider.valueChanged.connect(lambda v: (label.setText(f" {name} {v / 100:.2f} "), apply(v)))
+        label.setText(f" {name} {value / 100:.2f} ")
+        bar.addWidget(label)
+        bar.addWidget(slider)
+        return slider
+
+    def _build_actions(self) -> None:
+        def add(key: str, handler) -> None:
+            action = QAction(self, shortcut=QKeySequence(key), triggered=handler)
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            self.addAction(action)
+
+        add("Space", self.pause_button.toggle)
+        add("Right", self.step)
+        add("Ctrl+O", self.choose_file)
+        add("Ctrl+Shift+D", lambda: self.set_source("demo"))
+        add("Ctrl+M", self.choose_model)
+        add("D", lambda: self.detector_box.setCurrentIndex(1 - self.detector_box.currentIndex()))
+        add("M", self.mirror_box.toggle)
+        add("L", self.loop_box.toggle)
+        add("+", lambda: self.smooth_slider.setValue(self.smooth_slider.value() + 5))
+        add("=", lambda: self.smooth_slider.setValue(self.smooth_slider.value() + 5))
+        add("-", lambda: self.smooth_slider.setValue(self.smooth_slider.value() - 5))
+        add("]", lambda: self.score_slider.setValue(self.score_slider.value() + 5))
+        add("[", lambda: self.score_slider.setValue(self.score_slider.value() - 5))
+        add("F11", self.toggle_presentation)
+        add("Escape", lambda: self.isFullScreen() and self.toggle_presentation())
+        add("F1", self.help.toggle)
+
+    # ---- sources ------------------------------------------------------------------------------------
+    def _fill_source_box(self) -> None:
+        self.source_box.blockSignals(True)
+        self.source_box.clear()
+        self.source_box.addItem("Demo", "demo")
+        for index in camera_choices():
+            self.source_box.addItem(f"Camera {index}", index)
+        if self.source_spec not in ("demo", *camera_choices()):
+            self.source_box.addItem(Path(self.source_spec).name, self.source_spec)
+        self.source_box.addItem("Open file…", "__open__")
+        self.source_box.setCurrentIndex(max(0, self.source_box.findData(self.source_spec)))
+        self.source_box.blockSignals(False)
+
+    def _on_source_chosen(self, index: int) -> None:
+        data = self.source_box.itemData(index)
+        if data == "__open__":
+            self.choose_file()
+        else:
+            self.set_source(data)
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video or image", "",
+                                              "Videos and images (*.avi *.mp4 *.mkv *.webm *.mov *.png *.jpg *.jpeg *.bmp);;All files (*)")
+        if path:
+            self.set_source(path)
+        else:
+            self._fill_source_box()
+
+    def set_source(self, spec: str) -> None:
+        """Stop the current source, start ``spec`` (opened on the pump's thread, never here)."""
+        self.source_spec = spec
+        if self.pump is not None:
+            self.pump.stop()
+        self.banner.hide()
+        self.selected_id = None
+        self.graph.clear_history()
+        self.worker.request(reset_tracks=True)
+        self.pump = FramePump(partial(open_source, spec), self.slot, loop=self.loop_box.isChecked(), name=spec)
+        self.pump.set_paused(self.pause_button.isChecked())
+        self.pump.start()
+        self.settings.setValue("source", spec)
+        self._fill_source_box()
+        is_file = spec != "demo" and not spec.isdigit()
+        self.step_button.setEnabled(is_file or spec == "demo")
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if self.pump is not None:
+            self.pump.set_paused(paused)
+
+    def step(self) -> None:
+        if not self.pause_button.isChecked():
+            self.pause_button.setChecked(True)
+        if self.pump is not None:
+            self.pump.step()
+
+    def _on_loop(self, loop: bool) -> None:
+        self.settings.setValue("loop", loop)
+        if self.pump is not None:
+            self.pump.loop = loop
+
+    def _on_mirror(self, mirror: bool) -> None:
+        self.video.mirror = mirror
+        if self.last_frame is not None:
+            self.video.show_frame(self.last_frame, self.last_result, self.selected_id)
+
+    # ---- model and detector -------------------------------------------------------------------------
+    def set_detector(self, kind: str) -> None:
+        self.settings.setValue("detector", kind)
+        self.worker.request(detector=kind)
+
+    def choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an expression model", str(DEFAULT_MODEL.parent),
+                                              "TFLite models (*.tflite)")
+        if path:
+            self.load_model(path)
+
+    def load_model(self, path: str) -> None:
+        """Asks the worker to switch; a bad model leaves the current one loaded and says why."""
+        self.worker.request(model_path=path)
+
+    def on_model_loaded(self, spec: ModelSpec) -> None:
+        self.labels = spec.labels
+        self.bars.set_labels(spec.labels)
+        self.room.set_labels(spec.labels)
+        self.graph.set_labels(spec.labels)
+        self.settings.setValue("model", self.worker.settings.model_path)
+        self.setWindowTitle(f"Facial expressions: {spec.name}")
+        self._loaded_once = True
+
+    def _on_worker_finished(self) -> None:
+        if not self._loaded_once and not self.worker._stop:  # the remembered model would not load
+            self.settings.setValue("model", str(DEFAULT_MODEL))
+            self.worker.settings.model_path = str(DEFAULT_MODEL)
+            self.worker.start()
+
+    # ---- results ------------------------------------------------------------------------------------
+    def select_face(self, face_id: int) -> None:
+        if face_id != self.selected_id:
+            self.selected_id = face_id
+            self.graph.clear_history()
+        if self.last_result is not None:
+            self.video.show_frame(self.last_frame, self.last_result, self.selected_id)
+
+    def on_result(self, frame: np.ndarray, result: FrameResult) -> None:
+        started = time.perf_counter()
+        self.last_frame, self.last_result = frame, result
+        ids = [f.face_id for f in result.faces]
+        if result.faces and self.selected_id not in ids:  # default: the largest face
+            largest = max(result.faces, key=lambda f: f.box[2] * f.box[3])
+            self.selected_id = largest.face_id
+            self.graph.clear_history()
+        self.video.show_frame(frame, result, self.selected_id)
+        face = next((f for f in result.faces if f.face_id == self.selected_id), None)
+        if result.labels == self.labels:
+            self.bars.set_values(face.probabilities if face else None)
+            if face is not None:
+                self.graph.append(time.monotonic(), face.probabilities)
+            self._graph_dirty = True
+        now = time.monotonic()
+        self._result_times = [t for t in self._result_times if now - t < 1.0] + [now]
+        self.worker.result_shown()
+        self.stall_ms.append((time.perf_counter() - started) * 1e3)
+        del self.stall_ms[:-1000]
+
+    def room_shares(self) -> np.ndarray:
+        """Share of each label among the faces in view."""
+        shares = np.zeros(len(self.labels))
+        if self.last_result is not None and self.last_result.labels == self.labels and self.last_result.faces:
+            for face in self.last_result.faces:
+                shares[self.labels.index(face.label)] += 1
+            shares /= len(self.last_result.faces)
+        return shares
+
+    def _redraw_graphs(self) -> None:
+        if not self._graph_dirty:
+            return
+        self._graph_dirty = False
+        self.graph.redraw()
+        if self.room.isVisible():
+            self.room.set_values(self.room_shares())
+
+    def _update_status(self) -> None:
+        pump = self.pump
+        if pump is not None and pump.state.error:
+            self.show_message(pump.state.error, offer_sources=True)
+            pump.state.error = None
+        parts = []
+        if pump is not None:
+            parts.append(f"source {pump.state.read_fps:.0f} fps")
+        parts.append(f"processed {len(self._result_times)} fps")
+        if self.last_result is not None:
+            t = self.last_result.timings_ms
+            parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in ("detect", "crop", "classify", "track") if k in t))
+            parts.append(f"faces {len(self.last_result.faces)}")
+        parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results}")
+        if pump is not None and pump.state.finished:
+            parts.append("end of file")
+        if pump is not None and pump.paused:
+            parts.append("paused")
+        self.status.setText("   ".join(parts))
+
+    def show_message(self, text: str, offer_sources: bool = False) -> None:
+        """A non-modal banner; the app keeps running."""
+        self.banner_text.setText(text)
+        self.demo_button.setVisible(offer_sources)
+        self.retry_button.setVisible(offer_sources)
+        self.banner.show()
+
+    # ---- presentation and shutdown ------------------------------------------------------------------
+    def toggle_presentation(self) -> None:
+        on = not self.isFullScreen()
+        size = 18 if on else 11
+        self.video.font_size = size + 4 if on else 11
+        for chart in (self.bars, self.room):
+            chart.set_font_size(size)
+        self.room.setVisible(on)
+        self.statusBar().setStyleSheet(f"font-size:{size}pt")
+        self.showFullScreen() if on else self.showNormal()
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self._graph_timer.stop()
+        self._status_timer.stop()
+        if self.pump is not None:
+            self.pump.stop(timeout=0.5)
+        self.worker.stop(timeout_ms=1000)
+        super().closeEvent(event)

@@ -1,0 +1,103 @@
+"""The inference thread: takes the newest frame from the slot, runs the pipeline, emits plain data.
+
+Settings changes (model, detector, smoothing, min score) are requested from the GUI thread and
+applied here between frames, so the pipeline is only ever touched by this thread.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from ..core.frame_pump import LatestFrameSlot
+from ..core.model_spec import ModelSpecError
+from ..core.pipeline import ExpressionPipeline, FrameResult
+
+
+@dataclass
+class PipelineSettings:
+    model_path: str
+    detector: str = "short"
+    min_score: float = 0.5
+    smoothing: float = 0.5
+
+
+class InferenceWorker(QThread):
+    result_ready = Signal(object, object)  # (frame BGR ndarray, FrameResult)
+    model_loaded = Signal(object)  # ModelSpec of the model now in use
+    failed = Signal(str)  # a message for the user; the previous model stays loaded
+
+    def __init__(self, slot: LatestFrameSlot, settings: PipelineSettings, parent=None) -> None:
+        super().__init__(parent)
+        self.slot = slot
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._pending: dict[str, object] = {}
+        self._stop = False
+        self._gui_busy = threading.Event()  # set while the GUI has not painted the last result
+        self.processed = 0
+        self.skipped_results = 0
+        self.read_to_result_ms: list[float] = []
+
+    def request(self, **changes) -> None:
+        """Ask for settings changes; applied by the worker before its next frame."""
+        with self._lock:
+            self._pending.update(changes)
+
+    def result_shown(self) -> None:
+        self._gui_busy.clear()
+
+    def stop(self, timeout_ms: int = 1000) -> bool:
+        self._stop = True
+        self.slot.close()
+        return self.wait(timeout_ms)
+
+    def _apply_pending(self, pipeline: ExpressionPipeline | None) -> ExpressionPipeline | None:
+        with self._lock:
+            changes, self._pending = self._pending, {}
+        if changes.pop("reset_tracks", False) and pipeline is not None:
+            pipeline.tracker.reset()
+        if not changes and pipeline is not None:
+            return pipeline
+        new = PipelineSettings(**{**self.settings.__dict__, **changes})
+        rebuild = pipeline is None or new.model_path != self.settings.model_path or new.detector != self.settings.detector
+        if rebuild:
+            try:
+                built = ExpressionPipeline(new.model_path, new.detector, new.min_score, new.smoothing)
+            except (ModelSpecError, ValueError, FileNotFoundError, RuntimeError) as exc:
+                self.failed.emit(f"could not load model: {exc}")
+                return pipeline
+            if pipeline is not None:
+                pipeline.close()
+            pipeline = built
+            self.model_loaded.emit(pipeline.spec)
+        else:
+            pipeline.detector.min_score = new.min_score
+            pipeline.tracker.smoothing = new.smoothing
+        self.settings = new
+        return pipeline
+
+    def run(self) -> None:
+        pipeline = self._apply_pending(None)  # built here, off the GUI thread
+        if pipeline is None:
+            return
+        try:
+            while not self._stop:
+                frame = self.slot.take(timeout=0.1)
+                pipeline = self._apply_pending(pipeline)
+                if frame is None:
+                    continue
+                t = time.perf_counter()
+                result: FrameResult = pipeline.process(frame)
+                self.processed += 1
+                if self._gui_busy.is_set():  # the GUI is behind: never queue results on it
+                    self.skipped_results += 1
+                    continue
+                self._gui_busy.set()
+                result.timings_ms["total"] = (time.perf_counter() - t) * 1e3 + frame.decode_ms
+                self.result_ready.emit(np.ascontiguousarray(frame.image), result)
+        finally:
+            pipeline.close()

@@ -1,0 +1,36 @@
+"""The real window in a real X server (Xvfb): start on the demo, screenshot, quit on a timer."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (.ci/run installs it)")
+def test_real_window_under_xvfb_saves_a_screenshot(tmp_path):
+    display = f":{90 + os.getpid() % 9}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "window_xvfb.png"
+        shot.unlink(missing_ok=True)
+        env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": str(tmp_path)}
+        env.pop("QT_QPA_PLATFORM", None)
+        done = subprocess.run([sys.executable, "-m", "desktop_app", "--source", "demo", "--quit-after", "4",
+                               "--screenshot", str(shot)], env=env, cwd=REPO, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert shot.is_file() and shot.stat().st_size > 10_000
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
