@@ -6,7 +6,7 @@ import os
 import sys
 
 
-COMMANDS = ("analyze", "bench")
+COMMANDS = ("analyze", "bench", "bench-window", "capture")
 
 
 def silence_native_logs() -> None:
@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv[1:])
     if argv and argv[0] == "bench":
         from .bench import main as run
+        return run(argv[1:])
+    if argv and argv[0] == "bench-window":
+        from .ui.bench_window import main as run
+        return run(argv[1:])
+    if argv and argv[0] == "capture":
+        from .capture import main as run
         return run(argv[1:])
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())

@@ -13,6 +13,9 @@ if not os.environ.get("DISPLAY"):
 
 from desktop_app.core.demo_media import four_face_frames  # noqa: E402  (after the Qt platform is set)
 from desktop_app.core.paths import DEMO_FACE  # noqa: E402
+from desktop_app.ui.qt_environment import restore_qt_environment  # noqa: E402
+
+restore_qt_environment()  # importing cv2 pointed Qt at cv2's own plugins
 
 
 def pytest_configure(config):

@@ -128,6 +128,7 @@ class FramePump:
                     self.state.finished = True
                     return
                 now = time.monotonic()
+                frame.read_at = now
                 self._fps_window = [t for t in self._fps_window if now - t < 1.0] + [now]
                 self.state.read_fps = float(len(self._fps_window))
                 self.state.frames_read += 1

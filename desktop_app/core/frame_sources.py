@@ -32,6 +32,7 @@ class Frame:
     time_s: float
     image: np.ndarray  # uint8 BGR
     decode_ms: float = 0.0
+    read_at: float = 0.0  # time.monotonic() when the frame was read, for end-to-end latency
 
 
 class FrameSource:

@@ -43,6 +43,7 @@ class FrameResult:
     faces: list[FaceResult]
     labels: tuple[str, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    read_at: float = 0.0  # copied from the Frame: time.monotonic() when it was read
 
 
 class ExpressionPipeline:
@@ -86,7 +87,8 @@ class ExpressionPipeline:
                  for i, (d, fid) in enumerate(zip(detections, ids))]
         timings = {"decode": frame.decode_ms, "detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3,
                    "classify": (t3 - t2) * 1e3, "track": (t4 - t3) * 1e3}
-        return FrameResult(frame.index, frame.time_s, (image.shape[1], image.shape[0]), faces, labels, timings)
+        return FrameResult(frame.index, frame.time_s, (image.shape[1], image.shape[0]), faces, labels, timings,
+                           frame.read_at)
 
     def close(self) -> None:
         self.detector.close()

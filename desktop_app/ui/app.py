@@ -19,6 +19,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .qt_environment import has_screen, restore_qt_environment
+
+    if not has_screen():
+        print("error: no display to open the window on; showing the headless analysis of the demo "
+              "instead (python -m desktop_app analyze --help)", file=sys.stderr)
+        from ..analyze import main as analyze
+
+        analyze(["demo"])
+        return 2
+    restore_qt_environment()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -35,4 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                 window.grab().save(args.screenshot)
             window.close()
         QTimer.singleShot(int(args.quit_after * 1000), finish)
-    return app.exec()
+    code = app.exec()
+    window.deleteLater()  # destroy widgets while the QApplication still exists
+    app.processEvents()
+    return code

@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self._result_times: list[float] = []
         self._graph_dirty = False
         self._loaded_once = False
-        self.stall_ms: list[float] = []
+        self.latency_ms: list[float] = []  # frame read → its result drawn, last 1000 results
 
         self._build_widgets(detector)
         self._build_actions()
@@ -299,7 +299,6 @@ class MainWindow(QMainWindow):
             self.video.show_frame(self.last_frame, self.last_result, self.selected_id)
 
     def on_result(self, frame: np.ndarray, result: FrameResult) -> None:
-        started = time.perf_counter()
         self.last_frame, self.last_result = frame, result
         ids = [f.face_id for f in result.faces]
         if result.faces and self.selected_id not in ids:  # default: the largest face
@@ -316,8 +315,9 @@ class MainWindow(QMainWindow):
         now = time.monotonic()
         self._result_times = [t for t in self._result_times if now - t < 1.0] + [now]
         self.worker.result_shown()
-        self.stall_ms.append((time.perf_counter() - started) * 1e3)
-        del self.stall_ms[:-1000]
+        if result.read_at:
+            self.latency_ms.append((time.monotonic() - result.read_at) * 1e3)
+            del self.latency_ms[:-1000]
 
     def room_shares(self) -> np.ndarray:
         """Share of each label among the faces in view."""
