@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self._result_times: list[float] = []
         self._graph_dirty = False
         self._loaded_once = False
+        self.presenting = False
         self.latency_ms: list[float] = []  # frame read → its result drawn, last 1000 results
 
         self._build_widgets(detector)
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         self.graph = RollingGraph()
         self.room = LabelBars("Room: share of faces")
         self.room.setVisible(False)
-        side = QSplitter(Qt.Orientation.Vertical)
+        self.side = side = QSplitter(Qt.Orientation.Vertical)
         for w in (self.bars, self.graph, self.room):
             side.addWidget(w)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
         add("]", lambda: self.score_slider.setValue(self.score_slider.value() + 5))
         add("[", lambda: self.score_slider.setValue(self.score_slider.value() - 5))
         add("F11", self.toggle_presentation)
-        add("Escape", lambda: self.isFullScreen() and self.toggle_presentation())
+        add("Escape", lambda: self.presenting and self.toggle_presentation())
         add("F1", self.help.toggle)
 
     # ---- sources ------------------------------------------------------------------------------------
@@ -365,17 +366,20 @@ class MainWindow(QMainWindow):
 
     # ---- presentation and shutdown ------------------------------------------------------------------
     def toggle_presentation(self) -> None:
-        on = not self.isFullScreen()
+        self.presenting = on = not self.presenting
         size = 18 if on else 11
-        self.video.font_size = size + 4 if on else 11
+        self.video.font_size = 16 if on else 11
         for chart in (self.bars, self.room):
             chart.set_font_size(size)
         self.room.setVisible(on)
+        if on:  # give the room chart a third of the column
+            self.side.setSizes([self.side.height() // 3] * 3)
         self.statusBar().setStyleSheet(f"font-size:{size}pt")
         self.showFullScreen() if on else self.showNormal()
 
     def closeEvent(self, event) -> None:
-        self.settings.setValue("geometry", self.saveGeometry())
+        if not self.presenting and not self.isFullScreen():  # never come back full screen by surprise
+            self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self._graph_timer.stop()
         self._status_timer.stop()

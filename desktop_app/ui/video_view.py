@@ -75,7 +75,9 @@ class VideoView(pg.GraphicsLayoutWidget):
             text.setColor(color)
             text.fill = pg.mkBrush(0, 0, 0, 160)
             text.setText(f"#{face.face_id} {face.label} {face.confidence:.0%}")
-            text.setPos(x, y)
+            near_right = self._size is not None and x + w / 2 > self._size[0] * 0.6
+            text.setAnchor((1, 1) if near_right else (0, 1))  # keep labels inside the picture
+            text.setPos(x + w if near_right else x, y)
 
     def _on_click(self, event) -> None:
         if self._result is None or event.button() != Qt.MouseButton.LeftButton:
