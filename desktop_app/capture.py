@@ -1,0 +1,108 @@
+"""``python -m desktop_app capture``: save the faces of a video, an image folder or the demo as labeled
+samples (224×224 crops under ``DATASET/LABEL/``, one manifest line each).
+
+By default the largest face of each processed frame is saved; ``--all-faces`` saves every face.
+Samples already written survive a crash or Ctrl+C; the next open of the dataset repairs the rest.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .core.frame_sources import FrameSource, SourceError, open_source
+from .core.model_spec import ModelSpecError
+from .core.paths import DEFAULT_MODEL
+from .core.sample_store import SampleStore, StoreError, validate_label
+
+DEMO_FRAMES = 150
+
+
+class CaptureError(RuntimeError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m desktop_app capture", description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("source", metavar="SOURCE", help="a video file, an image file, a folder of images, or 'demo'")
+    p.add_argument("--label", required=True, help="the expression every saved face gets (a folder name)")
+    p.add_argument("--out", type=Path, required=True, metavar="DATASET", help="dataset folder (created if needed)")
+    p.add_argument("--every", type=int, default=1, metavar="N", help="process every Nth frame")
+    p.add_argument("--max", type=int, default=None, metavar="M", help="stop after saving M samples")
+    p.add_argument("--detector", choices=("short", "full"), default="short",
+                   help="BlazeFace short range (faces within ~2 m) or full range (small/distant faces)")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+                   help="expression .tflite whose prediction is recorded with each sample")
+    p.add_argument("--all-faces", action="store_true", help="save every face of a frame, not only the largest")
+    p.add_argument("--min-score", type=float, default=0.5, help="minimum face detection score")
+    p.add_argument("--demo-frames", type=int, default=DEMO_FRAMES, help="length of the 'demo' source in frames")
+    return p
+
+
+def _open(spec: str, demo_frames: int) -> FrameSource:
+    if spec.isdigit() and not Path(spec).exists():
+        raise SourceError("capture reads files or 'demo'; live camera capture is in the app window")
+    if spec != "demo" and not Path(spec).exists():
+        raise SourceError(f"no such file or folder: {spec}")
+    return open_source(spec, demo_frames=demo_frames)
+
+
+def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Returns the exit code; raises SourceError/ModelSpecError/StoreError/CaptureError for main."""
+    from .core.pipeline import ExpressionPipeline  # MediaPipe and LiteRT load only once inputs are valid
+
+    try:
+        label = validate_label(args.label)
+    except ValueError as exc:
+        raise CaptureError(str(exc)) from None
+    if args.every < 1:
+        raise CaptureError("--every must be at least 1")
+    if args.max is not None and args.max < 1:
+        raise CaptureError("--max must be at least 1")
+    if args.demo_frames < 1:
+        raise CaptureError("--demo-frames must be at least 1")
+    source = _open(args.source, args.demo_frames)
+    saved = frames = frames_with_face = 0
+    try:
+        with SampleStore(args.out) as store:
+            print(store.report.format(), file=out, flush=True)
+            with ExpressionPipeline(args.model, args.detector, args.min_score, smoothing=0.0) as pipeline:
+                labels, model_name = pipeline.labels, pipeline.spec.name
+                for frame in source:
+                    if frame.index % args.every:
+                        continue
+                    result = pipeline.process(frame)
+                    frames += 1
+                    frames_with_face += bool(result.faces)
+                    faces = sorted(result.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
+                    for face in faces if args.all_faces else faces[:1]:
+                        probs = face.raw_probabilities
+                        store.save(frame.image, face.box, face.keypoints, label,
+                                   predicted=labels[int(probs.argmax())],
+                                   probabilities=dict(zip(labels, map(float, probs))),
+                                   model=model_name, source=source.name, frame=frame.index)
+                        saved += 1
+                        if args.max is not None and saved >= args.max:
+                            break
+                    if args.max is not None and saved >= args.max:
+                        break
+            print(f"frames processed: {frames}, with a face: {frames_with_face}", file=out)
+            print(f"saved: {saved} samples labeled {label!r} in {store.root} "
+                  f"({store.label_counts()[label]} {label!r} samples in the dataset now)", file=out)
+    finally:
+        source.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return capture(args)
+    except (SourceError, ModelSpecError, StoreError, CaptureError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: samples saved so far are kept", file=sys.stderr)
+        return 130

@@ -1,0 +1,230 @@
+"""The sample store: round trips, unique ids, no overwrite, event log folding, crash repair, write errors."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop_app.core import sample_store as ss
+from desktop_app.core.sample_store import (CROP_SIZE, MANIFEST, TRASH, SampleStore, StoreError,
+                                           new_sample_id, validate_label)
+
+BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png
+PROBS = {"angry": 0.05, "happy": 0.9, "sad": 0.05}
+
+
+def save(store: SampleStore, image: np.ndarray, label: str = "Happy", predicted: str | None = "happy", **kw):
+    return store.save(image, BOX, None, label, predicted=predicted, probabilities=PROBS, model="m",
+                      source="test", frame=kw.pop("frame", 0), **kw)
+
+
+def consistent(root: Path) -> None:
+    """Every live manifest sample has its image and every image under a label folder has its line."""
+    with SampleStore(root) as store:
+        live = {s.id: s for s in store.samples()}
+        on_disk = {p.stem: p for p in root.glob("*/*.png")}
+        assert set(live) == set(on_disk)
+        for sid, sample in live.items():
+            assert on_disk[sid].parent.name == sample.label
+        assert not list(root.rglob("*.tmp"))
+        assert store.manifest_path.read_bytes().endswith(b"\n")
+
+
+def test_round_trip(tmp_path, astronaut):
+    with SampleStore(tmp_path / "ds") as store:
+        assert store.report.clean and store.report.samples == 0
+        first = save(store, astronaut, frame=3)
+        second = save(store, astronaut, "Sad")
+        kept = store.samples()
+    assert [s.id for s in kept] == [first.id, second.id]
+    image = cv2.imread(str(tmp_path / "ds" / "Happy" / f"{first.id}.png"))
+    assert image.shape == (CROP_SIZE, CROP_SIZE, 3)
+    line = json.loads((tmp_path / "ds" / MANIFEST).read_text().splitlines()[0])
+    assert {"id", "label", "predicted", "probabilities", "model", "source", "frame", "timestamp", "box",
+            "keypoints", "correction"} <= set(line)
+    assert line["frame"] == 3 and line["probabilities"]["happy"] == 0.9 and line["timestamp"].endswith("+00:00")
+    assert line["correction"] is False  # 'happy' predicted confirms 'Happy'
+    with SampleStore(tmp_path / "ds") as again:
+        assert again.report.clean and again.report.samples == 2
+        assert again.get(second.id).correction is True
+        assert again.confusion_counts() == {("happy", "Sad"): 1}
+
+
+def test_labels_must_be_safe_folder_names(tmp_path, astronaut):
+    for good in ss.AFFECTNET_LABELS + ("happy 2", "Überraschung", "a-b_c+d.e"):
+        assert validate_label(good) == good
+    for bad in ("", "../x", "a/b", "a\\b", ".hidden", "trailing.", "CON", "nul.txt", "x" * 65, None, 3):
+        with pytest.raises(ValueError):
+            validate_label(bad)
+    with SampleStore(tmp_path) as store:
+        with pytest.raises(ValueError):
+            save(store, astronaut, "../escape")
+        save(store, astronaut, "Happy")
+        with pytest.raises(ValueError, match="clashes"):
+            save(store, astronaut, "HAPPY")
+    assert not (tmp_path.parent / "escape").exists()
+
+
+def test_ids_unique_and_time_ordered():
+    ids = [new_sample_id() for _ in range(20000)]
+    assert len(set(ids)) == len(ids)
+    assert all(ss.ID_PATTERN.match(i) for i in ids)
+    assert ids[0][:12] <= ids[-1][:12]
+
+
+def test_never_overwrites(tmp_path, astronaut, monkeypatch):
+    with SampleStore(tmp_path) as store:
+        sample = save(store, astronaut)
+        path = tmp_path / "Happy" / f"{sample.id}.png"
+        before = path.read_bytes()
+        monkeypatch.setattr(ss, "new_sample_id", lambda: sample.id)  # force a colliding id
+        twin = store.make_sample(BOX, None, "Happy")
+        # the retry path sees the image and only appends the line; the image itself is untouched
+        store.save_crop(twin, np.zeros((CROP_SIZE, CROP_SIZE, 3), np.uint8))
+        assert path.read_bytes() == before
+        newcomer = tmp_path / "newcomer.bin"
+        newcomer.write_bytes(b"new")
+        with pytest.raises(FileExistsError):
+            ss._place(newcomer, path)
+        assert path.read_bytes() == before and newcomer.exists()
+
+
+def test_relabel_delete_undo(tmp_path, astronaut):
+    with SampleStore(tmp_path) as store:
+        a, b = save(store, astronaut), save(store, astronaut)
+        store.relabel(a.id, "Surprise")
+        assert (tmp_path / "Surprise" / f"{a.id}.png").is_file() and not (tmp_path / "Happy" / f"{a.id}.png").exists()
+        assert store.get(a.id).correction and store.confusion_counts() == {("happy", "Surprise"): 1}
+        store.delete(b.id)
+        assert (tmp_path / TRASH / f"{b.id}.png").is_file()
+        assert [s.id for s in store.samples()] == [a.id]
+        assert store.undo() == b.id  # the delete
+        assert {s.id for s in store.samples()} == {a.id, b.id}
+        assert (tmp_path / "Happy" / f"{b.id}.png").is_file()
+    with SampleStore(tmp_path) as store:  # undo history lives in the manifest, so it survives a restart
+        assert store.report.clean
+        assert store.undo() == a.id  # the relabel
+        assert store.get(a.id).label == "Happy" and not store.get(a.id).correction
+        assert store.undo() is None
+        assert store.confusion_counts() == {}
+        lines = [json.loads(x)["event"] for x in store.manifest_path.read_text().splitlines()]
+        assert lines == ["add", "add", "relabel", "delete", "undo", "undo"]
+    consistent(tmp_path)
+
+
+def test_half_written_last_line_is_moved_aside(tmp_path, astronaut):
+    with SampleStore(tmp_path) as store:
+        a = save(store, astronaut)
+    manifest = tmp_path / MANIFEST
+    good = manifest.read_bytes()
+    with open(manifest, "ab") as fh:
+        fh.write(b'{"event":"add","id":"01a2')  # a crash mid-append
+    with SampleStore(tmp_path) as store:
+        assert store.report.partial_line and store.report.partial_line.startswith("manifest.partial-")
+        assert (tmp_path / store.report.partial_line).read_bytes() == b'{"event":"add","id":"01a2'
+        assert manifest.read_bytes() == good
+        assert [s.id for s in store.samples()] == [a.id]
+        assert "half-written" in store.report.format()
+    with open(manifest, "ab") as fh:  # a last line with its newline but not JSON
+        fh.write(b'{"event":"add"\n')
+    with SampleStore(tmp_path) as store:
+        assert store.report.partial_line and manifest.read_bytes() == good
+
+
+def test_reconcile_repairs_every_crash_point(tmp_path, astronaut):
+    with SampleStore(tmp_path) as store:
+        kept, gone, moved, linked = (save(store, astronaut) for _ in range(4))
+        crop = cv2.imread(str(tmp_path / "Happy" / f"{kept.id}.png"))
+    png = cv2.imencode(".png", crop)[1].tobytes()
+    orphan, done_tmp, half_tmp = new_sample_id(), new_sample_id(), new_sample_id()
+    (tmp_path / "Sad").mkdir()
+    (tmp_path / "Sad" / f"{orphan}.png").write_bytes(png)  # image placed, crash before its line
+    (tmp_path / "Happy" / f".{done_tmp}.png.tmp").write_bytes(png)  # temp complete, crash before rename
+    (tmp_path / "Happy" / f".{half_tmp}.png.tmp").write_bytes(png[: len(png) // 2])  # crash mid-write
+    (tmp_path / "Happy" / f"{gone.id}.png").unlink()  # image lost by hand
+    (tmp_path / "Anger").mkdir()
+    os.replace(tmp_path / "Happy" / f"{moved.id}.png", tmp_path / "Anger" / f"{moved.id}.png")  # relabel, no event
+    os.link(tmp_path / "Happy" / f"{linked.id}.png", tmp_path / TRASH / f"{linked.id}.png")  # mid-move
+    (tmp_path / "notes.txt").write_text("not ours")
+    (tmp_path / "Happy" / "README.png").write_bytes(b"not a sample name")
+
+    with SampleStore(tmp_path) as store:
+        report = store.report
+        assert report.recovered == sorted([orphan, done_tmp])
+        assert report.temp_completed == [done_tmp]
+        assert report.temp_removed == [f"Happy/.{half_tmp}.png.tmp"]
+        assert report.missing == [gone.id]
+        assert report.relocated == [moved.id]
+        assert report.duplicates_removed == [linked.id]
+        text = report.format()
+        assert "missing: 1" in text and gone.id in text
+        current = {s.id: s for s in store.samples()}
+        assert current[orphan].recovered and current[orphan].label == "Sad"
+        assert current[moved.id].label == "Anger" and current[moved.id].predicted == "happy"
+        assert gone.id in current  # a lost image is reported, its line never dropped
+    with SampleStore(tmp_path) as again:  # repairs are written down: the second open finds only the loss
+        assert again.report.missing == [gone.id]
+        assert not (again.report.recovered or again.report.relocated or again.report.temp_removed)
+    assert (tmp_path / "notes.txt").exists() and (tmp_path / "Happy" / "README.png").exists()
+
+
+def test_write_error_keeps_sample_pending(tmp_path, astronaut, monkeypatch):
+    with SampleStore(tmp_path) as store:
+        real_link = os.link
+
+        def disk_full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(ss.os, "link", disk_full)
+        with pytest.raises(StoreError, match="No space left on device"):
+            save(store, astronaut)
+        with pytest.raises(StoreError):
+            save(store, astronaut, "Sad")
+        assert len(store.pending) == 2 and not list(tmp_path.rglob("*.png*"))
+        with pytest.raises(StoreError, match="2 samples kept"):
+            store.retry_pending()
+        assert len(store.pending) == 2
+        monkeypatch.setattr(ss.os, "link", real_link)
+        assert store.retry_pending() == 2 and store.pending == []
+        assert [s.label for s in store.samples()] == ["Happy", "Sad"]
+    consistent(tmp_path)
+
+
+def test_manifest_write_error_then_retry_does_not_duplicate(tmp_path, astronaut, monkeypatch):
+    with SampleStore(tmp_path) as store:
+        monkeypatch.setattr(ss.os, "fsync", _fail_on_manifest(store))
+        with pytest.raises(StoreError):
+            save(store, astronaut)
+        monkeypatch.undo()
+        assert store.retry_pending() == 1
+        assert len(store.samples()) == 1
+    consistent(tmp_path)
+
+
+def _fail_on_manifest(store: SampleStore):
+    real = os.fsync
+
+    def fsync(fd):
+        if fd == store._manifest_fd:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(fd)
+    return fsync
+
+
+def test_unwritable_dataset_is_a_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(StoreError, match="cannot open dataset"):
+        SampleStore(blocker / "ds")
+
+
+def test_second_writer_is_refused(tmp_path):
+    with SampleStore(tmp_path):
+        with pytest.raises(StoreError, match="another process"):
+            SampleStore(tmp_path)
+    SampleStore(tmp_path).close()
