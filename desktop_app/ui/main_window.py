@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ..core.frame_pump import FramePump, LatestFrameSlot
@@ -31,6 +31,9 @@ SHORTCUTS = [  # (key, what it does): one list for the actions and the help over
     ("M", "mirror the video"), ("L", "loop files at their end"),
     ("+ / -", "more / less smoothing"), ("] / [", "higher / lower minimum face score"),
     ("F11", "presentation mode"), ("F1", "this help"),
+    ("I or click (paused)", "inspect the selected face"), ("0 … 7", "save the selected face with that label"),
+    ("Ctrl+0 … 7", "save every face with that label"), ("W", "mark: wrong prediction (next save)"),
+    ("G", "review the dataset (gallery)"),
 ]
 
 
@@ -79,6 +82,9 @@ class MainWindow(QMainWindow):
         self._graph_timer.start()
         self._status_timer = QTimer(self, interval=STATUS_MS, timeout=self._update_status)
         self._status_timer.start()
+        window_state = self.settings.value("window_state")
+        if window_state is not None:
+            self.restoreState(window_state)
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -161,6 +167,15 @@ class MainWindow(QMainWindow):
         self.smooth_slider = self._slider(bar, "Smoothing", 0, 95, 50, lambda v: self.worker.request(smoothing=v / 100))
         self.score_slider = self._slider(bar, "Min score", 10, 95, 50, lambda v: self.worker.request(min_score=v / 100))
         self.help = HelpOverlay(SHORTCUTS, self)
+        from .capture_panel import CapturePanel
+
+        self.capture = CapturePanel(self)
+        dock = QDockWidget("Capture samples", self)
+        dock.setObjectName("capture")
+        dock.setWidget(self.capture)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.capture_dock = dock
+        self.inspector = None
 
     def _slider(self, bar: QToolBar, name: str, lo: int, hi: int, value: int, apply) -> QSlider:
         label = QLabel()
@@ -194,6 +209,12 @@ class MainWindow(QMainWindow):
         add("F11", self.toggle_presentation)
         add("Escape", lambda: self.presenting and self.toggle_presentation())
         add("F1", self.help.toggle)
+        add("I", self.inspect_selected)
+        add("W", self.capture.wrong.toggle)
+        add("G", self.capture.open_gallery)
+        for digit in range(10):
+            add(str(digit), partial(self.capture.capture, digit))
+            add(f"Ctrl+{digit}", partial(self.capture.capture, digit, True))
 
     # ---- sources ------------------------------------------------------------------------------------
     def _fill_source_box(self) -> None:
@@ -278,6 +299,7 @@ class MainWindow(QMainWindow):
 
     def on_model_loaded(self, spec: ModelSpec) -> None:
         self.labels = spec.labels
+        self.capture._describe_keys()
         self.bars.set_labels(spec.labels)
         self.room.set_labels(spec.labels)
         self.graph.set_labels(spec.labels)
@@ -298,6 +320,22 @@ class MainWindow(QMainWindow):
             self.graph.clear_history()
         if self.last_result is not None:
             self.video.show_frame(self.last_frame, self.last_result, self.selected_id)
+        if self.pause_button.isChecked():  # frozen: a click opens the inspector
+            self.inspect_selected()
+
+    def inspect_selected(self) -> None:
+        result = self.last_result
+        face = next((f for f in result.faces if f.face_id == self.selected_id), None) if result else None
+        if face is None:
+            return
+        from .inspector import InspectorDialog
+
+        if self.inspector is None:
+            self.inspector = InspectorDialog(self)
+        try:
+            self.inspector.inspect(self.last_frame, face, self.worker.settings.model_path)
+        except Exception as exc:  # noqa: BLE001 - a failed inspection must not take the window down
+            self.show_message(f"inspector: {exc}")
 
     def on_result(self, frame: np.ndarray, result: FrameResult) -> None:
         self.last_frame, self.last_result = frame, result
@@ -372,6 +410,7 @@ class MainWindow(QMainWindow):
         for chart in (self.bars, self.room):
             chart.set_font_size(size)
         self.room.setVisible(on)
+        self.capture_dock.setVisible(not on)
         if on:  # give the room chart a third of the column
             self.side.setSizes([self.side.height() // 3] * 3)
         self.statusBar().setStyleSheet(f"font-size:{size}pt")
@@ -381,9 +420,11 @@ class MainWindow(QMainWindow):
         if not self.presenting and not self.isFullScreen():  # never come back full screen by surprise
             self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("window_state", self.saveState())
         self._graph_timer.stop()
         self._status_timer.stop()
         if self.pump is not None:
             self.pump.stop(timeout=0.5)
         self.worker.stop(timeout_ms=1000)
+        self.capture.close_store()
         super().closeEvent(event)

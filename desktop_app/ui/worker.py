@@ -66,7 +66,8 @@ class InferenceWorker(QThread):
         rebuild = pipeline is None or new.model_path != self.settings.model_path or new.detector != self.settings.detector
         if rebuild:
             try:
-                built = ExpressionPipeline(new.model_path, new.detector, new.min_score, new.smoothing)
+                built = ExpressionPipeline(new.model_path, new.detector, new.min_score, new.smoothing,
+                                           keep_crops=True)  # the inspector shows what the model saw
             except (ModelSpecError, ValueError, FileNotFoundError, RuntimeError) as exc:
                 self.failed.emit(f"could not load model: {exc}")
                 return pipeline

@@ -1,0 +1,197 @@
+"""Capture labeled samples from the window: label keys save the selected face (Ctrl: every face),
+burst mode saves several frames, 'wrong prediction' marks corrections, and a table counts the
+session's misclassifications. Writing goes through the core SampleStore, which never loses a sample."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.sample_store import AFFECTNET_LABELS, SampleStore, StoreError
+
+DEFAULT_DATASET = Path.home() / "facial-expression-samples"
+
+
+class CapturePanel(QWidget):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dataset = Path(str(window.settings.value("dataset", str(DEFAULT_DATASET))))
+        self.store: SampleStore | None = None
+        self.saved = 0
+        self.session_confusions: Counter[tuple[str, str]] = Counter()
+        self._burst: dict | None = None
+        self._burst_timer = QTimer(self, timeout=self._burst_tick)
+
+        self.dataset_label = QLabel()
+        self.dataset_label.setWordWrap(True)
+        choose = QPushButton("Dataset…", clicked=self.choose_dataset)
+        self.label_set = QComboBox()
+        self.label_set.addItem("AffectNet labels (keys 0–7)", "affectnet")
+        self.label_set.addItem("Model labels (keys 0–…)", "model")
+        self.label_set.currentIndexChanged.connect(self._describe_keys)
+        self.wrong = QPushButton("Wrong prediction (W)", checkable=True)
+        self.burst = QCheckBox("Burst")
+        self.burst_count = QSpinBox(minimum=2, maximum=200, value=10, suffix=" frames")
+        self.burst_interval = QSpinBox(minimum=50, maximum=5000, value=200, singleStep=50, suffix=" ms")
+        self.keys = QLabel()
+        self.keys.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["predicted", "corrected to", "n"])
+        self.table.verticalHeader().hide()
+        self.gallery_button = QPushButton("Review dataset…", clicked=self.open_gallery)
+
+        column = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.dataset_label, 1)
+        row.addWidget(choose)
+        column.addLayout(row)
+        column.addWidget(self.label_set)
+        column.addWidget(self.keys)
+        column.addWidget(self.wrong)
+        burst = QHBoxLayout()
+        for w in (self.burst, self.burst_count, self.burst_interval):
+            burst.addWidget(w)
+        column.addLayout(burst)
+        column.addWidget(QLabel("<b>Misclassifications this session</b>"))
+        column.addWidget(self.table, 1)
+        column.addWidget(self.status)
+        column.addWidget(self.gallery_button)
+        self._describe_dataset()
+        self._describe_keys()
+
+    # ---- dataset -----------------------------------------------------------------------------------
+    def choose_dataset(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Dataset folder", str(self.dataset))
+        if path:
+            self.set_dataset(Path(path))
+
+    def set_dataset(self, path: Path) -> None:
+        if self.store is not None and not self.store.pending:
+            self.store.close()
+            self.store = None
+        elif self.store is not None:
+            self.window.show_message(f"{len(self.store.pending)} samples are still waiting to be written to "
+                                     f"{self.store.root}; they are kept until that works")
+            return
+        self.dataset = path
+        self.window.settings.setValue("dataset", str(path))
+        self._describe_dataset()
+
+    def open_store(self) -> SampleStore | None:
+        """Opened on first use; its crash-recovery report is shown when it repaired anything."""
+        if self.store is None:
+            try:
+                self.store = SampleStore(self.dataset)
+            except StoreError as exc:
+                self.window.show_message(str(exc))
+                return None
+            if not self.store.report.clean:
+                self.window.show_message("dataset check: " + "; ".join(self.store.report.lines()))
+        return self.store
+
+    def _describe_dataset(self) -> None:
+        self.dataset_label.setText(f"Saving to <b>{self.dataset}</b>")
+
+    def labels(self) -> tuple[str, ...]:
+        if self.label_set.currentData() == "model" and self.window.labels:
+            return tuple(self.window.labels[:10])
+        return AFFECTNET_LABELS
+
+    def _describe_keys(self) -> None:
+        self.keys.setText("Keys: " + ", ".join(f"{i} {name}" for i, name in enumerate(self.labels()))
+                          + ". Ctrl+key saves every face.")
+
+    # ---- saving ------------------------------------------------------------------------------------
+    def capture(self, index: int, all_faces: bool = False) -> int:
+        """A label key was pressed. Returns how many samples were saved now (a burst continues)."""
+        labels = self.labels()
+        if index >= len(labels):
+            return 0
+        label = labels[index]
+        if self.burst.isChecked():
+            self._burst = {"label": label, "all": all_faces, "left": self.burst_count.value(),
+                           "wrong": self.wrong.isChecked(), "last_index": None}
+            self._burst_timer.start(self.burst_interval.value())
+            return self._burst_tick()
+        saved = self.save_faces(label, all_faces, self.wrong.isChecked())
+        self.wrong.setChecked(False)
+        return saved
+
+    def _burst_tick(self) -> int:
+        burst = self._burst
+        result = self.window.last_result
+        if burst is None or result is None:
+            self._burst_timer.stop()
+            return 0
+        if result.index == burst["last_index"]:  # no new frame yet (paused): wait for one
+            return 0
+        burst["last_index"] = result.index
+        saved = self.save_faces(burst["label"], burst["all"], burst["wrong"])
+        burst["left"] -= 1
+        if burst["left"] <= 0:
+            self._burst_timer.stop()
+            self._burst = None
+            self.wrong.setChecked(False)
+        return saved
+
+    def save_faces(self, label: str, all_faces: bool, wrong: bool) -> int:
+        window = self.window
+        result, frame = window.last_result, window.last_frame
+        if result is None or not result.faces:
+            self.status.setText("no face to save")
+            return 0
+        faces = result.faces if all_faces else [f for f in result.faces if f.face_id == window.selected_id][:1]
+        store = self.open_store()
+        if store is None:
+            return 0
+        saved = 0
+        try:
+            if store.pending:
+                store.retry_pending()
+            for face in faces:
+                probabilities = dict(zip(result.labels, map(float, face.probabilities)))
+                sample = store.save(frame, face.box, face.keypoints, label, predicted=face.label,
+                                    probabilities=probabilities, model=window.worker.settings.model_path,
+                                    source=window.source_spec, frame=result.index,
+                                    correction=True if wrong else None)
+                saved += 1
+                if sample.correction:
+                    self.session_confusions[(face.label, label)] += 1
+        except (StoreError, ValueError) as exc:
+            window.show_message(str(exc))
+        self.saved += saved
+        pending = f", {len(store.pending)} waiting to be written" if store.pending else ""
+        self.status.setText(f"saved {self.saved} this session{pending}")
+        self._fill_table()
+        return saved
+
+    def _fill_table(self) -> None:
+        rows = self.session_confusions.most_common()
+        self.table.setRowCount(len(rows))
+        for r, ((predicted, corrected), n) in enumerate(rows):
+            for c, text in enumerate((predicted, corrected, str(n))):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def open_gallery(self) -> None:
+        from .gallery import GalleryDialog
+
+        store = self.open_store()
+        if store is not None:
+            self._gallery = GalleryDialog(store, self.labels(), self)
+            self._gallery.show()
+
+    def close_store(self) -> None:
+        self._burst_timer.stop()
+        if self.store is not None:
+            if self.store.pending:
+                try:
+                    self.store.retry_pending()
+                except StoreError:
+                    pass
+            self.store.close()

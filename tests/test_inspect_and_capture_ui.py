@@ -1,0 +1,88 @@
+"""Inspector, capture keys and the gallery in the real window (offscreen, real pipeline, real files)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.preprocessing import batch_to_images, prepare_batch
+from desktop_app.core.sample_store import SampleStore
+from desktop_app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("dataset", str(tmp_path / "dataset"))
+    win = MainWindow("demo", str(DEFAULT_MODEL), "short", settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.last_result is not None and bool(win.last_result.faces), timeout=20000)
+    win.pause_button.setChecked(True)
+    qtbot.wait(200)
+    yield win
+    win.close()
+
+
+def test_click_on_a_frozen_face_opens_the_inspector(qtbot, window):
+    face = window.last_result.faces[0]
+    x, y, w, h = face.box
+    window.video.select_at(x + w / 2, y + h / 2)
+    inspector = window.inspector
+    assert inspector is not None and inspector.isVisible()
+    spec = inspector._classifier.spec
+    expected = batch_to_images(prepare_batch([face.crop], spec), spec)[0]
+    shown = inspector.model_input.pixmap().toImage()
+    assert shown.width() == shown.height() > expected.shape[0]  # enlarged
+    assert inspector.top_labels[0] == face.label == "happy" and len(inspector.top_labels) == 3
+    assert inspector.table.rowCount() == len(spec.labels)
+    assert inspector.table.item(0, 0).text() == "happy"
+    assert 0 < inspector.occlusion_ms < 2000
+
+
+def test_label_keys_save_faces_and_count_corrections(qtbot, window, tmp_path):
+    qtbot.keyClick(window, Qt.Key.Key_1)  # AffectNet 1 = Happy: agrees with the model
+    window.capture.wrong.setChecked(True)
+    qtbot.keyClick(window, Qt.Key.Key_2)  # 2 = Sad, marked as a wrong prediction
+    assert window.capture.saved == 2
+    assert dict(window.capture.session_confusions) == {("happy", "Sad"): 1}
+    assert window.capture.table.rowCount() == 1
+    window.capture.close_store()
+    window.capture.store = None
+    with SampleStore(tmp_path / "dataset") as store:
+        samples = store.samples()
+        assert sorted(s.label for s in samples) == ["Happy", "Sad"]
+        assert all(store.path_of(s).is_file() for s in samples)
+        sad = next(s for s in samples if s.label == "Sad")
+        assert sad.correction and sad.predicted == "happy" and sad.source == "demo"
+        assert set(sad.probabilities) == set(window.labels)
+
+
+def test_burst_saves_several_frames(qtbot, window, tmp_path):
+    window.capture.burst.setChecked(True)
+    window.capture.burst_count.setValue(3)
+    window.capture.burst_interval.setValue(50)
+    window.pause_button.setChecked(False)
+    window.capture.capture(3)  # Surprise
+    qtbot.waitUntil(lambda: window.capture._burst is None, timeout=10000)
+    assert window.capture.saved == 3
+
+
+def test_gallery_relabels_deletes_and_undoes(qtbot, window):
+    window.capture.capture(1)
+    window.capture.capture(1)
+    window.capture.open_gallery()
+    gallery = window.capture._gallery
+    assert gallery.list.count() == 2
+    gallery.list.item(0).setSelected(True)
+    gallery.target.setCurrentText("Neutral")
+    gallery.relabel_selected()
+    assert sorted(window.capture.store.label_counts().items()) == [("Happy", 1), ("Neutral", 1)]
+    gallery.list.item(0).setSelected(True)
+    gallery.delete_selected()
+    assert gallery.list.count() == 1
+    gallery.undo()
+    assert gallery.list.count() == 2
+    gallery.undo()
+    assert sorted(window.capture.store.label_counts().items()) == [("Happy", 2)]
