@@ -1,0 +1,101 @@
+"""The training configuration: one typed dataclass, saved resolved as ``RUN_DIR/config.json``."""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .labels import DataError
+
+ARCHS = ("mini_xception", "mobilenet_v3_small", "efficientnet_b0")
+BALANCE = ("none", "class_weight", "oversample", "focal")
+COLORS = ("gray", "rgb")
+# Per architecture: default input side, colour, and the (mean, std) the model expects. The ImageNet
+# backbones rescale inside the model (include_preprocessing), so they take raw 0-255 pixels.
+ARCH_DEFAULTS = {
+    "mini_xception": (64, "gray", 127.5, 127.5),
+    "mobilenet_v3_small": (224, "rgb", 0.0, 1.0),
+    "efficientnet_b0": (224, "rgb", 0.0, 1.0),
+}
+CONFIG_FILE = "config.json"
+
+
+@dataclass
+class TrainConfig:
+    train: list[str] = field(default_factory=list)
+    val: list[str] = field(default_factory=list)
+    arch: str = "mini_xception"
+    input_size: int = 0  # 0: the architecture's default
+    color: str = ""  # "": the architecture's default
+    mean: float = -1.0  # negative: the architecture's default
+    std: float = -1.0
+    crop_margin: float = 0.25  # the framing of AffectNet and of captured samples
+    balance: str = "class_weight"
+    weights: str = "none"
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    augment: bool = True
+    mixed_precision: bool = False
+    seed: int = 0
+
+    def resolved(self) -> "TrainConfig":
+        """Fill the architecture's defaults and check every value; DataError names the bad one."""
+        if self.arch not in ARCHS:
+            raise DataError(f"arch must be one of {', '.join(ARCHS)}, not {self.arch!r}")
+        if self.balance not in BALANCE:
+            raise DataError(f"balance must be one of {', '.join(BALANCE)}, not {self.balance!r}")
+        size, color, mean, std = ARCH_DEFAULTS[self.arch]
+        self.input_size = self.input_size or size
+        self.color = self.color or color
+        self.mean = mean if self.mean < 0 else self.mean
+        self.std = std if self.std < 0 else self.std
+        if self.color not in COLORS:
+            raise DataError(f"color must be one of {', '.join(COLORS)}, not {self.color!r}")
+        if self.input_size < 32:
+            raise DataError(f"input size must be at least 32, not {self.input_size}")
+        if self.arch != "mini_xception" and self.color != "rgb":
+            raise DataError(f"{self.arch} takes rgb input (use --color rgb or mini_xception)")
+        if self.epochs < 1 or self.batch_size < 1 or self.std <= 0:
+            raise DataError("epochs, batch size and std must be positive")
+        if self.weights != "none" and not Path(self.weights).is_file():
+            raise DataError(f"weights file not found: {self.weights}")
+        if self.weights != "none" and self.arch == "mini_xception":
+            raise DataError("--weights applies to the ImageNet backbones, not mini_xception")
+        if not self.train or not self.val:
+            raise DataError("give at least one --train and one --val dataset")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "config") -> "TrainConfig":
+        names = [f.name for f in fields(cls)]
+        for key in data:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise DataError(f"{where}: unknown key {key!r}{hint}")
+        return cls(**data)
+
+
+def save_config(config: TrainConfig, run_dir: Path) -> Path:
+    path = run_dir / CONFIG_FILE
+    path.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load_config(run_dir: Path) -> TrainConfig:
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        raise DataError(f"{run_dir} is not a training run (no {CONFIG_FILE})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected a JSON object")
+    return TrainConfig.from_dict(data, where=str(path))

@@ -1,0 +1,217 @@
+"""``export`` / ``convert``: Keras → ``.tflite`` (float32, float16 or full int8) + spec JSON, checked.
+
+Every export reloads the file in the app's own ``ExpressionClassifier``, compares it with Keras on
+real images (max probability difference, share of identical top-1), and times it with LiteRT.
+"""
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec, save_spec
+
+from .config import load_config
+from .datasets import Example, Source, list_examples
+from .evaluation import image_batches
+from .labels import DataError
+from .predictors import BEST, provenance_for, spec_from_config
+
+QUANTS = ("float32", "float16", "int8")
+REPRESENTATIVE_IMAGES = 200
+PARITY_IMAGES = 256
+LATENCY_RUNS = 100
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    spec_path: Path
+    size_bytes: int
+    max_diff: float
+    top1_agreement: float
+    parity_images: int
+    latency_median_ms: float
+    latency_p95_ms: float
+
+    def format(self) -> str:
+        return (f"wrote {self.path} ({self.size_bytes / 1024:.1f} KiB) and {self.spec_path.name}\n"
+                f"parity vs Keras on {self.parity_images} images: max diff {self.max_diff:.4f}, "
+                f"top-1 identical {self.top1_agreement:.1%}\n"
+                f"LiteRT latency (1 image, 2 threads): median {self.latency_median_ms:.2f} ms, "
+                f"p95 {self.latency_p95_ms:.2f} ms")
+
+
+def to_tflite(model, quant: str, representative: Callable[[], Iterator[list[np.ndarray]]] | None) -> bytes:
+    """Keras → SavedModel (dynamic batch: the app resizes it) → TFLite."""
+    import tensorflow as tf
+
+    if quant not in QUANTS:
+        raise DataError(f"quant must be one of {', '.join(QUANTS)}, not {quant!r}")
+    with tempfile.TemporaryDirectory() as tmp:  # a SavedModel freezes the variables into constants
+        model.export(tmp, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
+        return _convert(converter, quant, representative)
+
+
+def _convert(converter, quant: str, representative) -> bytes:
+    import tensorflow as tf
+
+    if quant == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif quant == "int8":
+        if representative is None:
+            raise DataError("int8 needs representative images (the run's training data or --data)")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.float32
+    return converter.convert()
+
+
+def sample_examples(examples: list[Example], n: int, seed: int = 0) -> list[Example]:
+    rng = random.Random(seed)
+    return rng.sample(examples, min(n, len(examples)))
+
+
+def representative_from(examples: list[Example], spec: ModelSpec) -> Callable[[], Iterator[list[np.ndarray]]]:
+    chosen = sample_examples(examples, REPRESENTATIVE_IMAGES)
+
+    def gen():
+        for batch, _ in image_batches(chosen, spec, Counter(), batch=16):
+            for image in batch:
+                yield [image[None]]
+    return gen
+
+
+def measure_latency(classifier, runs: int = LATENCY_RUNS) -> tuple[float, float]:
+    spec = classifier.spec
+    x = np.random.default_rng(0).normal(size=(1, spec.input_height, spec.input_width, spec.channels))
+    x = x.astype(np.float32)
+    for _ in range(5):
+        classifier.classify_batch(x)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        classifier.classify_batch(x)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return float(np.median(times)), float(np.percentile(times, 95))
+
+
+def write_and_check(model, tflite: bytes, spec: ModelSpec, out: Path,
+                    parity_examples: list[Example]) -> ExportResult:
+    """Write model + spec, reload in the app's classifier, compare with Keras, time it."""
+    from desktop_app.core.classifier import ExpressionClassifier
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(tflite)
+    spec_path = save_spec(spec, out)
+    try:
+        classifier = ExpressionClassifier(out)
+    except ModelSpecError as exc:
+        raise DataError(f"the export does not load in the app: {exc}") from None
+    diffs, agree, n = [0.0], 0, 0
+    for batch, _ in image_batches(parity_examples, spec, Counter()):
+        lite = classifier.classify_batch(batch)
+        ref = np.asarray(model(batch, training=False), np.float32)
+        diff = np.abs(lite - ref)
+        diffs.append(float(diff.max()) if np.isfinite(diff).all() else float("inf"))
+        agree += int((lite.argmax(1) == ref.argmax(1)).sum())
+        n += len(batch)
+    median, p95 = measure_latency(classifier)
+    classifier.close()
+    return ExportResult(out, spec_path, out.stat().st_size, max(diffs), agree / max(n, 1), n, median, p95)
+
+
+def metrics_from(run_dir: Path) -> dict:
+    import json
+
+    path = run_dir / "evaluation.json"
+    if not path.is_file():
+        return {}
+    report = json.loads(path.read_text(encoding="utf-8"))
+    keys = ("data", "n", "accuracy", "balanced_accuracy", "macro_f1")
+    return {("dataset" if k == "data" else k): report[k] for k in keys if k in report}
+
+
+def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResult:
+    from .models import build_model
+    from .run_plan import prepare_examples
+
+    run_dir = Path(run_dir)
+    config = load_config(run_dir)
+    if not (run_dir / BEST).is_file():
+        raise DataError(f"{run_dir}: no {BEST} (has training finished an epoch?)")
+    if quant not in QUANTS:
+        raise DataError(f"quant must be one of {', '.join(QUANTS)}, not {quant!r}")
+    crops = run_dir / "face_crops"
+    train = prepare_examples(config.train, crops, config.crop_margin).examples if quant == "int8" else []
+    val = prepare_examples(config.val, crops, config.crop_margin).examples
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")  # rebuild in float32 whatever training used
+    model = build_model(config)
+    model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
+    out = Path(out) if out else run_dir / f"{run_dir.name}_{quant}.tflite"
+    base = spec_from_config(config, out.stem)
+    rep = None
+    if quant == "int8":
+        rep = representative_from(train, base)
+    tflite = to_tflite(model, quant, rep)
+    spec = replace(base, input_dtype="int8" if quant == "int8" else "float32",
+                   provenance=provenance_for(config, {"run_dir": str(run_dir), "quantization": quant}),
+                   metrics=metrics_from(run_dir))
+    return write_and_check(model, tflite, spec, out, sample_examples(val, PARITY_IMAGES))
+
+
+def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None = None,
+                 labels: list[str] | None = None, color: str | None = None, mean: float = 127.5,
+                 std: float = 127.5, crop_margin: float = 0.25, data: list[str] | None = None) -> ExportResult:
+    """An existing Keras file: the spec comes from ``spec_from`` (a spec JSON, or the .tflite it sits
+    beside) or from ``labels`` + colour/mean/std; ``data`` gives the int8 and parity images."""
+    keras_file = Path(keras_file)
+    if not keras_file.is_file():
+        raise DataError(f"Keras model not found: {keras_file}")
+    if spec_from is None and not labels:
+        raise DataError("give --spec-from JSON or --labels")
+    examples = list_examples([Source.parse(s) for s in data]).examples if data else []
+    if quant == "int8" and not examples:
+        raise DataError("int8 needs representative images: give --data")
+    import keras
+    import tensorflow as tf
+
+    try:
+        model = keras.models.load_model(keras_file, compile=False)
+    except (ValueError, OSError, TypeError) as exc:
+        raise DataError(f"{keras_file} is not a loadable Keras model: {str(exc).splitlines()[0]}") from None
+    _, height, width, channels = model.inputs[0].shape
+    if spec_from is not None:
+        try:
+            spec = load_spec(Path(spec_from).with_suffix(".tflite"))
+        except ModelSpecError as exc:
+            raise DataError(str(exc)) from None
+    elif labels:
+        color = color or ("gray" if channels == 1 else "rgb")
+        spec = ModelSpec(name=out.stem, labels=tuple(labels), input_width=int(width), input_height=int(height),
+                         color=color, mean=mean, std=std, crop_margin=crop_margin)
+    else:
+        raise DataError("give --spec-from JSON or --labels")
+    if (spec.input_height, spec.input_width, spec.channels) != (height, width, channels):
+        raise DataError(f"the spec's input {(spec.input_height, spec.input_width, spec.channels)} disagrees "
+                        f"with the model's {(height, width, channels)}")
+    if int(model.outputs[0].shape[-1]) != len(spec.labels):
+        raise DataError(f"the model has {model.outputs[0].shape[-1]} outputs but {len(spec.labels)} labels")
+    rep = representative_from(examples, spec) if examples else None
+    tflite = to_tflite(model, quant, rep)
+    spec = replace(spec, name=out.stem, input_dtype="int8" if quant == "int8" else "float32",
+                   provenance={**spec.provenance, "converted_from": str(keras_file), "tensorflow": tf.__version__,
+                               "quantization": quant, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    return write_and_check(model, tflite, spec, out, sample_examples(examples, PARITY_IMAGES))

@@ -1,0 +1,89 @@
+"""A trained model behind one interface: a run directory (Keras) or an exported ``.tflite`` + spec.
+
+Both take batches made by ``desktop_app.core.preprocessing.prepare_batch`` from the model's spec and
+return probabilities over AffectNet's eight classes (a model with other labels, such as the bundled
+FER2013 one, has its labels mapped by name).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.model_spec import ModelSpec, ModelSpecError
+
+from .config import TrainConfig, load_config
+from .labels import NUM_CLASSES, SPEC_LABELS, DataError, map_label
+
+BEST = "best.keras"
+
+
+def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = None,
+                     metrics: dict | None = None, input_dtype: str = "float32") -> ModelSpec:
+    return ModelSpec(
+        name=name, labels=SPEC_LABELS, input_width=config.input_size, input_height=config.input_size,
+        color=config.color, mean=config.mean, std=config.std, output="probabilities",
+        crop_margin=config.crop_margin, align_eyes=True, input_dtype=input_dtype,
+        description=f"{config.arch} trained with model_training", provenance=provenance or {},
+        metrics=metrics or {})
+
+
+def provenance_for(config: TrainConfig, extra: dict | None = None) -> dict:
+    import tensorflow as tf
+    return {"tool": "model_training", "tensorflow": tf.__version__,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "config": config.to_dict(),
+            **(extra or {})}
+
+
+class Predictor:
+    spec: ModelSpec
+    name: str
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class KerasPredictor(Predictor):
+    def __init__(self, run_dir: Path, checkpoint: str = BEST) -> None:
+        path = Path(run_dir) / checkpoint
+        self.config = load_config(Path(run_dir))
+        if not path.is_file():
+            raise DataError(f"{run_dir}: no {checkpoint} (has training finished an epoch?)")
+        import keras
+
+        self.model = keras.models.load_model(path, compile=False)
+        self.name = str(path)
+        self.spec = spec_from_config(self.config, Path(run_dir).name)
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model(batch, training=False), np.float32)
+
+
+class TFLitePredictor(Predictor):
+    def __init__(self, path: Path) -> None:
+        from desktop_app.core.classifier import ExpressionClassifier
+
+        try:
+            self.classifier = ExpressionClassifier(path)
+        except ModelSpecError as exc:
+            raise DataError(str(exc)) from None
+        self.name = str(path)
+        self.spec = self.classifier.spec
+        self.columns = [map_label(label) for label in self.spec.labels]
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        raw = self.classifier.classify_batch(batch)
+        out = np.zeros((len(raw), NUM_CLASSES), np.float32)
+        for i, column in enumerate(self.columns):
+            out[:, column] += raw[:, i]
+        return out
+
+
+def load_predictor(model: Path) -> Predictor:
+    model = Path(model)
+    if model.is_dir():
+        return KerasPredictor(model)
+    if model.suffix == ".tflite" and model.is_file():
+        return TFLitePredictor(model)
+    raise DataError(f"model not found: {model} (give a training run directory or a .tflite with its .json)")

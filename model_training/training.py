@@ -1,0 +1,125 @@
+"""``train``: config → streaming datasets → model → fit with checkpoints, resume and curves.
+
+RUN_DIR holds ``config.json`` (resolved), ``best.keras`` (best validation balanced accuracy),
+``last.keras`` + ``state.json`` (for ``--resume``), ``logs/`` (TensorBoard) and ``curves.png``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .config import TrainConfig, save_config
+from .input_pipeline import make_dataset, oversample
+from .metrics import balanced_accuracy, plot_curves
+from .models import build_model
+from .run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe
+
+
+def setup_devices(mixed_precision: bool) -> tf.distribute.Strategy:
+    """Memory growth on every GPU; MirroredStrategy across several; mixed float16 on request."""
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised (a second run in the same process)
+            pass
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+
+
+def predict_labels(model: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(true, predicted) class indices over a dataset of (x, one-hot y, w)."""
+    true, pred = [], []
+    for x, y, _ in dataset:
+        true.append(np.argmax(y, axis=1))
+        pred.append(np.argmax(model(x, training=False), axis=1))
+    return np.concatenate(true), np.concatenate(pred)
+
+
+class BalancedAccuracy(keras.callbacks.Callback):
+    """Adds ``val_balanced_accuracy`` to the epoch logs (before the checkpoints read them)."""
+
+    def __init__(self, val_ds: tf.data.Dataset) -> None:
+        super().__init__()
+        self.val_ds = val_ds
+
+    def on_epoch_end(self, epoch, logs=None):
+        score = balanced_accuracy(*predict_labels(self.model, self.val_ds))
+        if logs is not None:
+            logs["val_balanced_accuracy"] = score
+        print(f"epoch {epoch + 1}: val balanced accuracy {score:.4f}", flush=True)
+
+
+class LastCheckpoint(keras.callbacks.Callback):
+    """``last.keras`` (with optimizer state) and ``state.json`` (epochs done, best score, history)."""
+
+    def __init__(self, run_dir: Path, state: dict) -> None:
+        super().__init__()
+        self.run_dir, self.state = run_dir, state
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.state["history"].setdefault(key, []).append(float(value))
+        score = float((logs or {}).get("val_balanced_accuracy", 0.0))
+        if score > self.state["best_balanced_accuracy"]:
+            self.state.update(best_balanced_accuracy=score, best_epoch=epoch + 1)
+        self.state["epochs_done"] = epoch + 1
+        self.model.save(self.run_dir / LAST)
+        tmp = self.run_dir / (STATE + ".tmp")
+        tmp.write_text(json.dumps(self.state, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(self.run_dir / STATE)
+
+
+def compile_model(model: keras.Model, config: TrainConfig) -> None:
+    loss = (keras.losses.CategoricalFocalCrossentropy() if config.balance == "focal"
+            else keras.losses.CategoricalCrossentropy())
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss, metrics=["accuracy"])
+
+
+def train(plan: Plan) -> dict:
+    """Train (or continue training) as planned; returns the final ``state.json`` content."""
+    config, run_dir, state, resume = plan.config, plan.run_dir, plan.state, plan.resume
+    keras.utils.set_random_seed(config.seed + state["epochs_done"])
+    print(describe("train", plan.train_data), flush=True)
+    print(describe("val", plan.val_data), flush=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, run_dir)
+
+    strategy = setup_devices(config.mixed_precision)
+    train_examples = plan.train_data.examples
+    if config.balance == "oversample":
+        train_examples = oversample(train_examples, config.seed)
+    weights = class_weights_for(train_examples) if config.balance == "class_weight" else None
+    common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
+                  batch_size=config.batch_size)
+    train_ds = make_dataset(train_examples, training=True, augment_images=config.augment,
+                            seed=config.seed + state["epochs_done"], class_weights=weights, **common)
+    val_ds = make_dataset(plan.val_data.examples, training=False, **common)
+
+    with strategy.scope():
+        if resume:
+            model = keras.models.load_model(run_dir / LAST)
+            print(f"resuming {run_dir} from epoch {state['epochs_done']}", flush=True)
+        else:
+            model = build_model(config)
+            compile_model(model, config)
+    best = keras.callbacks.ModelCheckpoint(run_dir / BEST, monitor="val_balanced_accuracy", mode="max",
+                                           save_best_only=True)
+    best.best = state["best_balanced_accuracy"] if resume else best.best
+    callbacks = [BalancedAccuracy(val_ds), best, LastCheckpoint(run_dir, state)]
+    if importlib.util.find_spec("tensorboard") is not None:
+        callbacks.append(keras.callbacks.TensorBoard(run_dir / "logs", profile_batch=0))
+    else:
+        print("TensorBoard logs off: pip install tensorboard", flush=True)
+    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=state["epochs_done"],
+              callbacks=callbacks, verbose=2)
+    plot_curves(state["history"], run_dir / "curves.png")
+    print(f"best val balanced accuracy {state['best_balanced_accuracy']:.4f} at epoch {state['best_epoch']}; "
+          f"model {run_dir / BEST}", flush=True)
+    return state
