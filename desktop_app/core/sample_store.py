@@ -1,209 +1,32 @@
-"""Labeled face samples on disk, written so that nothing is ever lost: a crash, a kill or a full disk
-leaves either a sample that is complete on disk and in the manifest, or one that ``reconcile`` finds
-and repairs the next time the dataset is opened.
-
-Layout (read directly by model_training)::
-
-    <dataset>/<label>/<id>.png      224×224 face crop made by ``crop_face`` (margin CROP_MARGIN)
-    <dataset>/manifest.jsonl        append-only event log, one JSON object per line
-    <dataset>/.trash/<id>.png       deleted samples (undo brings them back)
-
-The manifest is an event log: ``add`` (a new sample, with everything known about it), ``relabel``,
-``delete`` and ``undo``. ``samples()`` folds the events into the current state. Lines are only ever
-appended, each one after the file it describes is in place, so the log never names an image that a
-crash could have lost, and an image without its line is put back by ``reconcile``.
+"""Labeled face samples on disk: ``SampleStore`` opens a dataset folder, saves face crops into it and
+relabels, deletes and undoes them through the append-only manifest (``samples()`` folds its events).
+The record and layout are in ``sample_records``, the crash-safe file primitives in ``durable_files``
+and ``reconcile`` in ``sample_recovery``; their public names are re-exported here for old imports.
 """
 from __future__ import annotations
 
 import errno
 import json
 import os
-import re
-import secrets
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from .durable_files import complete_png, fsync_dir, place, write_new_file  # noqa: F401 (re-exported)
+from .durable_files import place as _place  # noqa: F401 (the pre-split name; tests call ss._place)
 from .face_crop import crop_face
-
-CROP_SIZE = 224
-CROP_MARGIN = 0.25  # AffectNet framing: the face with a quarter of its side around it
-AFFECTNET_LABELS = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
-MANIFEST = "manifest.jsonl"
-TRASH = ".trash"
-LOCK = ".lock"
-IMAGE_SUFFIX = ".png"
-TEMP_SUFFIX = ".png.tmp"  # temp files are ".<id>.png.tmp" beside their final name
-MAX_LABEL_LENGTH = 64
-LABEL_EXTRA_CHARS = frozenset(" _-+.")
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                    *(f"lpt{i}" for i in range(1, 10))}
-ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-EVENTS = ("add", "relabel", "delete", "undo")
+from .sample_records import (AFFECTNET_LABELS, CROP_MARGIN, CROP_SIZE, EVENTS, ID_PATTERN,  # noqa: F401
+                             IMAGE_SUFFIX, LABEL_EXTRA_CHARS, LOCK, MANIFEST, MAX_LABEL_LENGTH, TEMP_SUFFIX,
+                             TRASH, WINDOWS_RESERVED, Sample, StoreError, _as_list, new_sample_id,
+                             same_label, utc_now, valid_event, validate_label)
+from .sample_recovery import ReconcileReport, RecoveryMixin  # noqa: F401 (ReconcileReport re-exported)
 
 
-class StoreError(RuntimeError):
-    """The dataset could not be written or read; the message is meant for the user as it is."""
-
-
-def new_sample_id() -> str:
-    """32 hex digits, time-ordered like UUIDv7: 48-bit Unix milliseconds, then 80 random bits, so ids
-    sort by capture time and never collide across runs or machines."""
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.randbits(80):020x}"
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def validate_label(label: Any) -> str:
-    """A label becomes a folder name: non-empty, at most 64 letters, digits, space or ``_-+.``, not
-    starting with '.' or ending in '.'/space, and not a Windows device name. Anything else: ValueError."""
-    if not isinstance(label, str) or not label:
-        raise ValueError(f"label must be a non-empty string, not {label!r}")
-    if (len(label) > MAX_LABEL_LENGTH or label[0] in ". " or label[-1] in ". "
-            or not all(c.isalnum() or c in LABEL_EXTRA_CHARS for c in label)
-            or label.split(".")[0].lower() in WINDOWS_RESERVED):
-        raise ValueError(f"label {label!r} is not a safe folder name (use letters, digits, space, _ - + .)")
-    return label
-
-
-@dataclass
-class Sample:
-    """The current state of one sample (its ``add`` line with later events folded in)."""
-
-    id: str
-    label: str
-    predicted: str | None = None
-    probabilities: dict[str, float] | None = None
-    model: str | None = None
-    source: str | None = None
-    frame: int | None = None
-    timestamp: str = ""
-    box: list[float] | None = None
-    keypoints: list[list[float]] | None = None
-    correction: bool = False
-    recovered: bool = False
-    deleted: bool = False
-
-    def relative_path(self) -> str:
-        return f"{TRASH if self.deleted else self.label}/{self.id}{IMAGE_SUFFIX}"
-
-    def add_event(self) -> dict[str, Any]:
-        return {"event": "add", "id": self.id, "label": self.label, "predicted": self.predicted,
-                "probabilities": self.probabilities, "model": self.model, "source": self.source,
-                "frame": self.frame, "timestamp": self.timestamp, "box": self.box,
-                "keypoints": self.keypoints, "correction": self.correction, "recovered": self.recovered}
-
-
-@dataclass
-class ReconcileReport:
-    """What ``reconcile`` found and did. Every list holds sample ids unless it says paths."""
-
-    samples: int = 0
-    recovered: list[str] = field(default_factory=list)  # image without a line: line added
-    missing: list[str] = field(default_factory=list)  # line without an image: kept, reported
-    relocated: list[str] = field(default_factory=list)  # move interrupted by a crash: event added
-    duplicates_removed: list[str] = field(default_factory=list)  # second hard link of a move removed
-    conflicts: list[str] = field(default_factory=list)  # two different files with one id: both kept
-    temp_completed: list[str] = field(default_factory=list)  # complete temp image moved into place
-    temp_removed: list[str] = field(default_factory=list)  # paths of incomplete temp images removed
-    partial_line: str | None = None  # path the half-written last manifest line was moved to
-    bad_lines: list[int] = field(default_factory=list)  # 1-based manifest lines that are not JSON
-    trash_orphans: list[str] = field(default_factory=list)  # unknown images in .trash: left there
-
-    @property
-    def clean(self) -> bool:
-        return not any((self.recovered, self.missing, self.relocated, self.duplicates_removed,
-                        self.conflicts, self.temp_completed, self.temp_removed, self.partial_line,
-                        self.bad_lines, self.trash_orphans))
-
-    def lines(self) -> list[str]:
-        out = [f"dataset: {self.samples} samples" + (", consistent" if self.clean else "")]
-        for name, ids, what in (
-                ("recovered", self.recovered, "images without a manifest line, added back"),
-                ("missing", self.missing, "manifest lines whose image is gone (kept in the manifest)"),
-                ("relocated", self.relocated, "interrupted relabel/delete, completed"),
-                ("duplicates removed", self.duplicates_removed, "leftover links of an interrupted move"),
-                ("conflicts", self.conflicts, "ids with two different images, both kept"),
-                ("temp completed", self.temp_completed, "complete images left in temp files, stored"),
-                ("temp removed", self.temp_removed, "incomplete temp images, removed"),
-                ("trash orphans", self.trash_orphans, "unknown images in .trash, left there")):
-            if ids:
-                shown = ", ".join(ids[:5]) + (f" (+{len(ids) - 5} more)" if len(ids) > 5 else "")
-                out.append(f"{name}: {len(ids)} {what}: {shown}")
-        if self.bad_lines:
-            out.append(f"bad manifest lines (not JSON, skipped): {self.bad_lines[:10]}")
-        if self.partial_line:
-            out.append(f"half-written last manifest line moved to {self.partial_line}")
-        return out
-
-    def format(self) -> str:
-        return "\n".join(self.lines())
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":  # directories cannot be opened for fsync on Windows; NTFS journals renames
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_new_file(path: Path, data: bytes) -> None:
-    """Create ``path`` (never replacing anything), write all of ``data``, flush it to the disk."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _place(src: Path, dst: Path) -> None:
-    """Give ``src`` the name ``dst`` without ever replacing an existing ``dst`` (FileExistsError),
-    then drop the old name. A crash in between leaves two links to one file, which reconcile tidies."""
-    try:
-        os.link(src, dst)
-    except FileExistsError:
-        raise
-    except OSError as exc:  # filesystems without hard links (FAT, some network shares)
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-            raise
-        if dst.exists():
-            raise FileExistsError(errno.EEXIST, "file exists", str(dst)) from None
-        os.replace(src, dst)
-        return
-    os.unlink(src)
-
-
-def _complete_png(path: Path) -> bool:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False
-    return (data.startswith(b"\x89PNG\r\n\x1a\n") and data[-12:-8] == b"\x00\x00\x00\x00"
-            and data[-8:-4] == b"IEND" and cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) is not None)
-
-
-def _as_list(value: Any) -> Any:
-    if value is None:
-        return None
-    return np.asarray(value, dtype=float).round(2).tolist()
-
-
-class SampleStore:
+class SampleStore(RecoveryMixin):
     """One dataset folder. Opening it takes an advisory lock (one writer at a time) and runs
     ``reconcile``; its report is ``self.report``. ``close()`` (or ``with``) releases the lock."""
 
@@ -278,7 +101,7 @@ class SampleStore:
             except json.JSONDecodeError:
                 bad.append(number)
                 continue
-            if _valid_event(event):
+            if valid_event(event):
                 events.append(event)
             else:
                 bad.append(number)
@@ -299,7 +122,7 @@ class SampleStore:
                 sample = samples[sid]
                 if kind == "relabel":
                     sample.label = event["to"]
-                    sample.correction = sample.predicted is not None and not _same(sample.label, sample.predicted)
+                    sample.correction = sample.predicted is not None and not same_label(sample.label, sample.predicted)
                     if "correction" in event:
                         sample.correction = bool(event["correction"])
                 elif kind == "delete":
@@ -341,7 +164,7 @@ class SampleStore:
         label = validate_label(label)
         self._check_case_collision(label)
         if correction is None:
-            correction = predicted is not None and not _same(label, predicted)
+            correction = predicted is not None and not same_label(label, predicted)
         probs = None if probabilities is None else {str(k): round(float(v), 5) for k, v in probabilities.items()}
         return Sample(id=new_sample_id(), label=label, predicted=predicted, probabilities=probs, model=model,
                       source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
@@ -391,12 +214,12 @@ class SampleStore:
             folder.mkdir(exist_ok=True)
             temp = folder / f".{sample.id}{TEMP_SUFFIX}"
             try:
-                _write_new_file(temp, png.tobytes())
-                _place(temp, final)
+                write_new_file(temp, png.tobytes())
+                place(temp, final)
             except BaseException:
                 temp.unlink(missing_ok=True)
                 raise
-            _fsync_dir(folder)
+            fsync_dir(folder)
         self._append(sample.add_event())
 
     def _check_case_collision(self, label: str) -> None:
@@ -412,9 +235,9 @@ class SampleStore:
         dst_path = self.root / dst / f"{sample_id}{IMAGE_SUFFIX}"
         try:
             (self.root / dst).mkdir(exist_ok=True)
-            _place(src_path, dst_path)
-            _fsync_dir(dst_path.parent)
-            _fsync_dir(src_path.parent)
+            place(src_path, dst_path)
+            fsync_dir(dst_path.parent)
+            fsync_dir(src_path.parent)
         except FileNotFoundError:
             raise StoreError(f"image of sample {sample_id} is missing: {src_path}") from None
         except OSError as exc:
@@ -435,7 +258,7 @@ class SampleStore:
             return sample
         self._check_case_collision(new_label)
         self._move(sample_id, sample.label, new_label)
-        correction = sample.predicted is not None and not _same(new_label, sample.predicted)
+        correction = sample.predicted is not None and not same_label(new_label, sample.predicted)
         self._append_or_fail({"event": "relabel", "id": sample_id, "event_id": new_sample_id(),
                               "from": sample.label, "to": new_label, "correction": correction,
                               "timestamp": utc_now()})
@@ -469,139 +292,8 @@ class SampleStore:
         else:
             self._move(sid, TRASH, target["label"])
             event = {"deleted": False, "label": target["label"]}
-        correction = sample.predicted is not None and not _same(event["label"], sample.predicted)
+        correction = sample.predicted is not None and not same_label(event["label"], sample.predicted)
         self._append_or_fail({"event": "undo", "id": sid, "event_id": new_sample_id(),
                               "undoes": target["event_id"], **event, "correction": correction,
                               "timestamp": utc_now()})
         return sid
-
-    # ----- crash recovery
-
-    def reconcile(self) -> ReconcileReport:
-        """Bring manifest and folders back into agreement after a crash; see the module docstring.
-        Runs on open; safe to run any time (it only appends, completes or removes temp files)."""
-        report = ReconcileReport()
-        try:
-            self._repair_partial_line(report)
-            events, report.bad_lines = self._read_events()
-            state = self._fold(events)
-            found = self._scan(report)
-            for sid, paths in sorted(found.items()):
-                sample = state.get(sid)
-                if sample is None:
-                    self._recover_orphan(sid, paths, report)
-                    continue
-                expected = self.root / sample.relative_path()
-                if expected in paths:
-                    self._drop_extra_links(sid, expected, [p for p in paths if p != expected], report)
-                elif len(paths) == 1:
-                    self._record_relocation(sample, paths[0], report)
-                else:
-                    report.conflicts.append(sid)
-            report.missing = [sid for sid, s in sorted(state.items()) if not s.deleted and sid not in found]
-            report.samples = sum(not s.deleted for s in self._fold(self._read_events()[0]).values())
-        except OSError as exc:
-            raise StoreError(f"cannot check dataset {self.root}: {exc.strerror or exc}") from None
-        return report
-
-    def _repair_partial_line(self, report: ReconcileReport) -> None:
-        """A crash mid-append leaves a last line without its newline (or not JSON): move it aside to
-        ``manifest.partial-<time>.txt`` and truncate the manifest to the last good line."""
-        data = self.manifest_path.read_bytes() if self.manifest_path.exists() else b""
-        if not data:
-            return
-        cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
-        if cut == len(data):  # ends with a newline: is its last line whole JSON?
-            start = data.rfind(b"\n", 0, len(data) - 1) + 1
-            try:
-                json.loads(data[start:])
-                return
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                cut = start
-        tail = data[cut:]
-        aside = self.root / f"manifest.partial-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.txt"
-        _write_new_file(aside, tail)
-        os.truncate(self.manifest_path, cut)
-        os.fsync(self._manifest_fd)
-        _fsync_dir(self.root)
-        report.partial_line = aside.name
-
-    def _scan(self, report: ReconcileReport) -> dict[str, list[Path]]:
-        """Every ``<id>.png`` under the label folders and .trash; temp files completed or removed."""
-        found: dict[str, list[Path]] = {}
-        folders = [p for p in self.root.iterdir() if p.is_dir() and (not p.name.startswith(".") or p.name == TRASH)]
-        for folder in sorted(folders):
-            for path in sorted(folder.iterdir()):
-                name = path.name
-                if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-                    self._finish_temp(path, report)
-        for folder in sorted(folders):
-            for path in sorted(folder.iterdir()):
-                if path.suffix == IMAGE_SUFFIX and ID_PATTERN.match(path.stem) and path.is_file():
-                    found.setdefault(path.stem, []).append(path)
-        return found
-
-    def _finish_temp(self, temp: Path, report: ReconcileReport) -> None:
-        sid = temp.name[1:-len(TEMP_SUFFIX)]
-        final = temp.with_name(f"{sid}{IMAGE_SUFFIX}")
-        if ID_PATTERN.match(sid) and temp.parent.name != TRASH and not final.exists() and _complete_png(temp):
-            _place(temp, final)
-            _fsync_dir(temp.parent)
-            report.temp_completed.append(sid)
-        else:
-            temp.unlink()
-            _fsync_dir(temp.parent)
-            report.temp_removed.append(str(temp.relative_to(self.root)))
-
-    def _recover_orphan(self, sid: str, paths: list[Path], report: ReconcileReport) -> None:
-        labelled = [p for p in paths if p.parent.name != TRASH]
-        if not labelled:
-            report.trash_orphans.append(sid)
-            return
-        path = labelled[0]
-        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="milliseconds")
-        self._append(Sample(id=sid, label=path.parent.name, timestamp=stamp, recovered=True).add_event())
-        report.recovered.append(sid)
-        if len(labelled) > 1 or len(paths) > 1:
-            report.conflicts.append(sid)
-
-    def _drop_extra_links(self, sid: str, keep: Path, extra: list[Path], report: ReconcileReport) -> None:
-        for path in extra:
-            if os.path.samefile(path, keep):  # the old name of an interrupted move
-                path.unlink()
-                _fsync_dir(path.parent)
-                report.duplicates_removed.append(sid)
-            elif sid not in report.conflicts:
-                report.conflicts.append(sid)
-
-    def _record_relocation(self, sample: Sample, path: Path, report: ReconcileReport) -> None:
-        """The file moved but the crash came before its event: write the event the move meant."""
-        base = {"id": sample.id, "event_id": new_sample_id(), "timestamp": utc_now(), "recovered": True}
-        if path.parent.name == TRASH:
-            self._append({"event": "delete", **base, "label": sample.label})
-        else:
-            to = path.parent.name
-            event = "undo" if sample.deleted else "relabel"
-            extra = {"deleted": False, "label": to, "undoes": None} if sample.deleted else {"from": sample.label, "to": to}
-            self._append({"event": event, **base, **extra,
-                          "correction": sample.predicted is not None and not _same(to, sample.predicted)})
-        report.relocated.append(sample.id)
-
-
-def _valid_event(event: Any) -> bool:
-    """Shape check, and no label that could point outside the dataset (a hand-edited manifest)."""
-    if not isinstance(event, dict) or event.get("event") not in EVENTS:
-        return False
-    if not isinstance(event.get("id"), str) or not ID_PATTERN.match(event["id"]):
-        return False
-    key = {"add": "label", "relabel": "to", "delete": "label", "undo": "label"}[event["event"]]
-    try:
-        validate_label(event.get(key))
-    except ValueError:
-        return event["event"] == "undo" and key not in event
-    return True
-
-
-def _same(label: str, predicted: str) -> bool:
-    """A prediction 'happy' from a FER model confirms the label 'Happy': compare without case."""
-    return label.casefold() == predicted.casefold()
