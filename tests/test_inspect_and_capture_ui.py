@@ -86,3 +86,24 @@ def test_gallery_relabels_deletes_and_undoes(qtbot, window):
     assert gallery.list.count() == 2
     gallery.undo()
     assert sorted(window.capture.store.label_counts().items()) == [("Happy", 2)]
+
+
+def test_original_frames_are_kept_on_request_and_open_from_the_gallery(qtbot, window, tmp_path):
+    window.capture.capture(1)  # not kept by default
+    window.capture.keep_frames.setChecked(True)
+    window.capture.capture(1)
+    window.capture.open_gallery()
+    gallery = window.capture._gallery
+    ids = [gallery.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(gallery.list.count())]
+    frames = tmp_path / "dataset" / ".frames"
+    assert [p.stem for p in frames.iterdir()] == [ids[1]]  # only the second, and no temp file left
+    gallery.list.item(0).setSelected(True)
+    assert gallery.open_original() is None and "no original frame" in gallery.message.text()
+    gallery.list.item(0).setSelected(False)
+    gallery.list.item(1).setSelected(True)
+    view = gallery.open_original()
+    assert view is not None and view.pixmap().width() > 0
+    window.capture.close_store()
+    window.capture.store = None
+    with SampleStore(tmp_path / "dataset") as store:  # .frames is no label folder to recovery
+        assert store.report.clean and len(store.samples()) == 2

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..core.original_frames import save_original_frame
 from ..core.sample_store import AFFECTNET_LABELS, SampleStore, StoreError
 
 DEFAULT_DATASET = Path.home() / "facial-expression-samples"
@@ -34,6 +35,9 @@ class CapturePanel(QWidget):
         self.label_set.addItem("Model labels (keys 0–…)", "model")
         self.label_set.currentIndexChanged.connect(self._describe_keys)
         self.wrong = QPushButton("Wrong prediction (W)", checkable=True)
+        self.keep_frames = QCheckBox("Keep the original frames (for review)")
+        self.keep_frames.setChecked(window.settings.value("keep_frames", "false") in (True, "true"))
+        self.keep_frames.toggled.connect(lambda on: window.settings.setValue("keep_frames", on))
         self.burst = QCheckBox("Burst")
         self.burst_count = QSpinBox(minimum=2, maximum=200, value=10, suffix=" frames")
         self.burst_interval = QSpinBox(minimum=50, maximum=5000, value=200, singleStep=50, suffix=" ms")
@@ -54,6 +58,7 @@ class CapturePanel(QWidget):
         column.addWidget(self.label_set)
         column.addWidget(self.keys)
         column.addWidget(self.wrong)
+        column.addWidget(self.keep_frames)
         burst = QHBoxLayout()
         for w in (self.burst, self.burst_count, self.burst_interval):
             burst.addWidget(w)
@@ -161,6 +166,11 @@ class CapturePanel(QWidget):
                                     source=window.source_spec, frame=result.index,
                                     correction=True if wrong else None)
                 saved += 1
+                if self.keep_frames.isChecked():
+                    try:
+                        save_original_frame(store.root, sample.id, frame)
+                    except OSError as exc:  # the sample is saved; only its context is missing
+                        window.show_message(f"sample saved, but not its original frame: {exc}")
                 if sample.correction:
                     self.session_confusions[(face.label, label)] += 1
         except (StoreError, ValueError) as exc:

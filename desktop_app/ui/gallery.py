@@ -6,6 +6,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout)
 
+from ..core.original_frames import original_frame_path
 from ..core.sample_store import SampleStore, StoreError
 
 THUMB = 96
@@ -37,6 +38,7 @@ class GalleryDialog(QDialog):
         actions.addWidget(self.target)
         actions.addWidget(QPushButton("Delete (to trash)", clicked=self.delete_selected))
         actions.addWidget(QPushButton("Undo", clicked=self.undo))
+        actions.addWidget(QPushButton("Original frame", clicked=self.open_original))
         actions.addStretch(1)
         column = QVBoxLayout(self)
         column.addLayout(top)
@@ -86,6 +88,24 @@ class GalleryDialog(QDialog):
 
     def delete_selected(self) -> None:
         self._each(self.store.delete)
+
+    def open_original(self) -> QLabel | None:
+        """Show the whole frame the selected sample was cut from, when it was kept."""
+        ids = self.selected_ids()
+        if not ids:
+            self.message.setText("select a sample first")
+            return None
+        path = original_frame_path(self.store.root, ids[0])
+        if not path.is_file():
+            self.message.setText("no original frame was kept for this sample (see 'Keep the original frames')")
+            return None
+        view = QLabel(self, Qt.WindowType.Window)
+        view.setWindowTitle(f"Original frame of {ids[0]}")
+        view.setPixmap(QPixmap(str(path)).scaled(1024, 768, Qt.AspectRatioMode.KeepAspectRatio,
+                                                 Qt.TransformationMode.SmoothTransformation))
+        view.show()
+        self._original = view
+        return view
 
     def undo(self) -> None:
         try:
