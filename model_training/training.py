@@ -118,7 +118,7 @@ def train(plan: Plan) -> dict:
     else:
         print("TensorBoard logs off: pip install tensorboard", flush=True)
     model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=state["epochs_done"],
-              callbacks=callbacks, verbose=2)
+              callbacks=callbacks, verbose=2, shuffle=False)  # tf.data shuffles each epoch itself
     plot_curves(state["history"], run_dir / "curves.png")
     print(f"best val balanced accuracy {state['best_balanced_accuracy']:.4f} at epoch {state['best_epoch']}; "
           f"model {run_dir / BEST}", flush=True)

@@ -1,4 +1,4 @@
-"""Shared test set-up: headless Qt, the slow marker, and media the tests write themselves."""
+"""Shared test set-up: headless Qt and media the tests write themselves (markers: pytest.ini)."""
 from __future__ import annotations
 
 import os
@@ -16,10 +16,6 @@ from desktop_app.core.paths import DEMO_FACE  # noqa: E402
 from desktop_app.ui.qt_environment import restore_qt_environment  # noqa: E402
 
 restore_qt_environment()  # importing cv2 pointed Qt at cv2's own plugins
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds or needs the network")
 
 
 @pytest.fixture(scope="session")
