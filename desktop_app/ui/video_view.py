@@ -23,6 +23,7 @@ class VideoView(pg.GraphicsLayoutWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.image)
         self._boxes: list[tuple[pg.QtWidgets.QGraphicsRectItem, pg.TextItem]] = []
+        self._styles: list[tuple | None] = []  # (selected, font size) each box was last drawn with
         self._result: FrameResult | None = None
         self._size: tuple[int, int] | None = None
         self.mirror = False
@@ -50,13 +51,11 @@ class VideoView(pg.GraphicsLayoutWidget):
     def _draw_boxes(self, result: FrameResult, selected_id: int | None) -> None:
         while len(self._boxes) < len(result.faces):  # items are reused, never rebuilt per frame
             rect = pg.QtWidgets.QGraphicsRectItem()
-            text = pg.TextItem(anchor=(0, 1))
+            text = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
             self.view.addItem(rect)
             self.view.addItem(text)
             self._boxes.append((rect, text))
-        font = QFont()
-        font.setPointSize(self.font_size)
-        font.setBold(True)
+            self._styles.append(None)
         for i, (rect, text) in enumerate(self._boxes):
             visible = i < len(result.faces)
             rect.setVisible(visible)
@@ -65,15 +64,21 @@ class VideoView(pg.GraphicsLayoutWidget):
                 continue
             face = result.faces[i]
             x, y, w, h = self._display_box(face.box)
-            color = SELECTED_COLOR if face.face_id == selected_id else BOX_COLOR
-            pen = QPen(pg.mkColor(color))
-            pen.setWidth(3 if face.face_id == selected_id else 2)
-            pen.setCosmetic(True)
-            rect.setPen(pen)
+            selected = face.face_id == selected_id
+            style = (selected, self.font_size)
+            if style != self._styles[i]:  # restyle only on change: cheaper, and pyqtgraph's
+                self._styles[i] = style   # TextItem.setColor keeps a reference per call
+                color = SELECTED_COLOR if selected else BOX_COLOR
+                pen = QPen(pg.mkColor(color))
+                pen.setWidth(3 if selected else 2)
+                pen.setCosmetic(True)
+                rect.setPen(pen)
+                font = QFont()
+                font.setPointSize(self.font_size)
+                font.setBold(True)
+                text.setFont(font)
+                text.setColor(color)
             rect.setRect(QRectF(x, y, w, h))
-            text.setFont(font)
-            text.setColor(color)
-            text.fill = pg.mkBrush(0, 0, 0, 160)
             text.setText(f"#{face.face_id} {face.label} {face.confidence:.0%}")
             near_right = self._size is not None and x + w / 2 > self._size[0] * 0.6
             text.setAnchor((1, 1) if near_right else (0, 1))  # keep labels inside the picture

@@ -40,7 +40,6 @@ class InferenceWorker(QThread):
         self._gui_busy = threading.Event()  # set while the GUI has not painted the last result
         self.processed = 0
         self.skipped_results = 0
-        self.read_to_result_ms: list[float] = []
 
     def request(self, **changes) -> None:
         """Ask for settings changes; applied by the worker before its next frame."""
