@@ -5,7 +5,9 @@ for anything it cannot read.
 """
 from __future__ import annotations
 
+import glob
 import math
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,3 +230,11 @@ def open_source(spec: str, demo_frames: int | None = None) -> FrameSource:
     if path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource([path])
     return VideoFileSource(path)
+
+
+def camera_choices() -> list[str]:
+    """Camera indices found on this machine (/dev/video* on Linux; 0 elsewhere, tried on demand)."""
+    if sys.platform.startswith("linux"):
+        return sorted({p.removeprefix("/dev/video") for p in glob.glob("/dev/video*")
+                       if p.removeprefix("/dev/video").isdigit()}, key=int)
+    return ["0"]

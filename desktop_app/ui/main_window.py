@@ -1,48 +1,27 @@
 """The main window: video, confidence bars, rolling graph, status line, controls, presentation mode."""
 from __future__ import annotations
 
-import glob
-import sys
 import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ..core.frame_pump import FramePump, LatestFrameSlot
-from ..core.frame_sources import open_source
+from ..core.frame_sources import camera_choices, open_source
 from ..core.model_spec import ModelSpec
 from ..core.paths import DEFAULT_MODEL
 from ..core.pipeline import FrameResult
 from .charts import LabelBars, RollingGraph
 from .help_overlay import HelpOverlay
+from .shortcuts import SHORTCUTS, install_shortcuts
 from .worker import InferenceWorker, PipelineSettings
 
 GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
 STATUS_MS = 250
-SHORTCUTS = [  # (key, what it does): one list for the actions and the help overlay
-    ("Space", "pause / resume (freeze the frame)"), ("Right", "step one frame while paused"),
-    ("Ctrl+O", "open a video or image file"), ("Ctrl+Shift+D", "bundled demo source"),
-    ("Ctrl+M", "open another model (.tflite + .json)"), ("D", "detector: short / full range"),
-    ("M", "mirror the video"), ("L", "loop files at their end"),
-    ("+ / -", "more / less smoothing"), ("] / [", "higher / lower minimum face score"),
-    ("F11", "presentation mode"), ("F1", "this help"),
-    ("I or click (paused)", "inspect the selected face"), ("0 … 7", "save the selected face with that label"),
-    ("Ctrl+0 … 7", "save every face with that label"), ("W", "mark: wrong prediction (next save)"),
-    ("G", "review the dataset (gallery)"),
-]
-
-
-def camera_choices() -> list[str]:
-    """Camera indices found on this machine (/dev/video* on Linux; 0 elsewhere, tried on demand)."""
-    if sys.platform.startswith("linux"):
-        return sorted({p.removeprefix("/dev/video") for p in glob.glob("/dev/video*")
-                       if p.removeprefix("/dev/video").isdigit()}, key=int)
-    return ["0"]
 
 
 class MainWindow(QMainWindow):
@@ -69,7 +48,7 @@ class MainWindow(QMainWindow):
         self.latency_ms: list[float] = []  # frame read → its result drawn, last 1000 results
 
         self._build_widgets(detector)
-        self._build_actions()
+        install_shortcuts(self)
         self.worker = InferenceWorker(self.slot, PipelineSettings(model, detector,
                                                                   self.score_slider.value() / 100,
                                                                   self.smooth_slider.value() / 100))
@@ -186,35 +165,6 @@ class MainWindow(QMainWindow):
         bar.addWidget(label)
         bar.addWidget(slider)
         return slider
-
-    def _build_actions(self) -> None:
-        def add(key: str, handler) -> None:
-            action = QAction(self, shortcut=QKeySequence(key), triggered=handler)
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            self.addAction(action)
-
-        add("Space", self.pause_button.toggle)
-        add("Right", self.step)
-        add("Ctrl+O", self.choose_file)
-        add("Ctrl+Shift+D", lambda: self.set_source("demo"))
-        add("Ctrl+M", self.choose_model)
-        add("D", lambda: self.detector_box.setCurrentIndex(1 - self.detector_box.currentIndex()))
-        add("M", self.mirror_box.toggle)
-        add("L", self.loop_box.toggle)
-        add("+", lambda: self.smooth_slider.setValue(self.smooth_slider.value() + 5))
-        add("=", lambda: self.smooth_slider.setValue(self.smooth_slider.value() + 5))
-        add("-", lambda: self.smooth_slider.setValue(self.smooth_slider.value() - 5))
-        add("]", lambda: self.score_slider.setValue(self.score_slider.value() + 5))
-        add("[", lambda: self.score_slider.setValue(self.score_slider.value() - 5))
-        add("F11", self.toggle_presentation)
-        add("Escape", lambda: self.presenting and self.toggle_presentation())
-        add("F1", self.help.toggle)
-        add("I", self.inspect_selected)
-        add("W", self.capture.wrong.toggle)
-        add("G", self.capture.open_gallery)
-        for digit in range(10):
-            add(str(digit), partial(self.capture.capture, digit))
-            add(f"Ctrl+{digit}", partial(self.capture.capture, digit, True))
 
     # ---- sources ------------------------------------------------------------------------------------
     def _fill_source_box(self) -> None:
