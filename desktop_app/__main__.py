@@ -2,11 +2,16 @@
 live window; ``python -m desktop_app analyze|bench|capture ...`` run headless."""
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
-
-COMMANDS = ("analyze", "bench", "bench-window", "capture")
+COMMANDS = {  # command → module with its own main(argv)
+    "analyze": ".analyze",
+    "bench": ".bench",
+    "bench-window": ".ui.bench_window",
+    "capture": ".capture",
+}
 
 
 def silence_native_logs() -> None:
@@ -27,18 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.remove("--native-logs")
     elif __name__ == "__main__":
         silence_native_logs()
-    if argv and argv[0] == "analyze":
-        from .analyze import main as run
-        return run(argv[1:])
-    if argv and argv[0] == "bench":
-        from .bench import main as run
-        return run(argv[1:])
-    if argv and argv[0] == "bench-window":
-        from .ui.bench_window import main as run
-        return run(argv[1:])
-    if argv and argv[0] == "capture":
-        from .capture import main as run
-        return run(argv[1:])
+    if argv and argv[0] in COMMANDS:
+        return importlib.import_module(COMMANDS[argv[0]], __package__).main(argv[1:])
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         print("commands: " + ", ".join(COMMANDS) + " (each has --help); window options: --source, --model, --detector")
