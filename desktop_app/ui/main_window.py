@@ -43,7 +43,6 @@ class MainWindow(QMainWindow):
         self.last_frame: np.ndarray | None = None
         self._result_times: list[float] = []
         self._graph_dirty = False
-        self._loaded_once = False
         self.presenting = False
         self.latency_ms: list[float] = []  # frame read → its result drawn, last 1000 results
 
@@ -255,10 +254,9 @@ class MainWindow(QMainWindow):
         self.graph.set_labels(spec.labels)
         self.settings.setValue("model", self.worker.settings.model_path)
         self.setWindowTitle(f"Facial expressions: {spec.name}")
-        self._loaded_once = True
 
     def _on_worker_finished(self) -> None:
-        if not self._loaded_once and not self.worker._stop:  # the remembered model would not load
+        if not self.labels and not self.worker.stopping:  # the remembered model would not load
             self.settings.setValue("model", str(DEFAULT_MODEL))
             self.worker.settings.model_path = str(DEFAULT_MODEL)
             self.worker.start()

@@ -6,7 +6,6 @@ applied here between frames, so the pipeline is only ever touched by this thread
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,6 @@ class InferenceWorker(QThread):
         self._pending: dict[str, object] = {}
         self._stop = False
         self._gui_busy = threading.Event()  # set while the GUI has not painted the last result
-        self.processed = 0
         self.skipped_results = 0
 
     def request(self, **changes) -> None:
@@ -48,6 +46,10 @@ class InferenceWorker(QThread):
 
     def result_shown(self) -> None:
         self._gui_busy.clear()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop
 
     def stop(self, timeout_ms: int = 1000) -> bool:
         self._stop = True
@@ -90,14 +92,11 @@ class InferenceWorker(QThread):
                 pipeline = self._apply_pending(pipeline)
                 if frame is None:
                     continue
-                t = time.perf_counter()
                 result: FrameResult = pipeline.process(frame)
-                self.processed += 1
                 if self._gui_busy.is_set():  # the GUI is behind: never queue results on it
                     self.skipped_results += 1
                     continue
                 self._gui_busy.set()
-                result.timings_ms["total"] = (time.perf_counter() - t) * 1e3 + frame.decode_ms
                 self.result_ready.emit(np.ascontiguousarray(frame.image), result)
         finally:
             pipeline.close()
