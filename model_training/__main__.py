@@ -6,6 +6,7 @@ line ``error: ...`` on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -22,8 +23,59 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def whole_number(low: int, high: int):
+    """An argparse type: an integer from ``low`` to ``high``, else one line naming the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, not {value}")
+        return value
+    return parse
+
+
+def input_side(low: int, high: int):
+    """An argparse type: 0 (the architecture's default) or a side from ``low`` to ``high`` pixels."""
+    whole = whole_number(0, high)
+
+    def parse(text: str) -> int:
+        value = whole(text)
+        if 0 < value < low:
+            raise argparse.ArgumentTypeError(f"must be 0 (the arch's default) or from {low} to {high}, not {value}")
+        return value
+    return parse
+
+
+def positive_number(high: float = math.inf):
+    """An argparse type: a finite float above 0 (and at most ``high``); rejects nan and inf."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if not (math.isfinite(value) and 0 < value <= high):
+            limit = f" and at most {high:g}" if math.isfinite(high) else ""
+            raise argparse.ArgumentTypeError(f"must be a finite number above 0{limit}, not {text}")
+        return value
+    return parse
+
+
+def pixel_value(text: str) -> float:
+    """An argparse type: a float from 0 to 255 (a normalisation mean on 0-255 pixels)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if not 0 <= value <= 255:  # also false for nan
+        raise argparse.ArgumentTypeError(f"must be from 0 to 255, not {text}")
+    return value
+
+
 def build_parser() -> Parser:
-    from .config import ARCHS, BALANCE, COLORS, TrainConfig
+    from .config import (ARCHS, BALANCE, COLORS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_INPUT_SIZE, MAX_LEARNING_RATE,
+                         MIN_INPUT_SIZE, TrainConfig)
     from .export import QUANTS
 
     d = TrainConfig()
@@ -40,20 +92,24 @@ def build_parser() -> Parser:
     p.add_argument("--val", action="append", default=[], metavar="DATA", help="validation dataset; repeatable")
     p.add_argument("--captured", action="append", default=[], metavar="DIR",
                    help="a dataset captured with the app, added to --train with --captured-weight")
-    p.add_argument("--captured-weight", type=float, default=2.0, help="loss weight of --captured samples")
+    p.add_argument("--captured-weight", type=positive_number(), default=2.0, help="loss weight of --captured samples")
     p.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run directory")
     p.add_argument("--arch", choices=ARCHS, default=d.arch, help="architecture")
-    p.add_argument("--input-size", type=int, default=d.input_size, help="input side in pixels (0: the arch's default)")
+    p.add_argument("--input-size", type=input_side(MIN_INPUT_SIZE, MAX_INPUT_SIZE), default=d.input_size,
+                   help=f"input side in pixels, {MIN_INPUT_SIZE} to {MAX_INPUT_SIZE} (0: the arch's default)")
     p.add_argument("--color", choices=COLORS, default=None, help="input colour (default: the arch's)")
     p.add_argument("--balance", choices=BALANCE, default=d.balance, help="class imbalance handling")
     p.add_argument("--weights", default=d.weights, help="'none' or a local Keras weights file for the backbone")
-    p.add_argument("--epochs", type=int, default=None, help=f"total epochs (default {d.epochs}; with --resume: "
-                   "the stored value)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="global batch size")
-    p.add_argument("--learning-rate", type=float, default=d.learning_rate, help="Adam learning rate")
+    p.add_argument("--epochs", type=whole_number(1, MAX_EPOCHS), default=None,
+                   help="total epochs (default: 30, more for a small training set so the run has at least "
+                   "600 steps; with --resume: the stored value)")
+    p.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), default=None,
+                   help="global batch size (default: 64, halved down to 8 until an epoch has 25 steps)")
+    p.add_argument("--learning-rate", type=positive_number(MAX_LEARNING_RATE), default=d.learning_rate,
+                   help="Adam learning rate")
     p.add_argument("--no-augment", action="store_true", help="switch training augmentation off")
     p.add_argument("--mixed-precision", action="store_true", help="mixed float16 (GPU)")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed")
+    p.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=d.seed, help="random seed")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
 
@@ -74,8 +130,8 @@ def build_parser() -> Parser:
     p.add_argument("--spec-from", type=Path, default=None, help="copy labels/input/normalisation from this spec JSON")
     p.add_argument("--labels", default=None, help="comma-separated labels in output order (instead of --spec-from)")
     p.add_argument("--color", choices=("gray", "rgb", "bgr"), default=None, help="with --labels (default from channels)")
-    p.add_argument("--mean", type=float, default=127.5, help="with --labels: normalisation mean")
-    p.add_argument("--std", type=float, default=127.5, help="with --labels: normalisation std")
+    p.add_argument("--mean", type=pixel_value, default=127.5, help="with --labels: normalisation mean, 0 to 255")
+    p.add_argument("--std", type=positive_number(), default=127.5, help="with --labels: normalisation std")
     p.add_argument("--data", action="append", default=[], metavar="DATA",
                    help="images for int8 calibration and the parity check; repeatable")
 
@@ -84,7 +140,7 @@ def build_parser() -> Parser:
     p.add_argument("--data", default=None, metavar="DATA", help="dataset for the pipeline (default: synthetic)")
     p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
     p.add_argument("--quants", default="float32,float16,int8", help="comma-separated")
-    p.add_argument("--batches", type=int, default=20, help="pipeline batches to time")
+    p.add_argument("--batches", type=whole_number(1, 100_000), default=20, help="pipeline batches to time")
     return parser
 
 
@@ -109,7 +165,7 @@ def run(args: argparse.Namespace) -> None:
         config = TrainConfig(
             train=train_specs, val=list(args.val), arch=args.arch, input_size=args.input_size,
             color=args.color or "", balance=args.balance, weights=args.weights,
-            epochs=args.epochs or (0 if args.resume else TrainConfig.epochs), batch_size=args.batch_size,
+            epochs=args.epochs or 0, batch_size=args.batch_size or 0,
             learning_rate=args.learning_rate, augment=not args.no_augment,
             mixed_precision=args.mixed_precision, seed=args.seed)
         plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads

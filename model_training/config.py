@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ ARCH_DEFAULTS = {
     "efficientnet_b0": (224, "rgb", 0.0, 1.0),
 }
 CONFIG_FILE = "config.json"
+# Bounds checked before any data is read (README, "Bad input"). 512 px is twice the largest default
+# input; a larger side costs minutes per step on a CPU and more GPU memory than a batch of 64 allows.
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 32, 512
+MAX_EPOCHS = 10_000
+MAX_BATCH_SIZE = 4096
+MAX_LEARNING_RATE = 1.0
 
 
 @dataclass
@@ -34,8 +41,8 @@ class TrainConfig:
     crop_margin: float = 0.25  # the framing of AffectNet and of captured samples
     balance: str = "class_weight"
     weights: str = "none"
-    epochs: int = 30
-    batch_size: int = 64
+    epochs: int = 0  # 0: chosen from the training set's size (run_plan.auto_schedule)
+    batch_size: int = 0  # 0: chosen from the training set's size
     learning_rate: float = 1e-3
     augment: bool = True
     mixed_precision: bool = False
@@ -54,12 +61,9 @@ class TrainConfig:
         self.std = std if self.std < 0 else self.std
         if self.color not in COLORS:
             raise DataError(f"color must be one of {', '.join(COLORS)}, not {self.color!r}")
-        if self.input_size < 32:
-            raise DataError(f"input size must be at least 32, not {self.input_size}")
+        self.check_numbers()
         if self.arch != "mini_xception" and self.color != "rgb":
             raise DataError(f"{self.arch} takes rgb input (use --color rgb or mini_xception)")
-        if self.epochs < 1 or self.batch_size < 1 or self.std <= 0:
-            raise DataError("epochs, batch size and std must be positive")
         if self.weights != "none" and not Path(self.weights).is_file():
             raise DataError(f"weights file not found: {self.weights}")
         if self.weights != "none" and self.arch == "mini_xception":
@@ -67,6 +71,17 @@ class TrainConfig:
         if not self.train or not self.val:
             raise DataError("give at least one --train and one --val dataset")
         return self
+
+    def check_numbers(self) -> None:
+        """Every numeric field finite and in range (0 epochs / batch size: not chosen yet)."""
+        _in_range("input size", self.input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
+        _in_range("epochs", self.epochs, 0, MAX_EPOCHS)
+        _in_range("batch size", self.batch_size, 0, MAX_BATCH_SIZE)
+        _in_range("seed", self.seed, 0, 2**32 - 1)
+        _positive("learning rate", self.learning_rate, MAX_LEARNING_RATE)
+        _positive("std", self.std)
+        _in_range("mean", self.mean, 0.0, 255.0)
+        _in_range("crop margin", self.crop_margin, 0.0, 2.0)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,6 +95,17 @@ class TrainConfig:
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise DataError(f"{where}: unknown key {key!r}{hint}")
         return cls(**data)
+
+
+def _in_range(name: str, value: float, low: float, high: float) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+        raise DataError(f"{name} must be between {low} and {high}, not {value}")
+
+
+def _positive(name: str, value: float, high: float = math.inf) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 < value <= high):
+        limit = f" and at most {high}" if math.isfinite(high) else ""
+        raise DataError(f"{name} must be a finite number above 0{limit}, not {value}")
 
 
 def save_config(config: TrainConfig, run_dir: Path) -> Path:

@@ -44,8 +44,8 @@ class Source:
             elif tail:
                 weight = float(tail)
         path = ":".join(parts)
-        if weight <= 0:
-            raise DataError(f"source {text!r}: weight must be positive")
+        if not 0 < weight < float("inf"):  # also refuses nan
+            raise DataError(f"source {text!r}: weight must be a finite number above 0")
         return cls(Path(path), weight, crop)
 
 

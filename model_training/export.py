@@ -5,7 +5,9 @@ real images (max probability difference, share of identical top-1), and times it
 """
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -27,6 +29,11 @@ QUANTS = ("float32", "float16", "int8")
 REPRESENTATIVE_IMAGES = 200
 PARITY_IMAGES = 256
 LATENCY_RUNS = 100
+# Parity with Keras that an export must reach, or it fails and writes nothing (README, "export").
+# Differences are in output probability (0-1). float32 measured here: under 1e-6; float16 weights: under 0.01.
+MAX_PROB_DIFF = {"float32": 1e-4, "float16": 0.05}
+MIN_INT8_TOP1_AGREEMENT = 0.90  # share of parity images whose int8 top-1 class equals Keras' top-1
+RANDOM_PARITY_INPUTS = 16  # convert without --data: NaN and difference checked on random inputs only
 
 
 @dataclass
@@ -39,11 +46,16 @@ class ExportResult:
     parity_images: int
     latency_median_ms: float
     latency_p95_ms: float
+    finite: bool = True  # no NaN or infinity in either model's outputs
 
     def format(self) -> str:
-        return (f"wrote {self.path} ({self.size_bytes / 1024:.1f} KiB) and {self.spec_path.name}\n"
-                f"parity vs Keras on {self.parity_images} images: max diff {self.max_diff:.4f}, "
-                f"top-1 identical {self.top1_agreement:.1%}\n"
+        if self.parity_images:
+            parity = (f"parity vs Keras on {self.parity_images} images: max diff {self.max_diff:.2g}, "
+                      f"top-1 identical {self.top1_agreement:.1%}")
+        else:
+            parity = (f"no parity check on images ran (give --data): {RANDOM_PARITY_INPUTS} random inputs gave "
+                      f"finite outputs, max diff vs Keras {self.max_diff:.2g}")
+        return (f"wrote {self.path} ({self.size_bytes / 1024:.1f} KiB) and {self.spec_path.name}\n{parity}\n"
                 f"LiteRT latency (1 image, 2 threads): median {self.latency_median_ms:.2f} ms, "
                 f"p95 {self.latency_p95_ms:.2f} ms")
 
@@ -106,9 +118,17 @@ def measure_latency(classifier, runs: int = LATENCY_RUNS) -> tuple[float, float]
     return float(np.median(times)), float(np.percentile(times, 95))
 
 
+def _random_batch(spec: ModelSpec, n: int) -> np.ndarray:
+    """Uniform 0-255 pixels, normalised as the spec says: for a NaN check without images."""
+    pixels = np.random.default_rng(0).uniform(0, 255, (n, spec.input_height, spec.input_width, spec.channels))
+    return ((pixels - spec.mean) / spec.std).astype(np.float32)
+
+
 def write_and_check(model, tflite: bytes, spec: ModelSpec, out: Path,
                     parity_examples: list[Example]) -> ExportResult:
-    """Write model + spec, reload in the app's classifier, compare with Keras, time it."""
+    """Write model + spec, reload in the app's classifier, compare with Keras, time it. Measures only:
+    ``export_checked`` is what fails an export. With no examples, RANDOM_PARITY_INPUTS random inputs
+    are compared instead (``parity_images`` stays 0: top-1 on noise means nothing)."""
     from desktop_app.core.classifier import ExpressionClassifier
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -118,17 +138,68 @@ def write_and_check(model, tflite: bytes, spec: ModelSpec, out: Path,
         classifier = ExpressionClassifier(out)
     except ModelSpecError as exc:
         raise DataError(f"the export does not load in the app: {exc}") from None
-    diffs, agree, n = [0.0], 0, 0
-    for batch, _ in image_batches(parity_examples, spec, Counter()):
+    batches = (batch for batch, _ in image_batches(parity_examples, spec, Counter()))
+    if not parity_examples:
+        batches = iter([_random_batch(spec, RANDOM_PARITY_INPUTS)])
+    diffs, agree, n, finite = [0.0], 0, 0, True
+    for batch in batches:
         lite = classifier.classify_batch(batch)
         ref = np.asarray(model(batch, training=False), np.float32)
+        finite = finite and bool(np.isfinite(lite).all() and np.isfinite(ref).all())
         diff = np.abs(lite - ref)
         diffs.append(float(diff.max()) if np.isfinite(diff).all() else float("inf"))
         agree += int((lite.argmax(1) == ref.argmax(1)).sum())
         n += len(batch)
     median, p95 = measure_latency(classifier)
     classifier.close()
-    return ExportResult(out, spec_path, out.stat().st_size, max(diffs), agree / max(n, 1), n, median, p95)
+    images = n if parity_examples else 0
+    return ExportResult(out, spec_path, out.stat().st_size, max(diffs), agree / max(n, 1), images, median, p95,
+                        finite)
+
+
+def parity_failure(quant: str, result: ExportResult) -> str:
+    """Why ``result`` breaks parity with Keras ("" when it does not)."""
+    if not result.finite:
+        return "the model outputs NaN or infinity (Keras or TFLite)"
+    limit = MAX_PROB_DIFF.get(quant)
+    if limit is not None and not result.max_diff <= limit:
+        return f"{quant} differs from Keras by up to {result.max_diff:.3g} in probability (tolerance {limit:g})"
+    if quant == "int8" and result.parity_images and result.top1_agreement < MIN_INT8_TOP1_AGREEMENT:
+        return (f"int8 top-1 agrees with Keras on {result.top1_agreement:.1%} of {result.parity_images} images "
+                f"(at least {MIN_INT8_TOP1_AGREEMENT:.0%} needed)")
+    return ""
+
+
+def check_export_out(out: Path) -> Path:
+    """Up front, before any conversion: a file name the app can find (M.tflite beside M.json)."""
+    out = Path(out)
+    if out.suffix != ".tflite":
+        raise DataError(f"--out must end in .tflite (the app looks for M.tflite + M.json): {out}")
+    if out.is_dir():
+        raise DataError(f"--out {out} is a folder: give a file name ending in .tflite")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise DataError(f"--out {out}: {out.parent} is a file, not a folder")
+    return out
+
+
+def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
+                   parity_examples: list[Example]) -> ExportResult:
+    """``write_and_check`` into a temporary folder beside ``out``; the .tflite and its .json are moved
+    to ``out`` only when parity holds, so the app never finds a broken export. DataError otherwise."""
+    out = check_export_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".partial", dir=out.parent))
+    try:
+        result = write_and_check(model, tflite, spec, staging / out.name, parity_examples)
+        failure = parity_failure(quant, result)
+        if failure:
+            raise DataError(f"export failed its parity check: {failure}; nothing written to {out}")
+        spec_path = out.with_suffix(".json")
+        os.replace(result.spec_path, spec_path)
+        os.replace(result.path, out)  # the model last: the app opens M.tflite, then reads M.json
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return replace(result, path=out, spec_path=spec_path)
 
 
 def metrics_from(run_dir: Path) -> dict:
@@ -152,6 +223,7 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
         raise DataError(f"{run_dir}: no {BEST} (has training finished an epoch?)")
     if quant not in QUANTS:
         raise DataError(f"quant must be one of {', '.join(QUANTS)}, not {quant!r}")
+    out = check_export_out(Path(out) if out else run_dir / f"{run_dir.name}_{quant}.tflite")
     crops = run_dir / "face_crops"
     train = prepare_examples(config.train, crops, config.crop_margin).examples if quant == "int8" else []
     val = prepare_examples(config.val, crops, config.crop_margin).examples
@@ -160,7 +232,6 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
     keras.mixed_precision.set_global_policy("float32")  # rebuild in float32 whatever training used
     model = build_model(config)
     model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
-    out = Path(out) if out else run_dir / f"{run_dir.name}_{quant}.tflite"
     base = spec_from_config(config, out.stem)
     rep = None
     if quant == "int8":
@@ -169,7 +240,7 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
     spec = replace(base, input_dtype="int8" if quant == "int8" else "float32",
                    provenance=provenance_for(config, {"run_dir": str(run_dir), "quantization": quant}),
                    metrics=metrics_from(run_dir))
-    return write_and_check(model, tflite, spec, out, sample_examples(val, PARITY_IMAGES))
+    return export_checked(model, tflite, spec, out, quant, sample_examples(val, PARITY_IMAGES))
 
 
 def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None = None,
@@ -182,6 +253,7 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
         raise DataError(f"Keras model not found: {keras_file}")
     if spec_from is None and not labels:
         raise DataError("give --spec-from JSON or --labels")
+    out = check_export_out(out)
     examples = list_examples([Source.parse(s) for s in data]).examples if data else []
     if quant == "int8" and not examples:
         raise DataError("int8 needs representative images: give --data")
@@ -214,4 +286,4 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
     spec = replace(spec, name=out.stem, input_dtype="int8" if quant == "int8" else "float32",
                    provenance={**spec.provenance, "converted_from": str(keras_file), "tensorflow": tf.__version__,
                                "quantization": quant, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    return write_and_check(model, tflite, spec, out, sample_examples(examples, PARITY_IMAGES))
+    return export_checked(model, tflite, spec, out, quant, sample_examples(examples, PARITY_IMAGES))

@@ -3,6 +3,7 @@ checked data, and the resume state. Bad input fails here, fast and with one line
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,14 @@ from .datasets import Example, Listing, Source, list_examples, scan_unreadable
 from .labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
 
 BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
+# Chosen when --batch-size / --epochs are not given (README, "Training defaults"). BatchNorm's moving
+# statistics (momentum 0.9) need tens of steps to settle, and a few hundred crops at batch 64 give 3 to 5
+# steps per epoch: validation then reads chance while training accuracy climbs.
+MAX_AUTO_BATCH, MIN_AUTO_BATCH = 64, 8
+MIN_STEPS_PER_EPOCH = 25
+DEFAULT_EPOCHS = 30
+MIN_TOTAL_STEPS = 600
+MAX_AUTO_EPOCHS = 200
 
 
 @dataclass
@@ -65,6 +74,43 @@ def class_weights_for(examples: list[Example]) -> np.ndarray:
     return weights
 
 
+def auto_schedule(n_train: int, batch_size: int, epochs: int) -> tuple[int, int, str]:
+    """(batch size, epochs, one line saying what was chosen and why); a non-zero argument is the
+    user's and is kept. Batch: the largest power of two from 8 to 64 that still gives
+    MIN_STEPS_PER_EPOCH steps per epoch. Epochs: 30, or more when 30 epochs give under MIN_TOTAL_STEPS."""
+    reasons = []
+    if not batch_size:
+        batch_size = MAX_AUTO_BATCH
+        while batch_size > MIN_AUTO_BATCH and n_train / batch_size < MIN_STEPS_PER_EPOCH:
+            batch_size //= 2
+        if batch_size < MAX_AUTO_BATCH:
+            reasons.append(f"batch size {batch_size} (not {MAX_AUTO_BATCH}: {n_train} training images would give "
+                           f"{math.ceil(n_train / MAX_AUTO_BATCH)} steps per epoch, too few for BatchNorm's "
+                           "statistics)")
+        else:
+            reasons.append(f"batch size {batch_size}")
+    steps = math.ceil(n_train / batch_size)
+    if not epochs:
+        epochs = min(MAX_AUTO_EPOCHS, max(DEFAULT_EPOCHS, math.ceil(MIN_TOTAL_STEPS / steps)))
+        why = "" if epochs == DEFAULT_EPOCHS else f" (not {DEFAULT_EPOCHS}: at least {MIN_TOTAL_STEPS} steps)"
+        reasons.append(f"epochs {epochs}{why}")
+    if not reasons:
+        return batch_size, epochs, ""
+    return batch_size, epochs, (f"chose {' and '.join(reasons)}: {steps} steps per epoch, {steps * epochs} in "
+                                "all; --batch-size / --epochs override")
+
+
+def check_out_dir(run_dir: Path) -> None:
+    """A new run goes into a new folder, an empty one, or one holding only a run that never finished
+    an epoch (its config.json): never over a file or someone else's files."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise DataError(f"--out {run_dir} is a file, not a run directory: choose another --out")
+    if (run_dir / STATE).exists():
+        raise DataError(f"{run_dir} already holds a run: use --resume or another --out")
+    if run_dir.is_dir() and any(run_dir.iterdir()) and not (run_dir / "config.json").is_file():
+        raise DataError(f"--out {run_dir} is a folder with other files in it: choose a new or empty folder")
+
+
 def load_state(run_dir: Path) -> dict:
     path = run_dir / STATE
     if not path.is_file() or not (run_dir / LAST).is_file():
@@ -88,16 +134,25 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
     run_dir = Path(run_dir)
     if resume:
         epochs = config.epochs
+        if run_dir.exists() and not run_dir.is_dir():
+            raise DataError(f"--out {run_dir} is a file, not a run directory")
         config = load_config(run_dir)
         config.epochs = epochs or config.epochs
+        config.check_numbers()
+        if config.epochs < 1 or config.batch_size < 1:
+            raise DataError(f"{run_dir / 'config.json'}: epochs and batch size must be at least 1")
         state = load_state(run_dir)
         if state["epochs_done"] >= config.epochs:
             raise DataError(f"{run_dir} already has {state['epochs_done']} epochs: give a larger --epochs")
     else:
         config.resolved()
-        if (run_dir / STATE).exists():
-            raise DataError(f"{run_dir} already holds a run: use --resume or another --out")
+        check_out_dir(run_dir)
         state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     crops = run_dir / "face_crops"
-    return Plan(config, run_dir, resume, state, prepare_examples(config.train, crops, config.crop_margin),
-                prepare_examples(config.val, crops, config.crop_margin))
+    train_data = prepare_examples(config.train, crops, config.crop_margin)
+    val_data = prepare_examples(config.val, crops, config.crop_margin)
+    config.batch_size, config.epochs, why = auto_schedule(len(train_data.examples), config.batch_size,
+                                                          config.epochs)
+    if why:
+        print(why, flush=True)
+    return Plan(config, run_dir, resume, state, train_data, val_data)

@@ -17,6 +17,7 @@ from .config import TrainConfig, save_config
 from .input_pipeline import make_dataset, oversample
 from .metrics import balanced_accuracy, plot_curves
 from .models import build_model
+from .nan_guard import StopOnNonFiniteLoss
 from .run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe
 
 
@@ -112,7 +113,7 @@ def train(plan: Plan) -> dict:
     best = keras.callbacks.ModelCheckpoint(run_dir / BEST, monitor="val_balanced_accuracy", mode="max",
                                            save_best_only=True)
     best.best = state["best_balanced_accuracy"] if resume else best.best
-    callbacks = [BalancedAccuracy(val_ds), best, LastCheckpoint(run_dir, state)]
+    callbacks = [StopOnNonFiniteLoss(run_dir), BalancedAccuracy(val_ds), best, LastCheckpoint(run_dir, state)]
     if importlib.util.find_spec("tensorboard") is not None:
         callbacks.append(keras.callbacks.TensorBoard(run_dir / "logs", profile_batch=0))
     else:
