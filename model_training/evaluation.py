@@ -44,6 +44,10 @@ def image_batches(examples: list[Example], spec, skipped: Counter,
 
 
 def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
+    model = Path(model)
+    out_dir = Path(out_dir) if out_dir else (model / "eval" if model.is_dir() else model.with_suffix(".eval"))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"--out {out_dir} is a file: give a folder for report.json and confusion.png")
     listing = list_examples([Source.parse(s) for s in data])
     predictor: Predictor = load_predictor(Path(model))
     skipped = Counter(listing.skipped)
@@ -63,8 +67,6 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
     report["confident_mistakes"] = [
         {"file": files[i], "true": AFFECTNET_CLASSES[y_true[i]], "predicted": AFFECTNET_CLASSES[y_pred[i]],
          "confidence": float(probs_all[i, y_pred[i]])} for i in worst]
-    model = Path(model)
-    out_dir = Path(out_dir) if out_dir else (model / "eval" if model.is_dir() else model.with_suffix(".eval"))
     out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, indent=2) + "\n"
     (out_dir / "report.json").write_text(text, encoding="utf-8")

@@ -1,7 +1,9 @@
 """``export`` / ``convert``: Keras → ``.tflite`` (float32, float16 or full int8) + spec JSON, checked.
 
 Every export reloads the file in the app's own ``ExpressionClassifier``, compares it with Keras on
-real images (max probability difference, share of identical top-1), and times it with LiteRT.
+real images (max probability difference, share of identical top-1), and times it with LiteRT. Breaking
+parity (NaN, a difference above ``MAX_PROB_DIFF``, int8 top-1 below ``MIN_INT8_TOP1_AGREEMENT``) fails
+the export, and nothing reaches ``--out``: files are checked in a temporary folder and moved after.
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ REPRESENTATIVE_IMAGES = 200
 PARITY_IMAGES = 256
 LATENCY_RUNS = 100
 # Parity with Keras that an export must reach, or it fails and writes nothing (README, "export").
-# Differences are in output probability (0-1). float32 measured here: under 1e-6; float16 weights: under 0.01.
+# Differences are in output probability (0-1). Measured on a mini-Xception trained on 300 real face crops:
+# float32 1.8e-7, float16 6.2e-4, int8 top-1 100% on 80 held-out crops (README, "export").
 MAX_PROB_DIFF = {"float32": 1e-4, "float16": 0.05}
 MIN_INT8_TOP1_AGREEMENT = 0.90  # share of parity images whose int8 top-1 class equals Keras' top-1
 RANDOM_PARITY_INPUTS = 16  # convert without --data: NaN and difference checked on random inputs only

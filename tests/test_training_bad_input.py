@@ -111,6 +111,14 @@ def test_a_loss_that_turns_nan_stops_and_keeps_the_last_good_checkpoint(run_dir,
     assert json.loads((run / "state.json").read_text())["epochs_done"] == 1
 
 
+def test_evaluate_out_naming_a_file_is_refused(run_dir, data, tmp_path, capsys):
+    a_file = tmp_path / "report"
+    a_file.write_text("mine")
+    assert main(["evaluate", str(run_dir), "--data", str(data / "V"), "--out", str(a_file)]) == 2
+    assert "is a file" in one_line_error(capsys)
+    assert a_file.read_text() == "mine"
+
+
 def test_export_out_must_be_a_tflite_file_name(run_dir, tmp_path, capsys):
     assert main(["export", str(run_dir), "--out", str(tmp_path / "model.txt")]) == 2
     assert "must end in .tflite" in one_line_error(capsys)
