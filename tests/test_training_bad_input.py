@@ -12,7 +12,7 @@ import pytest
 from model_training.__main__ import main
 from model_training.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
 from model_training.labels import SPEC_LABELS
-from model_training.synthetic import write_affectnet_like
+from training_runs import train_run, write_splits
 
 
 def cli(argv: list[str]) -> int:
@@ -31,19 +31,13 @@ def one_line_error(capsys) -> str:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("bad_input")
-    write_affectnet_like(root / "T", per_class=10, seed=1)
-    write_affectnet_like(root / "V", per_class=4, seed=2)
-    return root
+    return write_splits(tmp_path_factory.mktemp("bad_input"), 10, 4)
 
 
 @pytest.fixture(scope="module")
 def run_dir(data) -> Path:
     """One epoch at 32 px: a finished run with best.keras and last.keras."""
-    out = data / "run"
-    assert main(["train", "--train", str(data / "T"), "--val", str(data / "V"), "--out", str(out),
-                 "--epochs", "1", "--input-size", "32"]) == 0
-    return out
+    return train_run(data, "run", "--epochs", "1", "--input-size", "32")
 
 
 @pytest.mark.parametrize("flags, says", [
@@ -62,9 +56,9 @@ def run_dir(data) -> Path:
     (["--seed", "-1"], "--seed: must be from 0"),
 ])
 def test_bad_numbers_are_refused_before_anything_is_read(data, capsys, flags, says):
-    flags = [str(data / "T") if f == "CAPTURED" else f for f in flags]
+    flags = [str(data / "train_set") if f == "CAPTURED" else f for f in flags]
     out = data / "never"
-    assert cli(["train", "--train", str(data / "T"), "--val", str(data / "V"), "--out", str(out), *flags]) == 2
+    assert cli(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(out), *flags]) == 2
     assert says in one_line_error(capsys)
     assert not out.exists()
 
@@ -72,7 +66,7 @@ def test_bad_numbers_are_refused_before_anything_is_read(data, capsys, flags, sa
 @pytest.mark.parametrize("weight", ["nan", "inf", "-1", "0"])
 def test_a_dataset_weight_must_be_finite_and_positive(data, capsys, weight):
     out = data / "never"
-    assert main(["train", "--train", f"{data / 'T'}:{weight}", "--val", str(data / "V"), "--out", str(out)]) == 2
+    assert main(["train", "--train", f"{data / 'train_set'}:{weight}", "--val", str(data / "val_set"), "--out", str(out)]) == 2
     assert "weight must be a finite number above 0" in one_line_error(capsys)
     assert not out.exists()
 
@@ -80,7 +74,7 @@ def test_a_dataset_weight_must_be_finite_and_positive(data, capsys, weight):
 def test_out_naming_a_file_or_a_foreign_folder_is_refused(data, tmp_path, capsys):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")
-    base = ["train", "--train", str(data / "T"), "--val", str(data / "V"), "--out"]
+    base = ["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out"]
     assert main([*base, str(a_file)]) == 2
     assert "is a file, not a run directory" in one_line_error(capsys)
     assert a_file.read_text() == "mine"
@@ -114,7 +108,7 @@ def test_a_loss_that_turns_nan_stops_and_keeps_the_last_good_checkpoint(run_dir,
 def test_evaluate_out_naming_a_file_is_refused(run_dir, data, tmp_path, capsys):
     a_file = tmp_path / "report"
     a_file.write_text("mine")
-    assert main(["evaluate", str(run_dir), "--data", str(data / "V"), "--out", str(a_file)]) == 2
+    assert main(["evaluate", str(run_dir), "--data", str(data / "val_set"), "--out", str(a_file)]) == 2
     assert "is a file" in one_line_error(capsys)
     assert a_file.read_text() == "mine"
 
@@ -136,7 +130,7 @@ def test_convert_of_a_model_with_nan_outputs_fails_and_writes_nothing(run_dir, d
     model.save(tmp_path / "broken.keras")
     out = tmp_path / "app_models" / "broken.tflite"
     assert main(["convert", str(tmp_path / "broken.keras"), "--out", str(out), "--labels", ",".join(SPEC_LABELS),
-                 "--data", str(data / "V")]) == 2
+                 "--data", str(data / "val_set")]) == 2
     line = one_line_error(capsys)
     assert "parity check" in line and "NaN" in line and "nothing written" in line, line
     assert list(out.parent.iterdir()) == []  # no .tflite, no .json, no temporary folder left behind

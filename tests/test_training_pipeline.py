@@ -12,7 +12,7 @@ from desktop_app.core.classifier import ExpressionClassifier
 from desktop_app.core.preprocessing import prepare_batch
 from model_training.__main__ import main
 from model_training.labels import SPEC_LABELS
-from model_training.synthetic import write_affectnet_like
+from training_runs import train_run, write_splits
 
 CHANCE = 0.25  # four classes
 TRAIN = ["--input-size", "32", "--batch-size", "16", "--seed", "1"]
@@ -20,18 +20,12 @@ TRAIN = ["--input-size", "32", "--batch-size", "16", "--seed", "1"]
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("affectnet")
-    write_affectnet_like(root / "train_set", per_class=40, seed=1)
-    write_affectnet_like(root / "val_set", per_class=15, seed=2)
-    return root
+    return write_splits(tmp_path_factory.mktemp("affectnet"), 40, 15)
 
 
 @pytest.fixture(scope="module")
 def run_dir(data) -> Path:
-    out = data / "run"
-    assert main(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(out),
-                 "--epochs", "6", *TRAIN]) == 0
-    return out
+    return train_run(data, "run", "--epochs", "6", *TRAIN)
 
 
 def val_images(data: Path) -> list[np.ndarray]:

@@ -1,0 +1,22 @@
+"""Small synthetic datasets and runs shared by the training tests (real TensorFlow, CPU)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from model_training.__main__ import main
+from model_training.synthetic import write_affectnet_like
+
+
+def write_splits(root: Path, train_per_class: int, val_per_class: int) -> Path:
+    """``root/train_set`` and ``root/val_set``: four synthetic classes in AffectNet's layout."""
+    write_affectnet_like(root / "train_set", per_class=train_per_class, seed=1)
+    write_affectnet_like(root / "val_set", per_class=val_per_class, seed=2)
+    return root
+
+
+def train_run(data: Path, name: str, *flags: str) -> Path:
+    """``python -m model_training train`` on ``data``'s splits into ``data/name``; must succeed."""
+    out = data / name
+    assert main(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(out),
+                 *flags]) == 0
+    return out
