@@ -41,8 +41,10 @@ class TrainConfig:
     crop_margin: float = 0.25  # the framing of AffectNet and of captured samples
     balance: str = "class_weight"
     weights: str = "none"
-    epochs: int = 0  # 0: chosen from the training set's size (run_plan.auto_schedule)
-    batch_size: int = 0  # 0: chosen from the training set's size
+    # 0: chosen from the training set's size by run_plan.auto_schedule (what the CLI passes unless the
+    # flag is given); library callers that build a TrainConfig keep these fixed values.
+    epochs: int = 30
+    batch_size: int = 64
     learning_rate: float = 1e-3
     augment: bool = True
     mixed_precision: bool = False

@@ -18,9 +18,9 @@ BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
 # Chosen when --batch-size / --epochs are not given (README, "Training defaults"). BatchNorm's moving
 # statistics (momentum 0.9) need tens of steps to settle, and a few hundred crops at batch 64 give 3 to 5
 # steps per epoch: validation then reads chance while training accuracy climbs.
-MAX_AUTO_BATCH, MIN_AUTO_BATCH = 64, 8
+MAX_AUTO_BATCH, MIN_AUTO_BATCH = TrainConfig.batch_size, 8
 MIN_STEPS_PER_EPOCH = 25
-DEFAULT_EPOCHS = 30
+DEFAULT_EPOCHS = TrainConfig.epochs
 MIN_TOTAL_STEPS = 600
 MAX_AUTO_EPOCHS = 200
 
@@ -74,6 +74,10 @@ def class_weights_for(examples: list[Example]) -> np.ndarray:
     return weights
 
 
+def _steps(n: int) -> str:
+    return f"{n} step" + ("" if n == 1 else "s")
+
+
 def auto_schedule(n_train: int, batch_size: int, epochs: int) -> tuple[int, int, str]:
     """(batch size, epochs, one line saying what was chosen and why); a non-zero argument is the
     user's and is kept. Batch: the largest power of two from 8 to 64 that still gives
@@ -85,7 +89,7 @@ def auto_schedule(n_train: int, batch_size: int, epochs: int) -> tuple[int, int,
             batch_size //= 2
         if batch_size < MAX_AUTO_BATCH:
             reasons.append(f"batch size {batch_size} (not {MAX_AUTO_BATCH}: {n_train} training images would give "
-                           f"{math.ceil(n_train / MAX_AUTO_BATCH)} steps per epoch, too few for BatchNorm's "
+                           f"{_steps(math.ceil(n_train / MAX_AUTO_BATCH))} per epoch, too few for BatchNorm's "
                            "statistics)")
         else:
             reasons.append(f"batch size {batch_size}")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from model_training.config import ARCH_DEFAULTS
+from model_training.run_plan import auto_schedule
 from model_training.synthetic import write_affectnet_like
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +48,14 @@ def test_each_arch_trains_at_its_default_input_size(tmp_path, arch):
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["epochs_done"] == EPOCHS[arch]
     assert (tmp_path / "run" / "best.keras").is_file()
+
+
+def test_batch_size_and_epochs_follow_the_training_set_size_and_flags_win():
+    assert auto_schedule(287_651, 0, 0)[:2] == (64, 30)  # AffectNet: the usual defaults
+    assert auto_schedule(1_600, 0, 0)[:2] == (64, 30)  # 25 steps per epoch at 64
+    batch, epochs, why = auto_schedule(180, 0, 0)  # issue 9's 186 crops had 3 steps per epoch at 64
+    assert (batch, epochs) == (8, 30) and "180 training images would give 3 steps per epoch" in why
+    assert auto_schedule(40, 0, 0)[:2] == (8, 120)  # 5 steps per epoch: more epochs for 600 steps
+    assert auto_schedule(12, 0, 0)[:2] == (8, 200)  # capped
+    assert auto_schedule(180, 16, 4) == (16, 4, "")  # the user's flags, nothing to say
+    assert auto_schedule(180, 64, 0)[0] == 64 and auto_schedule(180, 0, 4)[1] == 4
