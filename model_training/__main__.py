@@ -100,10 +100,10 @@ def build_parser() -> Parser:
     p.add_argument("--color", choices=COLORS, default=None, help="input colour (default: the arch's)")
     p.add_argument("--balance", choices=BALANCE, default=d.balance, help="class imbalance handling")
     p.add_argument("--weights", default=d.weights, help="'none' or a local Keras weights file for the backbone")
-    p.add_argument("--epochs", type=whole_number(1, MAX_EPOCHS), default=None,
+    p.add_argument("--epochs", type=whole_number(1, MAX_EPOCHS), default=argparse.SUPPRESS,
                    help="total epochs (default: 30, more for a small training set so the run has at least "
                    "600 steps; with --resume: the stored value)")
-    p.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), default=None,
+    p.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), default=argparse.SUPPRESS,
                    help="global batch size (default: 64, halved down to 8 until an epoch has 25 steps)")
     p.add_argument("--learning-rate", type=positive_number(MAX_LEARNING_RATE), default=d.learning_rate,
                    help="Adam learning rate")
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> None:
         config = TrainConfig(
             train=train_specs, val=list(args.val), arch=args.arch, input_size=args.input_size,
             color=args.color or "", balance=args.balance, weights=args.weights,
-            epochs=args.epochs or 0, batch_size=args.batch_size or 0,
+            epochs=getattr(args, "epochs", 0), batch_size=getattr(args, "batch_size", 0),  # 0: chosen from the data
             learning_rate=args.learning_rate, augment=not args.no_augment,
             mixed_precision=args.mixed_precision, seed=args.seed)
         plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
