@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .labels import DataError
 
+BACKEND_HELP = "Keras backend: tensorflow, jax or torch (default: $KERAS_BACKEND, else tensorflow)"
 SOURCE_HELP = "dataset folder, optionally DIR:WEIGHT (loss weight) and :crop (whole photos: detect faces)"
 
 
@@ -56,11 +57,13 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, default=d.seed, help="random seed")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
+    p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
 
     p = sub.add_parser("evaluate", help="metrics of a run or a .tflite on a dataset", formatter_class=fmt)
     p.add_argument("model", type=Path, metavar="MODEL", help="run directory or .tflite (with its .json)")
     p.add_argument("--data", action="append", required=True, metavar="DATA", help="labelled dataset; repeatable")
     p.add_argument("--out", type=Path, default=None, help="report folder (default RUN_DIR/eval or M.eval/)")
+    p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
 
     p = sub.add_parser("export", help="a run's best model → .tflite + spec JSON", formatter_class=fmt)
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="training run directory (uses its best.keras)")
@@ -146,7 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from desktop_app.core.model_spec import ModelSpecError
 
+    from .backend import select_backend
+
     try:
+        if getattr(args, "backend", None) or args.command == "train":
+            select_backend(getattr(args, "backend", None))  # before anything imports keras
         run(args)
     except (DataError, ModelSpecError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
