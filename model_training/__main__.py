@@ -88,6 +88,17 @@ def build_parser() -> Parser:
     p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
     p.add_argument("--quants", default="float32,float16,int8", help="comma-separated")
     p.add_argument("--batches", type=int, default=20, help="pipeline batches to time")
+
+    p = sub.add_parser("bench-scale", help="training at AffectNet's scale on a generated AffectNet-shaped set",
+                       formatter_class=fmt)
+    p.add_argument("--dir", default=None, help="where to write (or reuse) the set (default: a temporary folder)")
+    p.add_argument("--images", type=int, default=50_000, help="generated 224 px training images")
+    p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="batch size")
+    p.add_argument("--batches", type=int, default=50, help="batches timed for the input pipeline's images/s")
+    p.add_argument("--epoch-steps", type=int, default=None, help="batches of the timed epoch (0: all; default: "
+                   "all for mini_xception, 10 for the 224 px backbones)")
+    p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
     return parser
 
 
@@ -142,6 +153,11 @@ def run(args: argparse.Namespace) -> None:
         from .bench import bench
 
         bench(args.data, args.archs.split(","), args.quants.split(","), args.batches)
+    if args.command == "bench-scale":
+        from .bench_scale import bench_scale
+
+        bench_scale(args.dir, args.images, args.archs.split(","), args.batch_size, args.batches,
+                    args.epoch_steps)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
