@@ -139,3 +139,41 @@ def test_backend_flag_errors_are_one_line(data, tmp_path, capsys):
     assert main([*args, "--backend", other]) == 2
     assert "already loaded with the" in one_line_error(capsys)
     assert not (tmp_path / "run").exists()
+
+
+def test_affectnet_shaped_set_and_its_jpegs_reach_the_model_as_the_app_sees_them(tmp_path):
+    import cv2
+
+    from desktop_app.core.model_spec import ModelSpec
+    from desktop_app.core.preprocessing import prepare_batch
+    from model_training.bench_scale import write_affectnet_shaped
+    from model_training.datasets import Source, list_examples
+    from model_training.input_pipeline import make_dataset
+
+    split = write_affectnet_shaped(tmp_path, 400)
+    for suffix in ("exp", "aro", "val", "lnd"):
+        assert len(list((split / "annotations").glob(f"*_{suffix}.npy"))) == 400
+    examples = list_examples([Source(split)]).examples
+    shares = np.bincount([e.label for e in examples], minlength=8) / 400
+    assert abs(shares[1] - 0.467) < 0.06 and abs(shares[0] - 0.26) < 0.06 and shares.argmax() == 1
+    assert cv2.imread(examples[0].path).shape == (224, 224, 3)
+
+    spec = ModelSpec("m", ("a", "b"), 64, 64, "gray", mean=127.5, std=127.5)
+    x = make_dataset(examples[:64], 64, "gray", 127.5, 127.5, batch_size=64, training=False)[0][0]
+    expected = prepare_batch([cv2.imread(e.path) for e in examples[:64]], spec)
+    levels = np.abs(x - expected) * 127.5  # luma-only decoding vs the app's BGR decode + cvtColor
+    assert levels.mean() < 0.5 and levels.max() <= 6.01, (levels.mean(), levels.max())
+
+
+def test_augmented_batches_depend_on_seed_epoch_and_index_only(data):
+    from model_training.datasets import Source, list_examples
+    from model_training.input_pipeline import iter_batches, make_dataset
+
+    examples = list_examples([Source(data / "train_set")]).examples
+    first = make_dataset(examples, 32, "gray", 127.5, 127.5, 16, training=True, seed=3, workers=2)
+    again = make_dataset(examples, 32, "gray", 127.5, 127.5, 16, training=True, seed=3, workers=1)
+    batches = list(iter_batches(first))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, iter_batches(again)))
+    assert sum(len(b[0]) for b in batches) == len(examples)
+    first.on_epoch_end()
+    assert not np.array_equal(first[0][0], batches[0][0])  # a new order and new augmentation
