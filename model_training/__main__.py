@@ -168,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .backend import select_backend
 
     try:
-        if getattr(args, "backend", None) or args.command == "train":
+        keras_run = (args.command in ("train", "bench-scale")
+                     or (args.command == "evaluate" and args.model.is_dir()))
+        if keras_run or getattr(args, "backend", None):
             select_backend(getattr(args, "backend", None))  # before anything imports keras
         run(args)
     except (DataError, ModelSpecError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:

@@ -49,10 +49,12 @@ def cpu_device_count() -> int:
 
 
 def select_backend(name: str | None = None) -> str:
-    """Make ``name`` (else ``$KERAS_BACKEND``, else TensorFlow) the Keras backend of this process.
+    """Make ``name`` (else ``$KERAS_BACKEND``, else TensorFlow, else the first installed of JAX and
+    PyTorch) the Keras backend of this process.
 
     DataError when it is unknown, not installed, or when Keras is already loaded with another one."""
-    name = name or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
+    name = name or os.environ.get("KERAS_BACKEND") or next((b for b in BACKENDS if installed(b)),
+                                                            DEFAULT_BACKEND)
     if name not in BACKENDS:
         raise DataError(f"backend must be one of {', '.join(BACKENDS)}, not {name!r}")
     if not installed(name):
