@@ -78,6 +78,11 @@ class Devices:
     names: list[str]
     scope: Callable[[], contextlib.AbstractContextManager] = field(default=contextlib.nullcontext)
 
+    @property
+    def batch_multiple(self) -> int:
+        """What every batch size must be a multiple of: JAX shards each batch evenly over its devices."""
+        return len(self.names) if self.backend == "jax" else 1
+
     def describe(self) -> str:
         many = f"{len(self.names)} replicas" if len(self.names) > 1 else "1 device"
         return f"backend {self.backend}: {many} ({', '.join(self.names)})"

@@ -80,11 +80,12 @@ class ImageBatches(keras.utils.PyDataset):
 
     ``training`` reshuffles every epoch and (unless ``augment_images`` is False) augments; the order and
     the augmentation depend only on (seed, epoch, batch), never on thread timing. Files OpenCV cannot
-    decode are left out of their batch and counted in ``self.unreadable``."""
+    decode are left out of their batch and counted in ``self.unreadable``. ``pad_to`` (the number of
+    JAX devices, which must divide every batch) pads batches with empty rows: no label, weight 0."""
 
     def __init__(self, examples: list[Example], size: int, color: str, mean: float, std: float,
                  batch_size: int, training: bool, seed: int = 0, augment_images: bool | None = None,
-                 class_weights: np.ndarray | None = None, workers: int = WORKERS) -> None:
+                 class_weights: np.ndarray | None = None, workers: int = WORKERS, pad_to: int = 1) -> None:
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=QUEUE_BATCHES)
         self.paths = [e.path for e in examples]
         self.labels = np.array([e.label for e in examples], np.int64)
@@ -95,7 +96,7 @@ class ImageBatches(keras.utils.PyDataset):
         self.size, self.color, self.batch_size, self.training = size, color, batch_size, training
         self.augment = training if augment_images is None else augment_images
         self.spec = ModelSpec("training", ("x",), size, size, color, mean=mean, std=std)
-        self.seed, self.epoch, self.unreadable = seed, 0, 0
+        self.seed, self.epoch, self.unreadable, self.pad_to = seed, 0, 0, pad_to
         self.order = self._order()
 
     def _order(self) -> np.ndarray:
@@ -117,13 +118,15 @@ class ImageBatches(keras.utils.PyDataset):
                 continue
             images.append(augment(image, rng) if self.augment else image)
             kept.append(i)
-        if not kept:  # a whole batch of undecodable files: hand on one empty-weight sample
-            return (np.zeros((1, self.size, self.size, self.spec.channels), np.float32),
-                    np.zeros((1, NUM_CLASSES), np.float32), np.zeros(1, np.float32))
-        kept_idx = np.array(kept)
         x = prepare_batch(images, self.spec)
-        y = np.eye(NUM_CLASSES, dtype=np.float32)[self.labels[kept_idx]]
-        return x, y, self.weights[kept_idx]
+        y = np.eye(NUM_CLASSES, dtype=np.float32)[self.labels[kept]]
+        w = self.weights[kept]
+        pad = -len(kept) % self.pad_to if kept else self.pad_to
+        if pad:  # rows with no label and no weight: they change neither the loss nor the metrics
+            x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), np.float32)])
+            y = np.concatenate([y, np.zeros((pad, NUM_CLASSES), np.float32)])
+            w = np.concatenate([w, np.zeros(pad, np.float32)])
+        return x, y, w
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -147,7 +150,8 @@ def iter_batches(dataset: ImageBatches, ahead: int = 2 * WORKERS) -> Iterator[tu
 
 def make_dataset(examples: list[Example], size: int, color: str, mean: float, std: float,
                  batch_size: int, training: bool, seed: int = 0, augment_images: bool | None = None,
-                 class_weights: np.ndarray | None = None, workers: int = WORKERS) -> ImageBatches:
+                 class_weights: np.ndarray | None = None, workers: int = WORKERS,
+                 pad_to: int = 1) -> ImageBatches:
     """The training or validation input: see ``ImageBatches``."""
     return ImageBatches(examples, size, color, mean, std, batch_size, training, seed, augment_images,
-                        class_weights, workers)
+                        class_weights, workers, pad_to)

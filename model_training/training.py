@@ -23,9 +23,9 @@ def predict_labels(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarra
     """(true, predicted) class indices over a dataset of (x, one-hot y, w)."""
     true, pred = [], []
     for x, y, _ in iter_batches(dataset):
-        real = y.sum(axis=1) > 0  # an all-unreadable batch carries one empty row
+        real = y.sum(axis=1) > 0  # padding rows carry no label
         true.append(np.argmax(y[real], axis=1))
-        pred.append(np.argmax(keras.ops.convert_to_numpy(model(x[real], training=False)), axis=1))
+        pred.append(np.argmax(keras.ops.convert_to_numpy(model(x, training=False))[real], axis=1))
     return np.concatenate(true), np.concatenate(pred)
 
 
@@ -85,7 +85,7 @@ def train(plan: Plan) -> dict:
         train_examples = oversample(train_examples, config.seed)
     weights = class_weights_for(train_examples) if config.balance == "class_weight" else None
     common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
-                  batch_size=config.batch_size)
+                  batch_size=config.batch_size, pad_to=devices.batch_multiple)
     train_ds = make_dataset(train_examples, training=True, augment_images=config.augment,
                             seed=config.seed + state["epochs_done"], class_weights=weights, **common)
     val_ds = make_dataset(plan.val_data.examples, training=False, **common)
