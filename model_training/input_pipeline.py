@@ -122,7 +122,7 @@ class ImageBatches(keras.utils.PyDataset):
         y = np.eye(NUM_CLASSES, dtype=np.float32)[self.labels[kept]]
         w = self.weights[kept]
         pad = -len(kept) % self.pad_to if kept else self.pad_to
-        if pad:  # rows with no label and no weight: they change neither the loss nor the metrics
+        if pad:  # rows with no label and weight 0: they add nothing to the loss or the metrics
             x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), np.float32)])
             y = np.concatenate([y, np.zeros((pad, NUM_CLASSES), np.float32)])
             w = np.concatenate([w, np.zeros(pad, np.float32)])
