@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.synthetic import write_affectnet_like
+from test_training_pipeline import data  # noqa: F401  (the same small four-class train_set/val_set)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANCE = 0.25  # four classes
@@ -36,14 +36,6 @@ code = main(sys.argv[1:])
 assert "tensorflow" not in sys.modules
 sys.exit(code)
 """
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("backends")
-    write_affectnet_like(root / "train_set", per_class=40, seed=1)
-    write_affectnet_like(root / "val_set", per_class=15, seed=2)
-    return root
 
 
 def run_cli(args: list[str], env: dict[str, str], code: str | None = None) -> subprocess.CompletedProcess:
