@@ -175,6 +175,7 @@ def bench_arch(arch: str, root: Path, examples, batch_size: int, batches: int, e
     if epoch_steps is None:
         epoch_steps = 0 if arch == "mini_xception" else PARTIAL_EPOCH_BATCHES
     steps = len(ds) if epoch_steps <= 0 else min(epoch_steps, len(ds))
+    model.fit(ds, epochs=1, steps_per_epoch=1, verbose=0)  # warm-up: builds the fit's train function
     ds.on_epoch_end()
     with RssSampler() as rss:
         start = time.perf_counter()
