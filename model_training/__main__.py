@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .labels import DataError
 
+BACKEND_HELP = "Keras backend: tensorflow, jax or torch (default: $KERAS_BACKEND, else tensorflow)"
 SOURCE_HELP = "dataset folder, optionally DIR:WEIGHT (loss weight) and :crop (whole photos: detect faces)"
 
 
@@ -112,11 +113,13 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=d.seed, help="random seed")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
+    p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
 
     p = sub.add_parser("evaluate", help="metrics of a run or a .tflite on a dataset", formatter_class=fmt)
     p.add_argument("model", type=Path, metavar="MODEL", help="run directory or .tflite (with its .json)")
     p.add_argument("--data", action="append", required=True, metavar="DATA", help="labelled dataset; repeatable")
     p.add_argument("--out", type=Path, default=None, help="report folder (default RUN_DIR/eval or M.eval/)")
+    p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
 
     p = sub.add_parser("export", help="a run's best model → .tflite + spec JSON", formatter_class=fmt)
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="training run directory (uses its best.keras)")
@@ -141,6 +144,19 @@ def build_parser() -> Parser:
     p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
     p.add_argument("--quants", default="float32,float16,int8", help="comma-separated")
     p.add_argument("--batches", type=whole_number(1, 100_000), default=20, help="pipeline batches to time")
+
+    p = sub.add_parser("bench-scale", help="training at AffectNet's scale on a generated AffectNet-shaped set",
+                       formatter_class=fmt)
+    p.add_argument("--dir", default=None, help="where to write (or reuse) the set (default: a temporary folder)")
+    p.add_argument("--images", type=whole_number(100, 10_000_000), default=50_000,
+                   help="generated 224 px training images")
+    p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
+    p.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), default=d.batch_size, help="batch size")
+    p.add_argument("--batches", type=whole_number(1, 100_000), default=50,
+                   help="batches timed for the input pipeline's images/s")
+    p.add_argument("--epoch-steps", type=whole_number(0, 10_000_000), default=None,
+                   help="batches of the timed epoch (0: all; default: all for mini_xception, 10 for the 224 px backbones)")
+    p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
     return parser
 
 
@@ -195,6 +211,11 @@ def run(args: argparse.Namespace) -> None:
         from .bench import bench
 
         bench(args.data, args.archs.split(","), args.quants.split(","), args.batches)
+    if args.command == "bench-scale":
+        from .bench_scale import bench_scale
+
+        bench_scale(args.dir, args.images, args.archs.split(","), args.batch_size, args.batches,
+                    args.epoch_steps)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,7 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from desktop_app.core.model_spec import ModelSpecError
 
+    from .backend import select_backend
+
     try:
+        keras_run = (args.command in ("train", "bench-scale")
+                     or (args.command == "evaluate" and args.model.is_dir()))
+        if keras_run or getattr(args, "backend", None):
+            select_backend(getattr(args, "backend", None))  # before anything imports keras
         run(args)
     except (DataError, ModelSpecError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -5,48 +5,35 @@ RUN_DIR holds ``config.json`` (resolved), ``best.keras`` (best validation balanc
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from .backend import installed, setup_devices
 from .config import TrainConfig, save_config
-from .input_pipeline import make_dataset, oversample
+from .input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
 from .metrics import balanced_accuracy, plot_curves
 from .models import build_model
 from .nan_guard import StopOnNonFiniteLoss
 from .run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe
 
 
-def setup_devices(mixed_precision: bool) -> tf.distribute.Strategy:
-    """Memory growth on every GPU; MirroredStrategy across several; mixed float16 on request."""
-    gpus = tf.config.list_physical_devices("GPU")
-    for gpu in gpus:
-        try:
-            tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:  # already initialised (a second run in the same process)
-            pass
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-    return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
-
-
-def predict_labels(model: keras.Model, dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+def predict_labels(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
     """(true, predicted) class indices over a dataset of (x, one-hot y, w)."""
     true, pred = [], []
-    for x, y, _ in dataset:
-        true.append(np.argmax(y, axis=1))
-        pred.append(np.argmax(model(x, training=False), axis=1))
+    for x, y, _ in iter_batches(dataset):
+        real = y.sum(axis=1) > 0  # padding rows carry no label
+        true.append(np.argmax(y[real], axis=1))
+        pred.append(np.argmax(keras.ops.convert_to_numpy(model(x, training=False))[real], axis=1))
     return np.concatenate(true), np.concatenate(pred)
 
 
 class BalancedAccuracy(keras.callbacks.Callback):
     """Adds ``val_balanced_accuracy`` to the epoch logs (before the checkpoints read them)."""
 
-    def __init__(self, val_ds: tf.data.Dataset) -> None:
+    def __init__(self, val_ds: ImageBatches) -> None:
         super().__init__()
         self.val_ds = val_ds
 
@@ -92,18 +79,19 @@ def train(plan: Plan) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, run_dir)
 
-    strategy = setup_devices(config.mixed_precision)
+    devices = setup_devices(config.mixed_precision)
+    print(devices.describe() + (", mixed float16" if config.mixed_precision else ""), flush=True)
     train_examples = plan.train_data.examples
     if config.balance == "oversample":
         train_examples = oversample(train_examples, config.seed)
     weights = class_weights_for(train_examples) if config.balance == "class_weight" else None
     common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
-                  batch_size=config.batch_size)
+                  batch_size=config.batch_size, pad_to=devices.batch_multiple)
     train_ds = make_dataset(train_examples, training=True, augment_images=config.augment,
                             seed=config.seed + state["epochs_done"], class_weights=weights, **common)
     val_ds = make_dataset(plan.val_data.examples, training=False, **common)
 
-    with strategy.scope():
+    with devices.scope():
         if resume:
             model = keras.models.load_model(run_dir / LAST)
             print(f"resuming {run_dir} from epoch {state['epochs_done']}", flush=True)
@@ -114,12 +102,12 @@ def train(plan: Plan) -> dict:
                                            save_best_only=True)
     best.best = state["best_balanced_accuracy"] if resume else best.best
     callbacks = [StopOnNonFiniteLoss(run_dir), BalancedAccuracy(val_ds), best, LastCheckpoint(run_dir, state)]
-    if importlib.util.find_spec("tensorboard") is not None:
+    if installed("tensorflow") and installed("tensorboard"):  # Keras writes the logs with tf.summary
         callbacks.append(keras.callbacks.TensorBoard(run_dir / "logs", profile_batch=0))
     else:
-        print("TensorBoard logs off: pip install tensorboard", flush=True)
+        print("TensorBoard logs off: they need tensorflow and tensorboard installed", flush=True)
     model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=state["epochs_done"],
-              callbacks=callbacks, verbose=2, shuffle=False)  # tf.data shuffles each epoch itself
+              callbacks=callbacks, verbose=2, shuffle=False)  # the dataset reshuffles each epoch itself
     plot_curves(state["history"], run_dir / "curves.png")
     print(f"best val balanced accuracy {state['best_balanced_accuracy']:.4f} at epoch {state['best_epoch']}; "
           f"model {run_dir / BEST}", flush=True)

@@ -142,7 +142,7 @@ def test_crop_sources_are_cropped_once_with_the_app_detector(tmp_path, astronaut
 
 @pytest.mark.parametrize("color", ["gray", "rgb"])
 def test_training_input_matches_the_app_preprocessing(tmp_path, color):
-    """The tf.data pipeline (no augmentation) and the app's prepare_batch see the same pixels."""
+    """The input pipeline (no augmentation) and the app's prepare_batch see the same pixels."""
     from desktop_app.core.model_spec import ModelSpec
     from desktop_app.core.preprocessing import prepare_batch
     from model_training.datasets import Example
@@ -155,7 +155,7 @@ def test_training_input_matches_the_app_preprocessing(tmp_path, color):
         cv2.imwrite(paths[-1], cv2.resize(pattern_image(i, 16, rng), (64, 64), interpolation=cv2.INTER_NEAREST))
     spec = ModelSpec("m", ("a", "b"), 32, 32, color, mean=127.5, std=127.5)
     ds = make_dataset([Example(p, 0) for p in paths], 32, color, 127.5, 127.5, batch_size=4, training=False)
-    x = next(iter(ds))[0].numpy()
+    x = ds[0][0]
     expected = prepare_batch([cv2.imread(p) for p in paths], spec)
     assert x.shape == expected.shape
     assert np.abs(x - expected).max() <= 1.01 / 127.5  # at most one grey level of rounding
