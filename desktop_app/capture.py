@@ -14,7 +14,8 @@ from typing import TextIO
 from .core.frame_sources import FrameSource, SourceError, open_source
 from .core.model_spec import ModelSpecError
 from .core.paths import DEFAULT_MODEL
-from .core.sample_store import SampleStore, StoreError, validate_label
+from .core.sample_records import StoreError, validate_label
+from .core.sample_store import SampleStore
 
 DEMO_FRAMES = 150
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from desktop_app.core.sample_store import MANIFEST, SampleStore
+from desktop_app.core.sample_records import MANIFEST
+from desktop_app.core.sample_store import SampleStore
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = "import sys; from desktop_app.capture import main; sys.exit(main(sys.argv[1:]))"

@@ -365,6 +365,9 @@ class MainWindow(QMainWindow):
         self.showFullScreen() if on else self.showNormal()
 
     def closeEvent(self, event) -> None:
+        if not self.capture.finish_pending():  # samples fit nowhere and the user chose to stay
+            event.ignore()
+            return
         if not self.presenting and not self.isFullScreen():  # never come back full screen by surprise
             self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
