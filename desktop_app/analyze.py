@@ -68,8 +68,9 @@ def check_min_score(value: float) -> None:
         raise AnalyzeError(f"--min-score must be between 0 and 1, not {value}")
 
 
-def analyze(args: argparse.Namespace, out=sys.stdout, err=sys.stderr) -> int:
+def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
     """Returns the exit code; raises SourceError/ModelSpecError/AnalyzeError/OutputError for the caller."""
+    err = err or sys.stderr
     if not 0.0 <= args.smoothing < 1.0:
         raise AnalyzeError("--smoothing must be in [0, 1)")
     check_min_score(args.min_score)
