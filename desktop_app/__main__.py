@@ -9,6 +9,7 @@ import sys
 COMMANDS = {  # command → module with its own main(argv)
     "analyze": ".analyze",
     "bench": ".bench",
+    "bench-memory": ".bench_memory",
     "bench-window": ".ui.bench_window",
     "capture": ".capture",
 }

@@ -217,3 +217,18 @@ def test_truncation_rule():
     assert is_truncated(60, 98) and is_truncated(94, 100) and not is_truncated(95, 100)
     assert is_truncated(9500, 10000) is False and is_truncated(9499, 10000)
     assert is_truncated(6, 20) and not is_truncated(17, 20)
+
+
+def test_many_inputs_under_a_low_file_descriptor_limit(tmp_path):
+    """Each input is opened when its turn comes: 40 videos need a handful of descriptors, not 40
+    (with every input opened at the start, this failed at the 21st video)."""
+    import resource
+
+    from desktop_app.bench_memory import write_inputs
+
+    inputs = write_inputs(tmp_path, 40, 2, (320, 240))
+    done = subprocess.run([sys.executable, "-m", "desktop_app", "analyze", *map(str, inputs)], capture_output=True,
+                          text=True, cwd=REPO, timeout=300,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24)))
+    assert done.returncode == 0, done.stderr
+    assert "frames: 80" in done.stdout and "frames with a face: 80" in done.stdout
