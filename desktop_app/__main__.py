@@ -10,6 +10,7 @@ COMMANDS = {  # command → module with its own main(argv)
     "analyze": ".analyze",
     "bench": ".bench",
     "bench-memory": ".bench_memory",
+    "bench-soak": ".ui.bench_soak",
     "bench-window": ".ui.bench_window",
     "capture": ".capture",
 }
