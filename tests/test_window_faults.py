@@ -22,7 +22,7 @@ from desktop_app.ui.main_window import MainWindow
 
 @pytest.fixture
 def state_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("FER_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("FER_STATE_DIR", str(tmp_path / "state"))  # this test's own, to read it back
     return tmp_path / "state"
 
 

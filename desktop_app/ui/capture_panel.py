@@ -96,6 +96,7 @@ class CapturePanel(QWidget):
             self.flush_queue()
 
     def _store_or_raise(self) -> SampleStore:
+        """Opened on first use; its crash-recovery report is shown when it repaired anything."""
         if self.store is None:
             self.store = SampleStore(self.dataset)
             if not self.store.report.clean:
@@ -103,16 +104,12 @@ class CapturePanel(QWidget):
         return self.store
 
     def open_store(self) -> SampleStore | None:
-        """Opened on first use; its crash-recovery report is shown when it repaired anything."""
-        if self.store is None:
-            try:
-                self.store = SampleStore(self.dataset)
-            except StoreError as exc:
-                self.window.show_message(str(exc))
-                return None
-            if not self.store.report.clean:
-                self.window.show_message("dataset check: " + "; ".join(self.store.report.lines()))
-        return self.store
+        """Opened on first use (None and a banner when it cannot be)."""
+        try:
+            return self._store_or_raise()
+        except StoreError as exc:
+            self.window.show_message(str(exc))
+            return None
 
     def _describe_dataset(self) -> None:
         self.dataset_label.setText(f"Saving to <b>{self.dataset}</b>")
