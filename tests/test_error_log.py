@@ -43,3 +43,19 @@ def test_an_unwritable_log_does_not_raise(monkeypatch, tmp_path):
     blocker.write_text("not a folder")
     monkeypatch.setenv("FER_STATE_DIR", str(blocker / "state"))
     assert error_log.describe(RuntimeError("x"), "ctx").endswith("(the error log could not be written)")
+
+
+def test_an_unexpected_error_in_a_command_is_one_line_and_a_logged_traceback(tmp_path, capsys, monkeypatch):
+    from desktop_app import __main__ as entry
+    from desktop_app import analyze
+
+    monkeypatch.setenv("FER_STATE_DIR", str(tmp_path / "state"))
+
+    def broken(argv):
+        raise AttributeError("injected bug")
+
+    monkeypatch.setattr(analyze, "main", broken)
+    assert entry.main(["analyze", "demo"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: analyze failed unexpectedly: AttributeError: injected bug")
+    assert "injected bug" in (tmp_path / "state" / "errors.log").read_text()
