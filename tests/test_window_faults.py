@@ -134,10 +134,11 @@ def test_full_disk_queues_every_press_and_retries(qtbot, window, tmp_path, monke
         assert window.capture.saved == 0 and len(window.capture.queue) == 4
         status = window.capture.status.text()
         assert "4 samples waiting" in status and "No space left" in status
-        assert window.banner.isVisible() and "waiting to be written" in window.banner_text.text()
+        assert window.banner.isVisible() and "4 samples waiting to be written" in window.banner_text.text()
     # space is freed: the retry timer writes them, in order
     qtbot.waitUntil(lambda: window.capture.saved == 4, timeout=10000)
     assert len(window.capture.queue) == 0 and "saved 4" in window.capture.status.text()
+    assert not window.banner.isVisible()  # it no longer says anything is waiting
     window.capture.close_store()
     with SampleStore(tmp_path / "dataset") as store:
         assert len(store.samples()) == 4 and store.report.clean

@@ -33,6 +33,7 @@ class CapturePanel(QWidget):
         self._burst_timer = QTimer(self, timeout=self._burst_tick)
         self.queue = CaptureQueue()
         self._retry_timer = QTimer(self, interval=RETRY_MS, timeout=self.flush_queue)
+        self._banner_text, self._banner_waiting = "", 0  # the queue's last banner, and the count it gave
 
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
@@ -179,8 +180,8 @@ class CapturePanel(QWidget):
         return self.flush_queue()
 
     def flush_queue(self) -> int:
-        """Write what waits, oldest first; keep retrying on a timer while anything is left."""
-        waiting_before = len(self.queue)
+        """Write what waits, oldest first; keep retrying on a timer while anything is left. The banner
+        is updated when the number waiting changes, and hidden once nothing waits."""
         flushed = self.queue.flush(self._store_or_raise)
         for sample in flushed.written:
             if sample.correction and sample.predicted:
@@ -188,16 +189,21 @@ class CapturePanel(QWidget):
         for note in flushed.notes:
             self.window.show_message(note)
         self.saved += len(flushed.written)
-        if len(self.queue):
-            text = (f"{len(self.queue)} samples waiting to be written ({flushed.error}); "
+        waiting = len(self.queue)
+        if waiting:
+            text = (f"{waiting} sample{'s' if waiting > 1 else ''} waiting to be written ({flushed.error}); "
                     f"retrying every {RETRY_MS // 1000} s, or choose another dataset")
             self.status.setText(f"<span style='color:#c00000'><b>{text}</b></span>")
-            if not self._retry_timer.isActive() or len(self.queue) > waiting_before:
+            if waiting != self._banner_waiting:
                 self.window.show_message(text)
+                self._banner_text, self._banner_waiting = text, waiting
             self._retry_timer.start()
         else:
             self._retry_timer.stop()
             self.status.setText(f"saved {self.saved} this session")
+            if self._banner_waiting and self.window.banner_text.text() == self._banner_text:
+                self.window.banner.hide()  # it said samples were waiting: no longer true
+            self._banner_waiting = 0
         self._fill_table()
         return len(flushed.written)
 
