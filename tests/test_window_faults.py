@@ -10,14 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.core import pipeline as pipeline_module
 from desktop_app.core.model_spec import spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.sample_store import SampleStore
-from desktop_app.ui.main_window import MainWindow
+from test_inspect_and_capture_ui import window  # noqa: F401 (fixture: the demo, paused on a face)
 
 
 @pytest.fixture
@@ -26,19 +26,8 @@ def state_dir(tmp_path, monkeypatch) -> Path:
     return tmp_path / "state"
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, state_dir):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("dataset", str(tmp_path / "dataset"))
-    win = MainWindow("demo", str(DEFAULT_MODEL), "short", settings=settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.last_result is not None and bool(win.last_result.faces), timeout=20000)
-    yield win
-    win.close()
-
-
 def frames_keep_flowing(qtbot, win, count: int = 5) -> None:
+    win.pause_button.setChecked(False)
     seen = []
     win.worker.result_ready.connect(lambda frame, result: seen.append(result.index))
     qtbot.waitUntil(lambda: len(seen) >= count, timeout=20000)
@@ -103,8 +92,6 @@ def test_exception_in_a_slot_reaches_the_banner_and_the_log(qtbot, window, state
 
 
 def test_ctrl_digit_saves_every_face(qtbot, window, tmp_path):
-    window.pause_button.setChecked(True)
-    qtbot.wait(200)
     faces = len(window.last_result.faces)
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.capture.saved == faces >= 1
@@ -125,8 +112,6 @@ def _disk_full_under(folder: Path, monkeypatch) -> None:
 
 
 def test_full_disk_queues_every_press_and_retries(qtbot, window, tmp_path, monkeypatch):
-    window.pause_button.setChecked(True)
-    qtbot.wait(200)
     with monkeypatch.context() as patch:
         _disk_full_under(tmp_path / "dataset", patch)
         for _ in range(4):
@@ -146,8 +131,6 @@ def test_full_disk_queues_every_press_and_retries(qtbot, window, tmp_path, monke
 
 def test_closing_with_samples_waiting_writes_them_to_a_fallback(qtbot, window, tmp_path, state_dir,
                                                                 monkeypatch):
-    window.pause_button.setChecked(True)
-    qtbot.wait(200)
     _disk_full_under(tmp_path / "dataset", monkeypatch)
     qtbot.keyClick(window, Qt.Key.Key_2)
     qtbot.keyClick(window, Qt.Key.Key_3)
