@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from .core.annotate import draw_results
-from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source
+from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source, print_warnings
 from .core.model_spec import ModelSpecError
 from .core.output_files import OutputError, check_outputs, commit, discard, temporary_name
 from .core.paths import DEFAULT_MODEL
@@ -107,8 +107,8 @@ def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
                                 csv_file.flush()
                             if video:
                                 video.write(frame.image, result, source.fps)
-                            for warning in source.take_warnings():
-                                print(f"warning: {warning}", file=err)
+                            print_warnings(source, err)
+                        print_warnings(source, err)  # files skipped after the last good one
                         if isinstance(source, VideoFileSource) and source.truncated:
                             error = (f"{source.name}: video ended after {source.frames_read} of "
                                      f"{source.expected_frames} frames (truncated or corrupt); rows so far are kept")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source
+from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source, print_warnings
 from .core.model_spec import ModelSpecError
 from .core.paths import DEFAULT_MODEL
 from .core.sample_records import StoreError, validate_label
@@ -77,8 +77,7 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | No
             with ExpressionPipeline(args.model, args.detector, args.min_score, smoothing=0.0) as pipeline:
                 labels, model_name = pipeline.labels, pipeline.spec.name
                 for frame in source:
-                    for warning in source.take_warnings():
-                        print(f"warning: {warning}", file=err)
+                    print_warnings(source, err)
                     if frame.index % args.every:
                         continue
                     result = pipeline.process(frame)
@@ -100,8 +99,7 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | No
                             break
                     if args.max is not None and saved >= args.max:
                         break
-                for warning in source.take_warnings():
-                    print(f"warning: {warning}", file=err)
+                print_warnings(source, err)
                 if isinstance(source, VideoFileSource) and source.truncated:
                     print(f"warning: {source.name}: video ended after {source.frames_read} of "
                           f"{source.expected_frames} frames (cut off or corrupt); the samples saved are complete",

@@ -174,14 +174,16 @@ def test_cut_off_jpeg_warns_and_a_bad_image_in_a_folder_is_skipped(tmp_path, ast
     (folder / "c_bad.png").write_text("not an image")
     (folder / "d_bomb.png").write_bytes(_png_header_claiming(40000, 40000))
     cv2.imwrite(str(folder / "e.png"), astronaut)
+    (folder / "f_last_bad.jpg").write_bytes(b"\xff\xd8 not really")
     out_csv = tmp_path / "rows.csv"
     done = analyze(folder, "--csv", out_csv)
     assert done.returncode == 0, done.stderr
     assert "frames: 3" in done.stdout  # a, the cut-off b, e
     warnings = done.stderr.strip().splitlines()
-    assert len(warnings) == 3 and all(w.startswith("warning: ") for w in warnings), warnings
+    assert len(warnings) == 4 and all(w.startswith("warning: ") for w in warnings), warnings
     assert "b_cut.jpg is cut off" in warnings[0]
     assert "c_bad.png" in warnings[1] and "d_bomb.png" in warnings[2] and "too large" in warnings[2]
+    assert "f_last_bad.jpg" in warnings[3]
     with open(out_csv, newline="") as fh:
         assert {int(r["frame"]) for r in csv.DictReader(fh)} <= {0, 1, 4}
 

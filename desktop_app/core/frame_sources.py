@@ -248,6 +248,12 @@ class DemoSource(FrameSource):
         self._index = 0
 
 
+def print_warnings(source: FrameSource, file) -> None:
+    """The CLIs' way to show a source's warnings: one ``warning: ...`` line each."""
+    for warning in source.take_warnings():
+        print(f"warning: {warning}", file=file)
+
+
 def open_source(spec: str, demo_frames: int | None = None) -> FrameSource:
     """``demo``, a camera index (``0``), a video file, an image file, or a folder of images."""
     if spec == "demo":
