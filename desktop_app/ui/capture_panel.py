@@ -33,7 +33,7 @@ class CapturePanel(QWidget):
         self._burst_timer = QTimer(self, timeout=self._burst_tick)
         self.queue = CaptureQueue()
         self._retry_timer = QTimer(self, interval=RETRY_MS, timeout=self.flush_queue)
-        self._banner_text, self._banner_waiting = "", 0  # the queue's last banner, and the count it gave
+        self._banner_waiting = 0  # how many samples the banner last said were waiting
 
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
@@ -181,7 +181,7 @@ class CapturePanel(QWidget):
 
     def flush_queue(self) -> int:
         """Write what waits, oldest first; keep retrying on a timer while anything is left. The banner
-        is updated when the number waiting changes, and hidden once nothing waits."""
+        is updated when the number waiting changes, and says so once nothing waits."""
         flushed = self.queue.flush(self._store_or_raise)
         for sample in flushed.written:
             if sample.correction and sample.predicted:
@@ -196,13 +196,13 @@ class CapturePanel(QWidget):
             self.status.setText(f"<span style='color:#c00000'><b>{text}</b></span>")
             if waiting != self._banner_waiting:
                 self.window.show_message(text)
-                self._banner_text, self._banner_waiting = text, waiting
+                self._banner_waiting = waiting
             self._retry_timer.start()
         else:
             self._retry_timer.stop()
             self.status.setText(f"saved {self.saved} this session")
-            if self._banner_waiting and self.window.banner_text.text() == self._banner_text:
-                self.window.banner.hide()  # it said samples were waiting: no longer true
+            if self._banner_waiting:  # the banner said samples were waiting: say they are written
+                self.window.show_message(f"the samples that were waiting are written to {self.dataset}")
             self._banner_waiting = 0
         self._fill_table()
         return len(flushed.written)

@@ -1,23 +1,22 @@
 """The main window: video, confidence bars, rolling graph, status line, controls, presentation mode."""
 from __future__ import annotations
 
-import sys
 import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
-from ..core.error_log import describe
 from ..core.frame_pump import FramePump, LatestFrameSlot
 from ..core.frame_sources import camera_choices, open_source
 from ..core.model_spec import ModelSpec
 from ..core.paths import DEFAULT_MODEL
 from ..core.pipeline import FrameResult
 from .charts import LabelBars, RollingGraph
+from .error_reporting import ErrorReporter
 from .help_overlay import HelpOverlay
 from .shortcuts import SHORTCUTS, install_shortcuts
 from .worker import InferenceWorker, PipelineSettings
@@ -27,8 +26,6 @@ STATUS_MS = 250
 
 
 class MainWindow(QMainWindow):
-    error_reported = Signal(str)  # from any thread; shown as the banner on the GUI thread
-
     def __init__(self, source: str | None = None, model: str | None = None, detector: str | None = None,
                  settings: QSettings | None = None) -> None:
         super().__init__()
@@ -52,9 +49,7 @@ class MainWindow(QMainWindow):
 
         self._build_widgets(detector)
         install_shortcuts(self)
-        self.error_reported.connect(self.show_message)
-        self._previous_excepthook = sys.excepthook  # an exception in any slot: logged, and a banner
-        sys.excepthook = self._unexpected_error
+        self.errors = ErrorReporter(self.show_message, self)  # an exception in any slot: logged, a banner
         self.worker = InferenceWorker(self.slot, PipelineSettings(model, detector,
                                                                   self.score_slider.value() / 100,
                                                                   self.smooth_slider.value() / 100))
@@ -350,12 +345,6 @@ class MainWindow(QMainWindow):
             parts.append("paused")
         self.status.setText("   ".join(parts))
 
-    def _unexpected_error(self, kind, exc, tb) -> None:
-        if exc.__traceback__ is None:
-            exc.__traceback__ = tb
-        self.error_reported.emit(describe(exc, "unexpected error"))
-        self._previous_excepthook(kind, exc, tb)
-
     def show_message(self, text: str, offer_sources: bool = False) -> None:
         """A non-modal banner; the app keeps running."""
         self.banner_text.setText(text)
@@ -391,6 +380,5 @@ class MainWindow(QMainWindow):
             self.pump.stop(timeout=0.5)
         self.worker.stop(timeout_ms=1000)
         self.capture.close_store()
-        if sys.excepthook == self._unexpected_error:
-            sys.excepthook = self._previous_excepthook
+        self.errors.uninstall()
         super().closeEvent(event)
