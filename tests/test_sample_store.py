@@ -211,7 +211,7 @@ def test_queue_waits_for_a_dataset_that_cannot_open_then_falls_back(tmp_path, as
     _queue_sample(queue, astronaut, "Happy")
     assert "cannot open dataset" in queue.flush(lambda: SampleStore(blocker / "ds")).error
     assert len(queue) == 1
-    fallback = queue.save_to_fallback(tmp_path / "fallback")
+    [fallback] = queue.save_to_fallback(tmp_path / "fallback")
     assert fallback == tmp_path / "fallback" and len(queue) == 0
     with SampleStore(fallback) as store:
         assert [s.label for s in store.samples()] == ["Happy"]
@@ -256,3 +256,23 @@ def test_second_writer_is_refused(tmp_path):
         with pytest.raises(StoreError, match="another process"):
             SampleStore(tmp_path)
     SampleStore(tmp_path).close()
+
+
+def test_fallback_goes_to_the_temp_folder_when_the_state_folder_fails(tmp_path, astronaut, monkeypatch):
+    import shutil
+    import tempfile
+
+    blocker = tmp_path / "file"
+    blocker.write_text("the state folder cannot be created under a file")
+    monkeypatch.setenv("FER_STATE_DIR", str(blocker / "state"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    queue = CaptureQueue()
+    _queue_sample(queue, astronaut, "Fear")
+    [folder] = queue.save_to_fallback()
+    try:
+        assert folder.parent == tmp_path / "tmp" and folder.name.startswith("unsaved-samples-")
+        with SampleStore(folder) as store:
+            assert [s.label for s in store.samples()] == ["Fear"]
+    finally:
+        shutil.rmtree(folder)

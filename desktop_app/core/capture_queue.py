@@ -77,10 +77,11 @@ class CaptureQueue:
         self.last_error = None
         return result
 
-    def save_to_fallback(self, folder: Path | None = None) -> Path:
-        """Write every waiting request into a new dataset folder (default: ``fallback_folders()``, the
-        first that works); returns it. Raises StoreError when no folder can take them."""
-        errors = []
+    def save_to_fallback(self, folder: Path | None = None) -> list[Path]:
+        """Write every waiting request into a new dataset folder (default: ``fallback_folders()``,
+        trying the next when one fills up); returns the folders that received samples. Raises
+        StoreError when some are still waiting after every folder was tried."""
+        errors, used = [], []
         for candidate in ([folder] if folder is not None else fallback_folders()):
             try:
                 with SampleStore(candidate) as store:
@@ -88,10 +89,13 @@ class CaptureQueue:
             except StoreError as exc:
                 errors.append(str(exc))
                 continue
+            if result.written:
+                used.append(candidate)
             if not self.waiting:
-                return candidate
+                return used
             errors.append(result.error or "unknown error")
-        raise StoreError(f"{len(self.waiting)} samples could not be written anywhere: " + "; ".join(errors))
+        where = f" ({len(used)} folders took some: {', '.join(map(str, used))})" if used else ""
+        raise StoreError(f"{len(self.waiting)} samples could not be written anywhere{where}: " + "; ".join(errors))
 
 
 def fallback_folders() -> list[Path]:

@@ -233,14 +233,15 @@ class CapturePanel(QWidget):
             return True
         count, reason = len(self.queue), self.queue.last_error
         try:
-            folder = self.queue.save_to_fallback()
+            folders = self.queue.save_to_fallback()
         except StoreError as exc:
             log_exception(exc, "saving waiting samples at exit")
             answer = QMessageBox.question(self, "Samples not saved",
                                           f"{exc}. Quit anyway and lose them?")
             return answer == QMessageBox.StandardButton.Yes
         text = (f"{count} samples could not be written to {self.dataset} ({reason}). They were saved to "
-                f"{folder} instead (a dataset folder: open it with Dataset… or copy its label folders).")
+                f"{' and '.join(map(str, folders))} instead (dataset folders: open one with Dataset… or "
+                f"copy its label folders).")
         log_exception(StoreError(text), "samples saved to a fallback folder")
         QMessageBox.information(self, "Samples saved elsewhere", text)
         return True
