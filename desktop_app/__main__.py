@@ -9,6 +9,8 @@ import sys
 COMMANDS = {  # command → module with its own main(argv)
     "analyze": ".analyze",
     "bench": ".bench",
+    "bench-memory": ".bench_memory",
+    "bench-soak": ".ui.bench_soak",
     "bench-window": ".ui.bench_window",
     "capture": ".capture",
 }
@@ -33,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     elif __name__ == "__main__":
         silence_native_logs()
     if argv and argv[0] in COMMANDS:
-        return importlib.import_module(COMMANDS[argv[0]], __package__).main(argv[1:])
+        command = importlib.import_module(COMMANDS[argv[0]], __package__)
+        try:
+            return command.main(argv[1:])
+        except Exception as exc:  # noqa: BLE001 - a bug, not bad input: one line here, the traceback in the log
+            from .core.error_log import describe
+
+            print(f"error: {describe(exc, f'{argv[0]} failed unexpectedly')}", file=sys.stderr)
+            return 1
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         print("commands: " + ", ".join(COMMANDS) + " (each has --help); window options: --source, --model, --detector")

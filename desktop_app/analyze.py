@@ -5,14 +5,16 @@ Prints a summary, optionally writes a CSV (one row per face per frame) and an an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import sys
 from collections import Counter
 from pathlib import Path
 
 from .core.annotate import draw_results
-from .core.frame_sources import FrameSource, ImageSource, SourceError, VideoFileSource, open_source
+from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source, print_warnings
 from .core.model_spec import ModelSpecError
+from .core.output_files import OutputError, check_outputs, commit, discard, temporary_name
 from .core.paths import DEFAULT_MODEL
 from .core.pipeline import STAGES, ExpressionPipeline, FrameResult
 from .core.stats import StageTimes
@@ -49,58 +51,93 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_inputs(specs: list[str]) -> None:
+    """Only what costs nothing: each input exists. Each is opened when its turn comes (opening them
+    all at the start held every decoder's memory and a file descriptor each until the end)."""
+    for spec in specs:
+        if spec != "demo" and not Path(spec).exists():
+            raise SourceError(f"no such file or folder: {spec}")
+
+
 def _open(spec: str) -> FrameSource:
-    if spec != "demo" and not Path(spec).exists():
-        raise SourceError(f"no such file or folder: {spec}")
     return open_source(spec, demo_frames=DEMO_FRAMES)
 
 
-def analyze(args: argparse.Namespace, out=sys.stdout) -> int:
-    """Returns the exit code; raises SourceError/ModelSpecError/AnalyzeError for the caller to print."""
+def check_min_score(value: float) -> None:
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
+        raise AnalyzeError(f"--min-score must be between 0 and 1, not {value}")
+
+
+def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
+    """Returns the exit code; raises SourceError/ModelSpecError/AnalyzeError/OutputError for the caller."""
+    err = err or sys.stderr
     if not 0.0 <= args.smoothing < 1.0:
         raise AnalyzeError("--smoothing must be in [0, 1)")
-    sources = [_open(spec) for spec in args.inputs]  # fail on a bad input before any work
+    check_min_score(args.min_score)
+    _check_inputs(args.inputs)
+    check_outputs({"--csv": args.csv, "--annotated": args.annotated}, args.inputs)
     times = StageTimes()
     per_label: Counter[str] = Counter()
     frames = frames_with_face = 0
     writer = csv_file = video = None
     error: str | None = None
+    temps: dict[Path, Path] = {}  # final name → temporary name, renamed once complete
     try:
         with ExpressionPipeline(args.model, args.detector, args.min_score, args.smoothing) as pipeline:
             if args.csv:
-                csv_file = open(args.csv, "w", newline="", encoding="utf-8")
+                temps[args.csv] = temporary_name(args.csv)
+                csv_file = open(temps[args.csv], "w", newline="", encoding="utf-8")
                 writer = csv.writer(csv_file)
                 writer.writerow(csv_header(pipeline.labels))
             if args.annotated:
-                video = AnnotatedWriter(args.annotated, sources[0].fps)
-            for source in sources:
+                temps[args.annotated] = temporary_name(args.annotated)
+                video = AnnotatedWriter(temps[args.annotated], args.annotated)
+            for spec in args.inputs:
                 pipeline.tracker.reset()
                 try:
-                    for frame in source:
-                        result = pipeline.process(frame)
-                        frames += 1
-                        frames_with_face += bool(result.faces)
-                        per_label.update(f.label for f in result.faces)
-                        times.add(result.timings_ms)
-                        if writer:
-                            writer.writerows(csv_rows(source.name, result))
-                            csv_file.flush()
-                        if video:
-                            video.write(frame.image, result)
+                    with _open(spec) as source:
+                        for frame in source:
+                            result = pipeline.process(frame)
+                            frames += 1
+                            frames_with_face += bool(result.faces)
+                            per_label.update(f.label for f in result.faces)
+                            times.add(result.timings_ms)
+                            if writer:
+                                writer.writerows(csv_rows(source.name, result))
+                                csv_file.flush()
+                            if video:
+                                video.write(frame.image, result, source.fps)
+                            print_warnings(source, err)
+                        print_warnings(source, err)  # files skipped after the last good one
+                        if isinstance(source, VideoFileSource) and source.truncated:
+                            error = (f"{source.name}: video ended after {source.frames_read} of "
+                                     f"{source.expected_frames} frames (truncated or corrupt); rows so far are kept")
+                        elif getattr(source, "skipped", None) and len(source.skipped) == len(source.files):
+                            error = f"{source.name}: none of its {len(source.files)} images could be read"
                 except SourceError as exc:
                     error = str(exc)
+                if error:
                     break
-                if isinstance(source, VideoFileSource) and source.truncated:
-                    error = (f"{source.name}: video ended after {source.frames_read} of "
-                             f"{source.expected_frames} frames (truncated or corrupt); rows so far are kept")
-                    break
+            if csv_file is not None:
+                csv_file.close()  # raises on a full disk: then nothing is renamed
+                csv_file = None
+            if video is not None:
+                video.finish()  # AnalyzeError when the frames did not all reach the disk
+                video = None
+            for final, temp in temps.items():
+                commit(temp, final)
+            temps.clear()
+    except OSError as exc:  # reading goes through the sources (SourceError): this is an output
+        names = " and ".join(str(p) for p in temps) or "the outputs"
+        raise AnalyzeError(f"could not write {names}: {exc.strerror or exc}; nothing was written there "
+                           f"(stopped after {frames} frames)") from None
     finally:
-        for source in sources:
-            source.close()
-        if csv_file:
-            csv_file.close()
-        if video is not None:
-            video.close()
+        for output in (csv_file, video):
+            if output is not None:
+                with contextlib.suppress(OSError):
+                    output.close()
+        for temp in temps.values():  # not complete: the final names keep whatever they held
+            discard(temp)
     print(f"frames: {frames}", file=out)
     print(f"frames with a face: {frames_with_face}", file=out)
     print("faces per label: " + (", ".join(f"{k} {v}" for k, v in per_label.most_common()) or "none"), file=out)
@@ -112,37 +149,59 @@ def analyze(args: argparse.Namespace, out=sys.stdout) -> int:
 
 
 class AnnotatedWriter:
-    """MJPG .avi of annotated frames; the first frame sets the size, later ones are scaled to it."""
+    """MJPG .avi of annotated frames; the first frame sets the size and frame rate, later ones are
+    scaled to it. OpenCV's writer reports no write errors, so ``finish`` reads the file back."""
 
-    def __init__(self, path: Path, fps: float) -> None:
-        self.path, self.fps = path, fps
+    def __init__(self, path: Path, shown_as: Path | None = None) -> None:
+        self.path, self.shown_as = path, shown_as or path
         self._video = None
         self._size: tuple[int, int] | None = None
+        self.written = 0
 
-    def write(self, image, result: FrameResult) -> None:
+    def write(self, image, result: FrameResult, fps: float) -> None:
         import cv2
 
         if self._video is None:
             self._size = (image.shape[1], image.shape[0])
-            self._video = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"MJPG"), self.fps, self._size)
+            self._video = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"MJPG"), fps, self._size)
             if not self._video.isOpened():
-                raise AnalyzeError(f"cannot write video: {self.path}")
+                raise AnalyzeError(f"cannot write video: {self.shown_as}")
         canvas = image.copy()
         draw_results(canvas, result)
         if (canvas.shape[1], canvas.shape[0]) != self._size:
             canvas = cv2.resize(canvas, self._size)
         self._video.write(canvas)
+        self.written += 1
 
     def close(self) -> None:
         if self._video is not None:
             self._video.release()
+            self._video = None
+
+    def finish(self) -> None:
+        """Close, then count the frames that decode back; fewer than written (a full disk) is an error."""
+        import cv2
+
+        self.close()
+        if not self.written:
+            return
+        readable = 0
+        capture = cv2.VideoCapture(str(self.path))
+        try:
+            while readable < self.written and capture.isOpened() and capture.grab():
+                readable += 1
+        finally:
+            capture.release()
+        if readable < self.written:
+            raise AnalyzeError(f"could not write the annotated video {self.shown_as}: only {readable} of "
+                               f"{self.written} frames are readable (disk full?); nothing was written there")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return analyze(args)
-    except (SourceError, ModelSpecError, AnalyzeError, OSError) as exc:
+    except (SourceError, ModelSpecError, AnalyzeError, OutputError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

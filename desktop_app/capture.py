@@ -3,6 +3,7 @@ samples (224×224 crops under ``DATASET/LABEL/``, one manifest line each).
 
 By default the largest face of each processed frame is saved; ``--all-faces`` saves every face.
 Samples already written survive a crash or Ctrl+C; the next open of the dataset repairs the rest.
+A write that fails (full or read-only disk) stops the run: exit 2, saying how many were saved.
 """
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .core.frame_sources import FrameSource, SourceError, open_source
+from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source, print_warnings
 from .core.model_spec import ModelSpecError
 from .core.paths import DEFAULT_MODEL
-from .core.sample_store import SampleStore, StoreError, validate_label
+from .core.sample_records import StoreError, validate_label
+from .core.sample_store import SampleStore
 
 DEMO_FRAMES = 150
 
@@ -49,8 +51,9 @@ def _open(spec: str, demo_frames: int) -> FrameSource:
     return open_source(spec, demo_frames=demo_frames)
 
 
-def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | None = None) -> int:
     """Returns the exit code; raises SourceError/ModelSpecError/StoreError/CaptureError for main."""
+    err = err or sys.stderr
     from .core.pipeline import ExpressionPipeline  # MediaPipe and LiteRT load only once inputs are valid
 
     try:
@@ -63,14 +66,18 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         raise CaptureError("--max must be at least 1")
     if args.demo_frames < 1:
         raise CaptureError("--demo-frames must be at least 1")
+    if not 0.0 <= args.min_score <= 1.0:  # also refuses NaN
+        raise CaptureError(f"--min-score must be between 0 and 1, not {args.min_score}")
     source = _open(args.source, args.demo_frames)
     saved = frames = frames_with_face = 0
     try:
         with SampleStore(args.out) as store:
             print(store.report.format(), file=out, flush=True)
+            label = store.resolve_label(label)  # 'happy' into a dataset with Happy/ is Happy
             with ExpressionPipeline(args.model, args.detector, args.min_score, smoothing=0.0) as pipeline:
                 labels, model_name = pipeline.labels, pipeline.spec.name
                 for frame in source:
+                    print_warnings(source, err)
                     if frame.index % args.every:
                         continue
                     result = pipeline.process(frame)
@@ -79,15 +86,24 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                     faces = sorted(result.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)
                     for face in faces if args.all_faces else faces[:1]:
                         probs = face.raw_probabilities
-                        store.save(frame.image, face.box, face.keypoints, label,
-                                   predicted=labels[int(probs.argmax())],
-                                   probabilities=dict(zip(labels, map(float, probs))),
-                                   model=model_name, source=source.name, frame=frame.index)
+                        try:
+                            store.save(frame.image, face.box, face.keypoints, label,
+                                       predicted=labels[int(probs.argmax())],
+                                       probabilities=dict(zip(labels, map(float, probs))),
+                                       model=model_name, source=source.name, frame=frame.index)
+                        except StoreError as exc:
+                            raise CaptureError(f"{exc}; stopped at frame {frame.index} of {source.name} with "
+                                               f"{saved} samples saved before it") from None
                         saved += 1
                         if args.max is not None and saved >= args.max:
                             break
                     if args.max is not None and saved >= args.max:
                         break
+                print_warnings(source, err)
+                if isinstance(source, VideoFileSource) and source.truncated:
+                    print(f"warning: {source.name}: video ended after {source.frames_read} of "
+                          f"{source.expected_frames} frames (cut off or corrupt); the samples saved are complete",
+                          file=err)
             print(f"frames processed: {frames}, with a face: {frames_with_face}", file=out)
             print(f"saved: {saved} samples labeled {label!r} in {store.root} "
                   f"({store.label_counts()[label]} {label!r} samples in the dataset now)", file=out)

@@ -7,12 +7,13 @@ files; nothing is decoded here except by ``scan_unreadable``.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from desktop_app.core.sample_manifest import current_samples
 
 from .labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
 
@@ -107,37 +108,24 @@ def read_affectnet(root: Path, weight: float, skipped: Counter) -> list[Example]
 
 
 def read_captured(root: Path, weight: float, skipped: Counter) -> list[Example]:
-    """The app's SampleStore: ``<label>/<id>.png`` and an event log ``manifest.jsonl`` (add, relabel,
-    delete, undo; a line with no ``event`` counts as an add). Read-only: the store is never locked."""
-    state: dict[str, dict] = {}
-    with open(root / MANIFEST, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                event = json.loads(line)
-                sid = str(event["id"])
-            except (ValueError, KeyError, TypeError):
-                if line.strip():
-                    skipped["bad manifest line"] += 1
-                continue
-            kind = event.get("event", "add")
-            if kind == "add" and "label" in event:
-                state.setdefault(sid, {"label": event["label"], "deleted": False})
-            elif sid in state and kind == "relabel" and "to" in event:
-                state[sid]["label"] = event["to"]
-            elif sid in state and kind == "delete":
-                state[sid]["deleted"] = True
-            elif sid in state and kind == "undo":
-                state[sid]["deleted"] = bool(event.get("deleted", False))
-                state[sid]["label"] = event.get("label", state[sid]["label"])
+    """The app's SampleStore: ``<label>/<id>.png`` and its event log ``manifest.jsonl``, folded by the
+    app's own reader (``desktop_app.core.sample_manifest``: the same rules, no lock taken). Lines it
+    refuses (not JSON, no event, an id that is not 32 hex digits, an unsafe label) are counted."""
+    try:
+        samples, bad_lines = current_samples(root)
+    except OSError as exc:
+        raise DataError(f"cannot read {root / MANIFEST}: {exc.strerror or exc}") from None
+    if bad_lines:
+        skipped["bad manifest line"] += len(bad_lines)
     examples = []
-    for sid, sample in sorted(state.items()):
-        if sample["deleted"]:
+    for sid, sample in sorted(samples.items()):
+        if sample.deleted:
             continue
-        path = root / str(sample["label"]) / f"{sid}.png"
+        path = root / sample.relative_path()
         if not path.is_file():
             skipped["listed but missing"] += 1
             continue
-        examples.append(Example(str(path), map_label(str(sample["label"])), weight))
+        examples.append(Example(str(path), map_label(sample.label), weight))
     return examples
 
 

@@ -41,3 +41,9 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
         writer.write(frame)
     writer.release()
     return path
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory, monkeypatch):
+    """Error logs and fallback samples of the tests never land in the user's real state folder."""
+    monkeypatch.setenv("FER_STATE_DIR", str(tmp_path_factory.mktemp("state")))

@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from desktop_app.core.sample_store import MANIFEST, SampleStore
+from desktop_app.core.sample_records import MANIFEST
+from desktop_app.core.sample_store import SampleStore
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = "import sys; from desktop_app.capture import main; sys.exit(main(sys.argv[1:]))"
@@ -98,3 +99,66 @@ def test_sigkill_mid_burst_loses_nothing(tmp_path):
             proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL
         assert_consistent(out)
+
+
+def test_full_disk_stops_at_the_first_failed_write_and_claims_nothing_more(tmp_path, capsys, monkeypatch):
+    """In-process so that the failure can be injected: from the third sample on, placing the crop
+    fails with ENOSPC, as on a full disk."""
+    import errno
+
+    from desktop_app.capture import main
+
+    out = tmp_path / "ds"
+    real_link, calls = os.link, {"n": 0}
+
+    def link(src, dst, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] >= 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    code = main(["demo", "--label", "Happy", "--out", str(out), "--max", "10"])
+    captured = capsys.readouterr()
+    assert code == 2
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("error: could not save sample"), captured.err
+    assert "No space left on device" in errors[0] and "with 2 samples saved before it" in errors[0]
+    assert "stopped at frame 2 of demo" in errors[0] and "kept in memory" not in errors[0]
+    assert "saved:" not in captured.out
+    monkeypatch.undo()
+    assert_consistent(out)
+    with SampleStore(out) as store:
+        assert [s.frame for s in store.samples()] == [0, 1]
+
+
+def test_label_in_another_case_goes_to_the_existing_folder(tmp_path):
+    out = tmp_path / "ds"
+    assert capture("demo", "--label", "Happy", "--out", out, "--max", "1").returncode == 0
+    done = capture("demo", "--label", "happy", "--out", out, "--max", "2")
+    assert done.returncode == 0, done.stderr
+    assert "saved: 2 samples labeled 'Happy'" in done.stdout and "(3 'Happy' samples" in done.stdout
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["Happy", MANIFEST]
+
+
+@pytest.mark.parametrize("value", ["nan", "2", "-1"])
+def test_min_score_outside_0_1_is_refused(tmp_path, value):
+    done = capture("demo", "--label", "Happy", "--out", tmp_path / "ds", "--min-score", value)
+    assert done.returncode == 2 and done.stderr.startswith("error: --min-score must be between 0 and 1")
+    assert not (tmp_path / "ds").exists()
+
+
+def test_capture_from_a_cut_off_video_warns_and_keeps_its_samples(tmp_path, astronaut):
+    from conftest import write_video
+
+    video = write_video(tmp_path / "v.avi", [cv2.resize(astronaut, (320, 240))] * 30)
+    data = video.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    done = capture(cut, "--label", "Surprise", "--out", tmp_path / "ds")
+    assert done.returncode == 0, done.stderr
+    warning = [x for x in done.stderr.splitlines() if x.startswith("warning:")]
+    assert len(warning) == 1 and "video ended after" in warning[0] and "of 30 frames" in warning[0]
+    saved = int(done.stdout.split("saved: ")[1].split()[0])
+    assert 0 < saved < 30
+    assert_consistent(tmp_path / "ds")

@@ -24,6 +24,17 @@ def test_bundled_spec_loads():
     (lambda d: d["input"].__setitem__("width", "64"), "input.width"),
     (lambda d: d["normalization"].__setitem__("std", 0), "std must be positive"),
     (lambda d: d.__setitem__("spec_version", 99), "spec_version"),
+    (lambda d: d.__setitem__("provenance", "me"), "'provenance' must be an object"),
+    (lambda d: d.__setitem__("metrics", 5), "'metrics' must be an object"),
+    (lambda d: d["crop"].__setitem__("margin", "wide"), "'crop.margin' must be a number"),
+    (lambda d: d.__setitem__("crop", [0.2]), "'crop' must be an object"),
+    (lambda d: d["crop"].__setitem__("align_eyes", "yes"), "'crop.align_eyes' must be true or false"),
+    (lambda d: d.__setitem__("name", 7), "'name' must be a string"),
+    (lambda d: d["normalization"].__setitem__("std", float("nan")), "std must be positive and finite"),
+    (lambda d: d["normalization"].__setitem__("std", float("inf")), "std must be positive and finite"),
+    (lambda d: d["normalization"].__setitem__("std", -1.0), "std must be positive"),
+    (lambda d: d["normalization"].__setitem__("mean", float("nan")), "mean must be a finite number"),
+    (lambda d: d["crop"].__setitem__("margin", float("nan")), "crop.margin must be between 0 and 1"),
 ])
 def test_invalid_specs_name_the_problem(mutate, message):
     data = load_spec(DEFAULT_MODEL).to_dict()
@@ -66,3 +77,14 @@ def test_missing_spec_broken_json_and_non_model_file(tmp_path):
     shutil.copy(spec_path_for(DEFAULT_MODEL), spec_path_for(junk))
     with pytest.raises(ModelSpecError, match="not a loadable"):
         ExpressionClassifier(junk)
+
+
+def test_wrong_type_in_a_spec_file_is_one_line(tmp_path):
+    """As a user hands it in: JSON on disk, NaN written the way Python's json writes it."""
+    model = _copy_model(tmp_path)
+    data = json.loads(spec_path_for(model).read_text())
+    data["normalization"]["std"] = float("nan")
+    spec_path_for(model).write_text(json.dumps(data))
+    with pytest.raises(ModelSpecError, match="std must be positive and finite") as info:
+        load_spec(model)
+    assert "\n" not in str(info.value)

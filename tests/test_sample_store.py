@@ -10,9 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core import sample_store as ss
-from desktop_app.core.sample_store import (CROP_SIZE, MANIFEST, TRASH, SampleStore, StoreError,
-                                           new_sample_id, validate_label)
+from desktop_app.core import durable_files, sample_store
+from desktop_app.core.capture_queue import CaptureQueue
+from desktop_app.core.sample_records import (AFFECTNET_LABELS, CROP_SIZE, ID_PATTERN, MANIFEST, TRASH, StoreError,
+                                             new_sample_id, validate_label)
+from desktop_app.core.sample_store import SampleStore, make_sample, sample_crop
 
 BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png
 PROBS = {"angry": 0.05, "happy": 0.9, "sad": 0.05}
@@ -56,7 +58,7 @@ def test_round_trip(tmp_path, astronaut):
 
 
 def test_labels_must_be_safe_folder_names(tmp_path, astronaut):
-    for good in ss.AFFECTNET_LABELS + ("happy 2", "Überraschung", "a-b_c+d.e"):
+    for good in AFFECTNET_LABELS + ("happy 2", "Überraschung", "a-b_c+d.e"):
         assert validate_label(good) == good
     for bad in ("", "../x", "a/b", "a\\b", ".hidden", "trailing.", "CON", "nul.txt", "x" * 65, None, 3):
         with pytest.raises(ValueError):
@@ -65,15 +67,16 @@ def test_labels_must_be_safe_folder_names(tmp_path, astronaut):
         with pytest.raises(ValueError):
             save(store, astronaut, "../escape")
         save(store, astronaut, "Happy")
-        with pytest.raises(ValueError, match="clashes"):
-            save(store, astronaut, "HAPPY")
+        assert save(store, astronaut, "HAPPY").label == "Happy"  # labels are case-insensitive
+        assert store.resolve_label("happy") == "Happy" and store.resolve_label("Sad") == "Sad"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["Happy", MANIFEST]
     assert not (tmp_path.parent / "escape").exists()
 
 
 def test_ids_unique_and_time_ordered():
     ids = [new_sample_id() for _ in range(20000)]
     assert len(set(ids)) == len(ids)
-    assert all(ss.ID_PATTERN.match(i) for i in ids)
+    assert all(ID_PATTERN.match(i) for i in ids)
     assert ids[0][:12] <= ids[-1][:12]
 
 
@@ -82,7 +85,7 @@ def test_never_overwrites(tmp_path, astronaut, monkeypatch):
         sample = save(store, astronaut)
         path = tmp_path / "Happy" / f"{sample.id}.png"
         before = path.read_bytes()
-        monkeypatch.setattr(ss, "new_sample_id", lambda: sample.id)  # force a colliding id
+        monkeypatch.setattr(sample_store, "new_sample_id", lambda: sample.id)  # force a colliding id
         twin = store.make_sample(BOX, None, "Happy")
         # the retry path sees the image and only appends the line; the image itself is untouched
         store.save_crop(twin, np.zeros((CROP_SIZE, CROP_SIZE, 3), np.uint8))
@@ -90,7 +93,7 @@ def test_never_overwrites(tmp_path, astronaut, monkeypatch):
         newcomer = tmp_path / "newcomer.bin"
         newcomer.write_bytes(b"new")
         with pytest.raises(FileExistsError):
-            ss._place(newcomer, path)
+            durable_files.place(newcomer, path)
         assert path.read_bytes() == before and newcomer.exists()
 
 
@@ -173,35 +176,60 @@ def test_reconcile_repairs_every_crash_point(tmp_path, astronaut):
     assert (tmp_path / "notes.txt").exists() and (tmp_path / "Happy" / "README.png").exists()
 
 
-def test_write_error_keeps_sample_pending(tmp_path, astronaut, monkeypatch):
+def _queue_sample(queue: CaptureQueue, image: np.ndarray, label: str) -> None:
+    queue.add(make_sample(BOX, None, label, predicted="happy", probabilities=PROBS), sample_crop(image, BOX, None))
+
+
+def test_write_error_keeps_sample_waiting_in_the_queue(tmp_path, astronaut, monkeypatch):
     with SampleStore(tmp_path) as store:
         real_link = os.link
 
         def disk_full(*args, **kwargs):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(ss.os, "link", disk_full)
+        monkeypatch.setattr(os, "link", disk_full)
         with pytest.raises(StoreError, match="No space left on device"):
             save(store, astronaut)
-        with pytest.raises(StoreError):
-            save(store, astronaut, "Sad")
-        assert len(store.pending) == 2 and not list(tmp_path.rglob("*.png*"))
-        with pytest.raises(StoreError, match="2 samples kept"):
-            store.retry_pending()
-        assert len(store.pending) == 2
-        monkeypatch.setattr(ss.os, "link", real_link)
-        assert store.retry_pending() == 2 and store.pending == []
-        assert [s.label for s in store.samples()] == ["Happy", "Sad"]
+        assert store.samples() == [] and not list(tmp_path.rglob("*.png*"))  # nothing claimed
+        queue = CaptureQueue()
+        for label in ("Happy", "Sad"):
+            _queue_sample(queue, astronaut, label)
+            result = queue.flush(lambda: store)
+            assert result.written == [] and "No space left" in result.error
+        assert len(queue) == 2 and not list(tmp_path.rglob("*.png*"))
+        monkeypatch.setattr(os, "link", real_link)
+        result = queue.flush(lambda: store)
+        assert [s.label for s in result.written] == ["Happy", "Sad"] and len(queue) == 0
+        assert [s.label for s in store.samples()] == ["Happy", "Sad"] and queue.last_error is None
     consistent(tmp_path)
+
+
+def test_queue_waits_for_a_dataset_that_cannot_open_then_falls_back(tmp_path, astronaut):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the dataset folder should be")
+    queue = CaptureQueue()
+    _queue_sample(queue, astronaut, "Happy")
+    assert "cannot open dataset" in queue.flush(lambda: SampleStore(blocker / "ds")).error
+    assert len(queue) == 1
+    [fallback] = queue.save_to_fallback(tmp_path / "fallback")
+    assert fallback == tmp_path / "fallback" and len(queue) == 0
+    with SampleStore(fallback) as store:
+        assert [s.label for s in store.samples()] == ["Happy"]
+    consistent(fallback)
+    _queue_sample(queue, astronaut, "Sad")
+    with pytest.raises(StoreError, match="1 samples could not be written anywhere"):
+        queue.save_to_fallback(blocker / "also-not")
+    assert len(queue) == 1
 
 
 def test_manifest_write_error_then_retry_does_not_duplicate(tmp_path, astronaut, monkeypatch):
     with SampleStore(tmp_path) as store:
-        monkeypatch.setattr(ss.os, "fsync", _fail_on_manifest(store))
-        with pytest.raises(StoreError):
-            save(store, astronaut)
+        queue = CaptureQueue()
+        _queue_sample(queue, astronaut, "Happy")
+        monkeypatch.setattr(os, "fsync", _fail_on_manifest(store))
+        assert "Input/output error" in queue.flush(lambda: store).error
         monkeypatch.undo()
-        assert store.retry_pending() == 1
+        assert len(queue.flush(lambda: store).written) == 1
         assert len(store.samples()) == 1
     consistent(tmp_path)
 
@@ -210,7 +238,7 @@ def _fail_on_manifest(store: SampleStore):
     real = os.fsync
 
     def fsync(fd):
-        if fd == store._manifest_fd:
+        if fd == store.manifest.fd:
             raise OSError(errno.EIO, "Input/output error")
         return real(fd)
     return fsync
@@ -228,3 +256,23 @@ def test_second_writer_is_refused(tmp_path):
         with pytest.raises(StoreError, match="another process"):
             SampleStore(tmp_path)
     SampleStore(tmp_path).close()
+
+
+def test_fallback_goes_to_the_temp_folder_when_the_state_folder_fails(tmp_path, astronaut, monkeypatch):
+    import shutil
+    import tempfile
+
+    blocker = tmp_path / "file"
+    blocker.write_text("the state folder cannot be created under a file")
+    monkeypatch.setenv("FER_STATE_DIR", str(blocker / "state"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    queue = CaptureQueue()
+    _queue_sample(queue, astronaut, "Fear")
+    [folder] = queue.save_to_fallback()
+    try:
+        assert folder.parent == tmp_path / "tmp" and folder.name.startswith("unsaved-samples-")
+        with SampleStore(folder) as store:
+            assert [s.label for s in store.samples()] == ["Fear"]
+    finally:
+        shutil.rmtree(folder)

@@ -55,19 +55,45 @@ def test_pointing_at_affectnet_root_asks_for_a_split(tmp_path, capsys):
 
 
 def test_captured_dataset_follows_the_manifest_events(tmp_path):
+    """The app's manifest rules (desktop_app.core.sample_manifest): before they were shared, this
+    reader took a line without an ``event`` for an add and accepted any id; both are now refused."""
     root = tmp_path / "captured"
-    events = [{"event": "add", "id": "a1", "label": "Happy"}, {"event": "add", "id": "b2", "label": "Sad"},
-              {"event": "add", "id": "c3", "label": "Anger"}, {"event": "relabel", "id": "b2", "to": "Neutral"},
-              {"event": "delete", "id": "c3"}, {"id": "d4", "label": "surprised"}]
-    folders = {"a1": "Happy", "b2": "Neutral", "d4": "surprised"}
+    a1, b2, c3, d4, e5 = (f"{i:032x}" for i in range(1, 6))
+    events = [{"event": "add", "id": a1, "label": "Happy"}, {"event": "add", "id": b2, "label": "Sad"},
+              {"event": "add", "id": c3, "label": "Anger"}, {"event": "relabel", "id": b2, "to": "Neutral"},
+              {"event": "delete", "id": c3, "label": "Anger"}, {"id": d4, "label": "surprised"},
+              {"event": "add", "id": e5, "label": "Fear"}, {"event": "relabel", "id": e5, "to": None},
+              {"event": "add", "id": "../../outside/secret", "label": "Happy"}]
+    folders = {a1: "Happy", b2: "Neutral", d4: "surprised", e5: "Fear"}
     for sid, label in folders.items():
         (root / label).mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(root / label / f"{sid}.png"), np.full((224, 224, 3), 100, np.uint8))
+    secret = tmp_path / "outside" / "secret.png"  # what the traversal line points at
+    secret.parent.mkdir()
+    cv2.imwrite(str(secret), np.zeros((8, 8, 3), np.uint8))
     (root / "manifest.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events) + "{broken\n")
     listing = list_examples([Source.parse(f"{root}:2.0")])
     assert sorted((Path(e.path).stem, e.label, e.weight) for e in listing.examples) == [
-        ("a1", 1, 2.0), ("b2", 0, 2.0), ("d4", 3, 2.0)]
-    assert listing.skipped == {"bad manifest line": 1}
+        (a1, 1, 2.0), (b2, 0, 2.0), (e5, 4, 2.0)]  # e5 kept as Fear: a relabel to null is ignored
+    assert all(Path(e.path).resolve().is_relative_to(root.resolve()) for e in listing.examples)
+    # no event (d4), relabel to null, the traversal id, and the broken line
+    assert listing.skipped == {"bad manifest line": 4}
+
+
+def test_training_and_the_app_count_the_same_samples(tmp_path, astronaut):
+    from desktop_app.core.sample_store import SampleStore
+
+    root = tmp_path / "captured"
+    with SampleStore(root) as store:
+        ids = [store.save(astronaut, (177, 82, 95, 95), None, label).id for label in ("Happy", "Sad", "Fear")]
+        store.relabel(ids[1], "Anger")
+        store.delete(ids[2])
+        store.undo()
+        store.manifest.append({"event": "relabel", "id": ids[0], "to": None})  # a hand-edited line
+        app = sorted((s.id, s.label) for s in store.samples())
+    training = sorted((Path(e.path).stem, e.label) for e in list_examples([Source(root)]).examples)
+    assert [sid for sid, _ in app] == [sid for sid, _ in training] and len(app) == 3
+    assert [map_label(label) for _, label in app] == [label for _, label in training]
 
 
 def test_corrupt_images_are_counted_by_stats(tmp_path, capsys):

@@ -1,7 +1,8 @@
 """Where frames come from: a camera, a video file, image files or a folder, or the bundled demo.
 
 Every source yields ``Frame``s of contiguous uint8 BGR and raises ``SourceError`` (one clear line)
-for anything it cannot read.
+for anything it cannot read. What is worth telling but not fatal (a cut-off JPEG, a bad image skipped
+in a folder) is appended to the source's ``warnings`` for the caller to show.
 """
 from __future__ import annotations
 
@@ -16,12 +17,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .image_files import ImageFileError, read_image_file
 from .images import to_bgr
 from .paths import DEMO_FACE
 
 # The astronaut's face is small in the 512×512 photo; the demo shows this square around it.
 DEMO_FACE_REGION = (90, 20, 270, 270)  # x, y, w, h
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+# A container's frame count is an estimate (phone and web videos often decode a few frames fewer):
+# a video is "truncated" only when decoding stops more than this share of the stated frames, and more
+# than TRUNCATION_MIN_FRAMES frames, before the stated end.
+TRUNCATION_FRACTION = 0.05
+TRUNCATION_MIN_FRAMES = 3
 
 
 class SourceError(RuntimeError):
@@ -43,6 +50,13 @@ class FrameSource:
     name = "source"
     is_live = False
     fps = 30.0
+    warnings: list[str]
+
+    def take_warnings(self) -> list[str]:
+        """The warnings since the last call (a cut-off image, a file skipped), oldest first."""
+        found = getattr(self, "warnings", [])
+        self.warnings = []
+        return found
 
     def read(self) -> Frame | None:
         raise NotImplementedError
@@ -108,8 +122,10 @@ class VideoFileSource(FrameSource):
 
     @property
     def truncated(self) -> bool:
-        """True when the stream ended before the frame count its container announced."""
-        return self.expected_frames > 0 and self.frames_read < self.expected_frames
+        """True when decoding stopped well before the frame count the container announced: more than
+        TRUNCATION_FRACTION of it and more than TRUNCATION_MIN_FRAMES frames are missing. A header
+        saying 98 frames for 95 decodable ones is a normal file."""
+        return is_truncated(self.frames_read, self.expected_frames)
 
     def read(self) -> Frame | None:
         t = time.perf_counter()
@@ -130,22 +146,22 @@ class VideoFileSource(FrameSource):
         self._cap.release()
 
 
-def read_image(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise SourceError(f"not a readable image: {path}")
-    try:
-        return to_bgr(image)
-    except ValueError as exc:
-        raise SourceError(f"unsupported image {path}: {exc}") from None
+def is_truncated(frames_read: int, expected_frames: int) -> bool:
+    missing = expected_frames - frames_read
+    return expected_frames > 0 and missing > max(TRUNCATION_MIN_FRAMES, TRUNCATION_FRACTION * expected_frames)
 
 
 class ImageSource(FrameSource):
-    """One image, several, or every image of a folder (sorted by name)."""
+    """One image, several, or every image of a folder (sorted by name). An image of a folder that
+    cannot be read is skipped and reported in ``warnings`` (``skipped`` lists them); an image named
+    on its own that cannot be read is a SourceError."""
 
     fps = 1.0
 
     def __init__(self, paths: list[Path]) -> None:
+        self.warnings: list[str] = []
+        self.skipped: list[str] = []
+        self._named: set[Path] = set()
         files: list[Path] = []
         for path in map(Path, paths):
             if path.is_dir():
@@ -155,6 +171,7 @@ class ImageSource(FrameSource):
                 files.extend(found)
             elif path.is_file():
                 files.append(path)
+                self._named.add(path)
             else:
                 raise SourceError(f"no such file or folder: {path}")
         self.files = files
@@ -162,13 +179,24 @@ class ImageSource(FrameSource):
         self._index = 0
 
     def read(self) -> Frame | None:
-        if self._index >= len(self.files):
-            return None
-        t = time.perf_counter()
-        image = read_image(self.files[self._index])
-        frame = Frame(self._index, float(self._index), image, (time.perf_counter() - t) * 1e3)
-        self._index += 1
-        return frame
+        while self._index < len(self.files):
+            path = self.files[self._index]
+            t = time.perf_counter()
+            try:
+                image, warning = read_image_file(path)
+            except ImageFileError as exc:
+                if path in self._named:
+                    raise SourceError(str(exc)) from None
+                self.skipped.append(str(path))
+                self.warnings.append(f"skipped {exc}")
+                self._index += 1
+                continue
+            if warning:
+                self.warnings.append(warning)
+            frame = Frame(self._index, float(self._index), image, (time.perf_counter() - t) * 1e3)
+            self._index += 1
+            return frame
+        return None
 
     def rewind(self) -> None:
         self._index = 0
@@ -218,6 +246,12 @@ class DemoSource(FrameSource):
 
     def rewind(self) -> None:
         self._index = 0
+
+
+def print_warnings(source: FrameSource, file) -> None:
+    """The CLIs' way to show a source's warnings: one ``warning: ...`` line each."""
+    for warning in source.take_warnings():
+        print(f"warning: {warning}", file=file)
 
 
 def open_source(spec: str, demo_frames: int | None = None) -> FrameSource:

@@ -6,6 +6,7 @@ anywhere else.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 SPEC_VERSION = 1
 COLORS = ("gray", "rgb", "bgr")
 OUTPUTS = ("probabilities", "logits")
+_KIND_NAMES = {list: "a list", dict: "an object", int: "an integer", str: "a string", bool: "true or false"}
 
 
 class ModelSpecError(ValueError):
@@ -63,8 +65,14 @@ class ModelSpec:
                 raise ModelSpecError(f"{where}: missing field '{path}'")
             value = obj[key]
             if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-                raise ModelSpecError(f"{where}: field '{path}' has the wrong type")
+                raise ModelSpecError(f"{where}: field '{path}' must be {_KIND_NAMES.get(kind, 'a number')}, "
+                                     f"not {json.dumps(value)[:40]}")
             return value
+
+        def optional(obj: dict, key: str, kind: type | tuple[type, ...], default: Any, path: str) -> Any:
+            if key not in obj or obj[key] is None:
+                return default
+            return need(obj, key, kind, path)
 
         if not isinstance(data, dict):
             raise ModelSpecError(f"{where}: expected a JSON object")
@@ -87,21 +95,27 @@ class ModelSpec:
         norm = need(data, "normalization", dict, "normalization")
         mean = float(need(norm, "mean", (int, float), "normalization.mean"))
         std = float(need(norm, "std", (int, float), "normalization.std"))
-        if std <= 0:
-            raise ModelSpecError(f"{where}: normalization.std must be positive")
+        if not math.isfinite(mean):
+            raise ModelSpecError(f"{where}: normalization.mean must be a finite number")
+        if not (math.isfinite(std) and std > 0):
+            raise ModelSpecError(f"{where}: normalization.std must be positive and finite")
         output = data.get("output", "probabilities")
         if output not in OUTPUTS:
             raise ModelSpecError(f"{where}: output must be one of {', '.join(OUTPUTS)}")
-        crop = data.get("crop", {})
-        margin = float(crop.get("margin", 0.15)) if isinstance(crop, dict) else -1.0
-        if not 0.0 <= margin <= 1.0:
+        crop = optional(data, "crop", dict, {}, "crop")
+        margin = float(optional(crop, "margin", (int, float), 0.15, "crop.margin"))
+        if not 0.0 <= margin <= 1.0:  # also refuses NaN
             raise ModelSpecError(f"{where}: crop.margin must be between 0 and 1")
+        align_eyes = optional(crop, "align_eyes", bool, True, "crop.align_eyes")
+        dtype = optional(inp, "dtype", str, "float32", "input.dtype")
+        name = optional(data, "name", str, "model", "name")
+        description = optional(data, "description", str, "", "description")
+        provenance = optional(data, "provenance", dict, {}, "provenance")
+        metrics = optional(data, "metrics", dict, {}, "metrics")
         return cls(
-            name=str(data.get("name", "model")), labels=tuple(labels), input_width=width,
-            input_height=height, color=color, mean=mean, std=std, output=output, crop_margin=margin,
-            align_eyes=bool(crop.get("align_eyes", True)), input_dtype=str(inp.get("dtype", "float32")),
-            description=str(data.get("description", "")), provenance=dict(data.get("provenance", {})),
-            metrics=dict(data.get("metrics", {})),
+            name=name, labels=tuple(labels), input_width=width, input_height=height, color=color,
+            mean=mean, std=std, output=output, crop_margin=margin, align_eyes=align_eyes, input_dtype=dtype,
+            description=description, provenance=dict(provenance), metrics=dict(metrics),
         )
 
 

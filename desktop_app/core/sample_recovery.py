@@ -5,8 +5,7 @@ repairs the next time the dataset is opened. Manifest lines are only ever append
 the file it describes is in place, so the log never names an image that a crash could have lost,
 and an image without its line is put back here.
 
-``RecoveryMixin`` is mixed into ``SampleStore`` and uses its ``root``, ``manifest_path``,
-``_manifest_fd``, ``_append``, ``_read_events`` and ``_fold``.
+``reconcile`` works on a dataset folder and its open ``Manifest`` (the store's), nothing else.
 """
 from __future__ import annotations
 
@@ -15,9 +14,9 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .durable_files import complete_png, fsync_dir, place, write_new_file
+from .sample_manifest import Manifest, fold
 from .sample_records import (ID_PATTERN, IMAGE_SUFFIX, TEMP_SUFFIX, TRASH, Sample, StoreError,
                              new_sample_id, same_label, utc_now)
 
@@ -68,127 +67,120 @@ class ReconcileReport:
         return "\n".join(self.lines())
 
 
-class RecoveryMixin:
-    """``reconcile`` and its helpers; the host class provides the manifest and its folder."""
+def reconcile(root: Path, manifest: Manifest) -> ReconcileReport:
+    """Bring manifest and folders back into agreement after a crash; see the module docstring.
+    Runs on open; safe to run any time (it only appends, completes or removes temp files)."""
+    report = ReconcileReport()
+    try:
+        _repair_partial_line(root, manifest, report)
+        contents = manifest.read()
+        report.bad_lines = contents.bad_lines
+        state = fold(contents.events)
+        found = _scan(root, report)
+        for sid, paths in sorted(found.items()):
+            sample = state.get(sid)
+            if sample is None:
+                _recover_orphan(manifest, sid, paths, report)
+                continue
+            expected = root / sample.relative_path()
+            if expected in paths:
+                _drop_extra_links(sid, expected, [p for p in paths if p != expected], report)
+            elif len(paths) == 1:
+                _record_relocation(manifest, sample, paths[0], report)
+            else:
+                report.conflicts.append(sid)
+        report.missing = [sid for sid, s in sorted(state.items()) if not s.deleted and sid not in found]
+        report.samples = sum(not s.deleted for s in manifest.samples().values())
+    except OSError as exc:
+        raise StoreError(f"cannot check dataset {root}: {exc.strerror or exc}") from None
+    return report
 
-    root: Path
-    manifest_path: Path
-    _manifest_fd: int | None
 
-    if TYPE_CHECKING:  # provided by SampleStore
-        def _append(self, event: dict[str, Any]) -> None: ...
-
-        def _read_events(self) -> tuple[list[dict[str, Any]], list[int]]: ...
-
-        @staticmethod
-        def _fold(events: list[dict[str, Any]]) -> dict[str, Sample]: ...
-
-    def reconcile(self) -> ReconcileReport:
-        """Bring manifest and folders back into agreement after a crash; see the module docstring.
-        Runs on open; safe to run any time (it only appends, completes or removes temp files)."""
-        report = ReconcileReport()
+def _repair_partial_line(root: Path, manifest: Manifest, report: ReconcileReport) -> None:
+    """A crash mid-append leaves a last line without its newline (or not JSON): move it aside to
+    ``manifest.partial-<time>.txt`` and truncate the manifest to the last good line."""
+    data = manifest.path.read_bytes() if manifest.path.exists() else b""
+    if not data:
+        return
+    cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
+    if cut == len(data):  # ends with a newline: is its last line whole JSON?
+        start = data.rfind(b"\n", 0, len(data) - 1) + 1
         try:
-            self._repair_partial_line(report)
-            events, report.bad_lines = self._read_events()
-            state = self._fold(events)
-            found = self._scan(report)
-            for sid, paths in sorted(found.items()):
-                sample = state.get(sid)
-                if sample is None:
-                    self._recover_orphan(sid, paths, report)
-                    continue
-                expected = self.root / sample.relative_path()
-                if expected in paths:
-                    self._drop_extra_links(sid, expected, [p for p in paths if p != expected], report)
-                elif len(paths) == 1:
-                    self._record_relocation(sample, paths[0], report)
-                else:
-                    report.conflicts.append(sid)
-            report.missing = [sid for sid, s in sorted(state.items()) if not s.deleted and sid not in found]
-            report.samples = sum(not s.deleted for s in self._fold(self._read_events()[0]).values())
-        except OSError as exc:
-            raise StoreError(f"cannot check dataset {self.root}: {exc.strerror or exc}") from None
-        return report
-
-    def _repair_partial_line(self, report: ReconcileReport) -> None:
-        """A crash mid-append leaves a last line without its newline (or not JSON): move it aside to
-        ``manifest.partial-<time>.txt`` and truncate the manifest to the last good line."""
-        data = self.manifest_path.read_bytes() if self.manifest_path.exists() else b""
-        if not data:
+            json.loads(data[start:])
             return
-        cut = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
-        if cut == len(data):  # ends with a newline: is its last line whole JSON?
-            start = data.rfind(b"\n", 0, len(data) - 1) + 1
-            try:
-                json.loads(data[start:])
-                return
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                cut = start
-        tail = data[cut:]
-        aside = self.root / f"manifest.partial-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.txt"
-        write_new_file(aside, tail)
-        os.truncate(self.manifest_path, cut)
-        os.fsync(self._manifest_fd)
-        fsync_dir(self.root)
-        report.partial_line = aside.name
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            cut = start
+    tail = data[cut:]
+    aside = root / f"manifest.partial-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.txt"
+    write_new_file(aside, tail)
+    os.truncate(manifest.path, cut)
+    if manifest.fd is not None:
+        os.fsync(manifest.fd)
+    fsync_dir(root)
+    report.partial_line = aside.name
 
-    def _scan(self, report: ReconcileReport) -> dict[str, list[Path]]:
-        """Every ``<id>.png`` under the label folders and .trash; temp files completed or removed."""
-        found: dict[str, list[Path]] = {}
-        folders = [p for p in self.root.iterdir() if p.is_dir() and (not p.name.startswith(".") or p.name == TRASH)]
-        for folder in sorted(folders):
-            for path in sorted(folder.iterdir()):
-                name = path.name
-                if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-                    self._finish_temp(path, report)
-        for folder in sorted(folders):
-            for path in sorted(folder.iterdir()):
-                if path.suffix == IMAGE_SUFFIX and ID_PATTERN.match(path.stem) and path.is_file():
-                    found.setdefault(path.stem, []).append(path)
-        return found
 
-    def _finish_temp(self, temp: Path, report: ReconcileReport) -> None:
-        sid = temp.name[1:-len(TEMP_SUFFIX)]
-        final = temp.with_name(f"{sid}{IMAGE_SUFFIX}")
-        if ID_PATTERN.match(sid) and temp.parent.name != TRASH and not final.exists() and complete_png(temp):
-            place(temp, final)
-            fsync_dir(temp.parent)
-            report.temp_completed.append(sid)
-        else:
-            temp.unlink()
-            fsync_dir(temp.parent)
-            report.temp_removed.append(str(temp.relative_to(self.root)))
+def _scan(root: Path, report: ReconcileReport) -> dict[str, list[Path]]:
+    """Every ``<id>.png`` under the label folders and .trash; temp files completed or removed."""
+    found: dict[str, list[Path]] = {}
+    folders = [p for p in root.iterdir() if p.is_dir() and (not p.name.startswith(".") or p.name == TRASH)]
+    for folder in sorted(folders):
+        for path in sorted(folder.iterdir()):
+            name = path.name
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                _finish_temp(root, path, report)
+    for folder in sorted(folders):
+        for path in sorted(folder.iterdir()):
+            if path.suffix == IMAGE_SUFFIX and ID_PATTERN.match(path.stem) and path.is_file():
+                found.setdefault(path.stem, []).append(path)
+    return found
 
-    def _recover_orphan(self, sid: str, paths: list[Path], report: ReconcileReport) -> None:
-        labelled = [p for p in paths if p.parent.name != TRASH]
-        if not labelled:
-            report.trash_orphans.append(sid)
-            return
-        path = labelled[0]
-        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="milliseconds")
-        self._append(Sample(id=sid, label=path.parent.name, timestamp=stamp, recovered=True).add_event())
-        report.recovered.append(sid)
-        if len(labelled) > 1 or len(paths) > 1:
+
+def _finish_temp(root: Path, temp: Path, report: ReconcileReport) -> None:
+    sid = temp.name[1:-len(TEMP_SUFFIX)]
+    final = temp.with_name(f"{sid}{IMAGE_SUFFIX}")
+    if ID_PATTERN.match(sid) and temp.parent.name != TRASH and not final.exists() and complete_png(temp):
+        place(temp, final)
+        fsync_dir(temp.parent)
+        report.temp_completed.append(sid)
+    else:
+        temp.unlink()
+        fsync_dir(temp.parent)
+        report.temp_removed.append(str(temp.relative_to(root)))
+
+
+def _recover_orphan(manifest: Manifest, sid: str, paths: list[Path], report: ReconcileReport) -> None:
+    labelled = [p for p in paths if p.parent.name != TRASH]
+    if not labelled:
+        report.trash_orphans.append(sid)
+        return
+    path = labelled[0]
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="milliseconds")
+    manifest.append(Sample(id=sid, label=path.parent.name, timestamp=stamp, recovered=True).add_event())
+    report.recovered.append(sid)
+    if len(labelled) > 1 or len(paths) > 1:
+        report.conflicts.append(sid)
+
+
+def _drop_extra_links(sid: str, keep: Path, extra: list[Path], report: ReconcileReport) -> None:
+    for path in extra:
+        if os.path.samefile(path, keep):  # the old name of an interrupted move
+            path.unlink()
+            fsync_dir(path.parent)
+            report.duplicates_removed.append(sid)
+        elif sid not in report.conflicts:
             report.conflicts.append(sid)
 
-    def _drop_extra_links(self, sid: str, keep: Path, extra: list[Path], report: ReconcileReport) -> None:
-        for path in extra:
-            if os.path.samefile(path, keep):  # the old name of an interrupted move
-                path.unlink()
-                fsync_dir(path.parent)
-                report.duplicates_removed.append(sid)
-            elif sid not in report.conflicts:
-                report.conflicts.append(sid)
 
-    def _record_relocation(self, sample: Sample, path: Path, report: ReconcileReport) -> None:
-        """The file moved but the crash came before its event: write the event the move meant."""
-        base = {"id": sample.id, "event_id": new_sample_id(), "timestamp": utc_now(), "recovered": True}
-        if path.parent.name == TRASH:
-            self._append({"event": "delete", **base, "label": sample.label})
-        else:
-            to = path.parent.name
-            event = "undo" if sample.deleted else "relabel"
-            extra = {"deleted": False, "label": to, "undoes": None} if sample.deleted else {"from": sample.label, "to": to}
-            self._append({"event": event, **base, **extra,
-                          "correction": sample.predicted is not None and not same_label(to, sample.predicted)})
-        report.relocated.append(sample.id)
+def _record_relocation(manifest: Manifest, sample: Sample, path: Path, report: ReconcileReport) -> None:
+    """The file moved but the crash came before its event: write the event the move meant."""
+    base = {"id": sample.id, "event_id": new_sample_id(), "timestamp": utc_now(), "recovered": True}
+    if path.parent.name == TRASH:
+        manifest.append({"event": "delete", **base, "label": sample.label})
+    else:
+        to = path.parent.name
+        event = "undo" if sample.deleted else "relabel"
+        extra = {"deleted": False, "label": to, "undoes": None} if sample.deleted else {"from": sample.label, "to": to}
+        manifest.append({"event": event, **base, **extra,
+                         "correction": sample.predicted is not None and not same_label(to, sample.predicted)})
+    report.relocated.append(sample.id)

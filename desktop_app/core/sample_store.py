@@ -1,12 +1,11 @@
 """Labeled face samples on disk: ``SampleStore`` opens a dataset folder, saves face crops into it and
-relabels, deletes and undoes them through the append-only manifest (``samples()`` folds its events).
-The record and layout are in ``sample_records``, the crash-safe file primitives in ``durable_files``
-and ``reconcile`` in ``sample_recovery``; their public names are re-exported here for old imports.
+relabels, deletes and undoes them through the append-only manifest (``sample_manifest``). The record
+and layout are in ``sample_records``, the crash-safe file primitives in ``durable_files`` and
+``reconcile`` in ``sample_recovery``; import those names from there.
 """
 from __future__ import annotations
 
 import errno
-import json
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -16,36 +15,56 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .durable_files import complete_png, fsync_dir, place, write_new_file  # noqa: F401 (re-exported)
-from .durable_files import place as _place  # noqa: F401 (the pre-split name; tests call ss._place)
+from .durable_files import fsync_dir, place, write_new_file
 from .face_crop import crop_face
-from .sample_records import (AFFECTNET_LABELS, CROP_MARGIN, CROP_SIZE, EVENTS, ID_PATTERN,  # noqa: F401
-                             IMAGE_SUFFIX, LABEL_EXTRA_CHARS, LOCK, MANIFEST, MAX_LABEL_LENGTH, TEMP_SUFFIX,
-                             TRASH, WINDOWS_RESERVED, Sample, StoreError, _as_list, new_sample_id,
-                             same_label, utc_now, valid_event, validate_label)
-from .sample_recovery import ReconcileReport, RecoveryMixin  # noqa: F401 (ReconcileReport re-exported)
+from .sample_manifest import Manifest, fold
+from .sample_records import (AFFECTNET_LABELS, CROP_MARGIN, CROP_SIZE, IMAGE_SUFFIX, LOCK, TEMP_SUFFIX, TRASH,
+                             Sample, StoreError, _as_list, new_sample_id, same_label, utc_now, validate_label)
+from .sample_recovery import ReconcileReport, reconcile
 
 
-class SampleStore(RecoveryMixin):
+def make_sample(box: Sequence[float], keypoints: Any, label: str, *, predicted: str | None = None,
+                probabilities: Mapping[str, float] | None = None, model: str | None = None,
+                source: str | None = None, frame: int | None = None, correction: bool | None = None) -> Sample:
+    """A new sample record (id and time stamped now); ValueError for an unsafe label."""
+    label = validate_label(label)
+    if correction is None:
+        correction = predicted is not None and not same_label(label, predicted)
+    probs = None if probabilities is None else {str(k): round(float(v), 5) for k, v in probabilities.items()}
+    return Sample(id=new_sample_id(), label=label, predicted=predicted, probabilities=probs, model=model,
+                  source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
+                  box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
+
+
+def sample_crop(frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any) -> np.ndarray:
+    """The stored crop of a face: the app's one crop function at the dataset's size and margin."""
+    return crop_face(frame_bgr, tuple(box), None if keypoints is None else np.asarray(keypoints),
+                     CROP_SIZE, CROP_MARGIN, align=True)
+
+
+class SampleStore:
     """One dataset folder. Opening it takes an advisory lock (one writer at a time) and runs
     ``reconcile``; its report is ``self.report``. ``close()`` (or ``with``) releases the lock."""
 
     def __init__(self, dataset_dir: Path | str, default_labels: Sequence[str] = AFFECTNET_LABELS) -> None:
         self.root = Path(dataset_dir)
         self.default_labels = tuple(validate_label(x) for x in default_labels)
-        self.manifest_path = self.root / MANIFEST
-        self.pending: list[tuple[Sample, np.ndarray]] = []  # samples a failed write left in memory
         self._lock_fd: int | None = None
-        self._manifest_fd: int | None = None
+        self.manifest: Manifest | None = None
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.root / TRASH).mkdir(exist_ok=True)
             self._lock()
-            self._manifest_fd = os.open(self.manifest_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self.manifest = Manifest(self.root)
         except OSError as exc:
             self.close()
             raise StoreError(f"cannot open dataset {self.root}: {exc.strerror or exc}") from None
-        self.report = self.reconcile()
+        self.manifest_path = self.manifest.path
+        try:
+            self.report = reconcile(self.root, self.manifest)
+        except StoreError:
+            self.close()
+            raise
 
     # ----- opening and closing
 
@@ -63,11 +82,11 @@ class SampleStore(RecoveryMixin):
             raise StoreError(f"dataset {self.root} is open in another process") from None
 
     def close(self) -> None:
-        for name in ("_manifest_fd", "_lock_fd"):
-            fd = getattr(self, name, None)
-            if fd is not None:
-                os.close(fd)
-                setattr(self, name, None)
+        if self.manifest is not None:
+            self.manifest.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def __enter__(self) -> "SampleStore":
         return self
@@ -75,71 +94,23 @@ class SampleStore(RecoveryMixin):
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ----- the manifest
+    # ----- reading
 
-    def _append(self, event: dict[str, Any]) -> None:
-        """One line, one ``write`` on an O_APPEND descriptor, fsynced before returning."""
-        if self._manifest_fd is None:
+    def _current(self) -> dict[str, Sample]:
+        if self.manifest is None:
             raise StoreError(f"dataset {self.root} is closed")
-        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        written = os.write(self._manifest_fd, line)
-        if written != len(line):  # a short write (disk full) leaves a half line for reconcile
-            raise OSError(errno.ENOSPC, "short write to the manifest")
-        os.fsync(self._manifest_fd)
+        return self.manifest.samples()
 
-    def _read_events(self) -> tuple[list[dict[str, Any]], list[int]]:
-        events, bad = [], []
-        try:
-            text = self.manifest_path.read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            return [], []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                bad.append(number)
-                continue
-            if valid_event(event):
-                events.append(event)
-            else:
-                bad.append(number)
-        return events, bad
-
-    @staticmethod
-    def _fold(events: list[dict[str, Any]]) -> dict[str, Sample]:
-        samples: dict[str, Sample] = {}
-        for event in events:
-            kind, sid = event["event"], event["id"]
-            if kind == "add":
-                known = {k: event.get(k) for k in Sample.__dataclass_fields__ if k in event and k != "deleted"}
-                if sid in samples and not samples[sid].recovered:
-                    continue  # a retried add after a recovery line: the first full record stays
-                samples[sid] = Sample(**{**known, "id": sid, "correction": bool(event.get("correction")),
-                                         "recovered": bool(event.get("recovered"))})
-            elif sid in samples:
-                sample = samples[sid]
-                if kind == "relabel":
-                    sample.label = event["to"]
-                    sample.correction = sample.predicted is not None and not same_label(sample.label, sample.predicted)
-                    if "correction" in event:
-                        sample.correction = bool(event["correction"])
-                elif kind == "delete":
-                    sample.deleted = True
-                elif kind == "undo":
-                    sample.deleted = bool(event.get("deleted", False))
-                    sample.label = event.get("label", sample.label)
-                    sample.correction = bool(event.get("correction", sample.correction))
-        return samples
+    def reconcile(self) -> ReconcileReport:
+        return reconcile(self.root, self.manifest)
 
     def samples(self, include_deleted: bool = False) -> list[Sample]:
         """Current state of every sample, oldest first (ids are time-ordered)."""
-        folded = self._fold(self._read_events()[0])
+        folded = self._current()
         return sorted((s for s in folded.values() if include_deleted or not s.deleted), key=lambda s: s.id)
 
     def get(self, sample_id: str) -> Sample:
-        found = self._fold(self._read_events()[0]).get(sample_id)
+        found = self._current().get(sample_id)
         if found is None:
             raise KeyError(sample_id)
         return found
@@ -157,52 +128,26 @@ class SampleStore(RecoveryMixin):
 
     # ----- saving
 
-    def make_sample(self, box: Sequence[float], keypoints: Any, label: str, *, predicted: str | None = None,
-                    probabilities: Mapping[str, float] | None = None, model: str | None = None,
-                    source: str | None = None, frame: int | None = None,
-                    correction: bool | None = None) -> Sample:
-        label = validate_label(label)
-        self._check_case_collision(label)
-        if correction is None:
-            correction = predicted is not None and not same_label(label, predicted)
-        probs = None if probabilities is None else {str(k): round(float(v), 5) for k, v in probabilities.items()}
-        return Sample(id=new_sample_id(), label=label, predicted=predicted, probabilities=probs, model=model,
-                      source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
-                      box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
+    def make_sample(self, box: Sequence[float], keypoints: Any, label: str, **info: Any) -> Sample:
+        return make_sample(box, keypoints, self.resolve_label(label), **info)
 
     def save(self, frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any, label: str, **info: Any) -> Sample:
         """Crop the face with the app's one crop function and store it under ``label``. ``info``:
         predicted, probabilities (dict label → p), model, source, frame, correction (default: the
-        label differs from the prediction). On an OSError raises StoreError; the sample then waits in
-        ``pending`` for ``retry_pending``."""
+        label differs from the prediction). On an OSError raises StoreError (nothing written)."""
         sample = self.make_sample(box, keypoints, label, **info)
-        crop = crop_face(frame_bgr, tuple(box), None if keypoints is None else np.asarray(keypoints),
-                         CROP_SIZE, CROP_MARGIN, align=True)
-        return self.save_crop(sample, crop)
+        return self.save_crop(sample, sample_crop(frame_bgr, box, keypoints))
 
     def save_crop(self, sample: Sample, crop_bgr: np.ndarray) -> Sample:
+        """Store an already cut crop; on an OSError raises StoreError and nothing is claimed saved
+        (``capture_queue`` keeps such samples and retries)."""
         try:
+            sample.label = self.resolve_label(sample.label)
             self._write(sample, crop_bgr)
         except OSError as exc:
-            self.pending.append((sample, crop_bgr))
             raise StoreError(f"could not save sample {sample.id} to {self.root / sample.label}: "
-                             f"{exc.strerror or exc} ({len(self.pending)} kept in memory, retry later)") from None
+                             f"{exc.strerror or exc}") from None
         return sample
-
-    def retry_pending(self) -> int:
-        """Write the samples a failure left in memory, oldest first; stops at the first failure
-        (StoreError, the rest stay pending). Returns how many were written."""
-        written = 0
-        while self.pending:
-            sample, crop = self.pending[0]
-            try:
-                self._write(sample, crop)
-            except OSError as exc:
-                raise StoreError(f"still cannot write to {self.root}: {exc.strerror or exc} "
-                                 f"({len(self.pending)} samples kept in memory)") from None
-            self.pending.pop(0)
-            written += 1
-        return written
 
     def _write(self, sample: Sample, crop_bgr: np.ndarray) -> None:
         folder = self.root / sample.label
@@ -222,11 +167,15 @@ class SampleStore(RecoveryMixin):
             fsync_dir(folder)
         self._append(sample.add_event())
 
-    def _check_case_collision(self, label: str) -> None:
-        """'happy' and 'Happy' are one folder on Windows and macOS: refuse the second spelling."""
+    def resolve_label(self, label: str) -> str:
+        """Labels are case-insensitive (as in model_training): 'happy' into a dataset that has a
+        ``Happy/`` folder is 'Happy'. 'happy' and 'Happy' are one folder on Windows and macOS, so a
+        second spelling is never created. ValueError for a label that is not a safe folder name."""
+        label = validate_label(label)
         for entry in self.root.iterdir():
-            if entry.is_dir() and entry.name != label and entry.name.casefold() == label.casefold():
-                raise ValueError(f"label {label!r} clashes with the existing folder {entry.name!r}")
+            if entry.is_dir() and not entry.name.startswith(".") and entry.name.casefold() == label.casefold():
+                return entry.name
+        return label
 
     # ----- relabel, delete, undo
 
@@ -243,6 +192,11 @@ class SampleStore(RecoveryMixin):
         except OSError as exc:
             raise StoreError(f"could not move {src_path} to {dst_path}: {exc.strerror or exc}") from None
 
+    def _append(self, event: dict[str, Any]) -> None:
+        if self.manifest is None:
+            raise StoreError(f"dataset {self.root} is closed")
+        self.manifest.append(event)
+
     def _append_or_fail(self, event: dict[str, Any]) -> None:
         try:
             self._append(event)
@@ -250,13 +204,12 @@ class SampleStore(RecoveryMixin):
             raise StoreError(f"could not write the manifest {self.manifest_path}: {exc.strerror or exc}") from None
 
     def relabel(self, sample_id: str, new_label: str) -> Sample:
-        new_label = validate_label(new_label)
+        new_label = self.resolve_label(new_label)
         sample = self.get(sample_id)
         if sample.deleted:
             raise StoreError(f"sample {sample_id} is deleted; undo the delete first")
         if sample.label == new_label:
             return sample
-        self._check_case_collision(new_label)
         self._move(sample_id, sample.label, new_label)
         correction = sample.predicted is not None and not same_label(new_label, sample.predicted)
         self._append_or_fail({"event": "relabel", "id": sample_id, "event_id": new_sample_id(),
@@ -275,14 +228,14 @@ class SampleStore(RecoveryMixin):
     def undo(self) -> str | None:
         """Revert the latest relabel or delete not yet undone (across sessions: it is read from the
         manifest). Returns the sample id, or None when there is nothing to undo."""
-        events = self._read_events()[0]
+        events = self.manifest.read().events
         undone = {e.get("undoes") for e in events if e["event"] == "undo"}
         target = next((e for e in reversed(events) if e["event"] in ("relabel", "delete")
                        and e.get("event_id") and e["event_id"] not in undone), None)
         if target is None:
             return None
         sid = target["id"]
-        sample = self._fold(events)[sid]
+        sample = fold(events)[sid]
         if target["event"] == "relabel":
             if sample.deleted:
                 raise StoreError(f"sample {sid} was deleted after its relabel; undo the delete first")

@@ -1,19 +1,24 @@
 """Capture labeled samples from the window: label keys save the selected face (Ctrl: every face),
 burst mode saves several frames, 'wrong prediction' marks corrections, and a table counts the
-session's misclassifications. Writing goes through the core SampleStore, which never loses a sample."""
+session's misclassifications. Writing goes through the core CaptureQueue and SampleStore: a sample
+that cannot be written (full or read-only disk) waits in the queue, shown in the panel, and is
+retried; at exit the rest goes to a fallback folder the user is told about."""
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.original_frames import save_original_frame
-from ..core.sample_store import AFFECTNET_LABELS, SampleStore, StoreError
+from ..core.capture_queue import CaptureQueue
+from ..core.error_log import log_exception
+from ..core.sample_records import AFFECTNET_LABELS, StoreError
+from ..core.sample_store import SampleStore, make_sample, sample_crop
 
 DEFAULT_DATASET = Path.home() / "facial-expression-samples"
+RETRY_MS = 2000  # a waiting sample is retried this often
 
 
 class CapturePanel(QWidget):
@@ -26,6 +31,9 @@ class CapturePanel(QWidget):
         self.session_confusions: Counter[tuple[str, str]] = Counter()
         self._burst: dict | None = None
         self._burst_timer = QTimer(self, timeout=self._burst_tick)
+        self.queue = CaptureQueue()
+        self._retry_timer = QTimer(self, interval=RETRY_MS, timeout=self.flush_queue)
+        self._banner_waiting = 0  # how many samples the banner last said were waiting
 
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
@@ -77,28 +85,32 @@ class CapturePanel(QWidget):
             self.set_dataset(Path(path))
 
     def set_dataset(self, path: Path) -> None:
-        if self.store is not None and not self.store.pending:
+        """Samples still waiting (a full or read-only dataset) go to the new dataset."""
+        if self.store is not None:
             self.store.close()
             self.store = None
-        elif self.store is not None:
-            self.window.show_message(f"{len(self.store.pending)} samples are still waiting to be written to "
-                                     f"{self.store.root}; they are kept until that works")
-            return
+            self.store = None
         self.dataset = path
         self.window.settings.setValue("dataset", str(path))
         self._describe_dataset()
+        if len(self.queue):
+            self.flush_queue()
 
-    def open_store(self) -> SampleStore | None:
+    def _store_or_raise(self) -> SampleStore:
         """Opened on first use; its crash-recovery report is shown when it repaired anything."""
         if self.store is None:
-            try:
-                self.store = SampleStore(self.dataset)
-            except StoreError as exc:
-                self.window.show_message(str(exc))
-                return None
+            self.store = SampleStore(self.dataset)
             if not self.store.report.clean:
                 self.window.show_message("dataset check: " + "; ".join(self.store.report.lines()))
         return self.store
+
+    def open_store(self) -> SampleStore | None:
+        """Opened on first use (None and a banner when it cannot be)."""
+        try:
+            return self._store_or_raise()
+        except StoreError as exc:
+            self.window.show_message(str(exc))
+            return None
 
     def _describe_dataset(self) -> None:
         self.dataset_label.setText(f"Saving to <b>{self.dataset}</b>")
@@ -146,40 +158,54 @@ class CapturePanel(QWidget):
         return saved
 
     def save_faces(self, label: str, all_faces: bool, wrong: bool) -> int:
+        """Queue the faces of the last result under ``label`` and write the queue; returns how many
+        samples reached the disk now (the others wait, visibly, and are retried)."""
         window = self.window
         result, frame = window.last_result, window.last_frame
         if result is None or not result.faces:
             self.status.setText("no face to save")
             return 0
         faces = result.faces if all_faces else [f for f in result.faces if f.face_id == window.selected_id][:1]
-        store = self.open_store()
-        if store is None:
-            return 0
-        saved = 0
         try:
-            if store.pending:
-                store.retry_pending()
             for face in faces:
                 probabilities = dict(zip(result.labels, map(float, face.probabilities)))
-                sample = store.save(frame, face.box, face.keypoints, label, predicted=face.label,
-                                    probabilities=probabilities, model=window.worker.settings.model_path,
-                                    source=window.source_spec, frame=result.index,
-                                    correction=True if wrong else None)
-                saved += 1
-                if self.keep_frames.isChecked():
-                    try:
-                        save_original_frame(store.root, sample.id, frame)
-                    except OSError as exc:  # the sample is saved; only its context is missing
-                        window.show_message(f"sample saved, but not its original frame: {exc}")
-                if sample.correction:
-                    self.session_confusions[(face.label, label)] += 1
-        except (StoreError, ValueError) as exc:
+                sample = make_sample(face.box, face.keypoints, label, predicted=face.label,
+                                     probabilities=probabilities, model=window.worker.settings.model_path,
+                                     source=window.source_spec, frame=result.index,
+                                     correction=True if wrong else None)
+                self.queue.add(sample, sample_crop(frame, face.box, face.keypoints),
+                               frame if self.keep_frames.isChecked() else None)
+        except ValueError as exc:  # an unsafe label: nothing to keep
             window.show_message(str(exc))
-        self.saved += saved
-        pending = f", {len(store.pending)} waiting to be written" if store.pending else ""
-        self.status.setText(f"saved {self.saved} this session{pending}")
+        return self.flush_queue()
+
+    def flush_queue(self) -> int:
+        """Write what waits, oldest first; keep retrying on a timer while anything is left. The banner
+        is updated when the number waiting changes, and says so once nothing waits."""
+        flushed = self.queue.flush(self._store_or_raise)
+        for sample in flushed.written:
+            if sample.correction and sample.predicted:
+                self.session_confusions[(sample.predicted, sample.label)] += 1
+        for note in flushed.notes:
+            self.window.show_message(note)
+        self.saved += len(flushed.written)
+        waiting = len(self.queue)
+        if waiting:
+            text = (f"{waiting} sample{'s' if waiting > 1 else ''} waiting to be written ({flushed.error}); "
+                    f"retrying every {RETRY_MS // 1000} s, or choose another dataset")
+            self.status.setText(f"<span style='color:#c00000'><b>{text}</b></span>")
+            if waiting != self._banner_waiting:
+                self.window.show_message(text)
+                self._banner_waiting = waiting
+            self._retry_timer.start()
+        else:
+            self._retry_timer.stop()
+            self.status.setText(f"saved {self.saved} this session")
+            if self._banner_waiting:  # the banner said samples were waiting: say they are written
+                self.window.show_message(f"the samples that were waiting are written to {self.dataset}")
+            self._banner_waiting = 0
         self._fill_table()
-        return saved
+        return len(flushed.written)
 
     def _fill_table(self) -> None:
         rows = self.session_confusions.most_common()
@@ -196,12 +222,33 @@ class CapturePanel(QWidget):
             self._gallery = GalleryDialog(store, self.labels(), self)
             self._gallery.show()
 
+    def finish_pending(self) -> bool:
+        """Before the window closes: write what waits, else put it in a fallback folder and say where.
+        Returns False only when the samples fit nowhere and the user chose not to quit."""
+        self._burst_timer.stop()
+        if len(self.queue):
+            self.flush_queue()
+        self._retry_timer.stop()
+        if not len(self.queue):
+            return True
+        count, reason = len(self.queue), self.queue.last_error
+        try:
+            folders = self.queue.save_to_fallback()
+        except StoreError as exc:
+            log_exception(exc, "saving waiting samples at exit")
+            answer = QMessageBox.question(self, "Samples not saved",
+                                          f"{exc}. Quit anyway and lose them?")
+            return answer == QMessageBox.StandardButton.Yes
+        text = (f"{count} samples could not be written to {self.dataset} ({reason}). They were saved to "
+                f"{' and '.join(map(str, folders))} instead (dataset folders: open one with Dataset… or "
+                f"copy its label folders).")
+        log_exception(StoreError(text), "samples saved to a fallback folder")
+        QMessageBox.information(self, "Samples saved elsewhere", text)
+        return True
+
     def close_store(self) -> None:
         self._burst_timer.stop()
+        self._retry_timer.stop()
         if self.store is not None:
-            if self.store.pending:
-                try:
-                    self.store.retry_pending()
-                except StoreError:
-                    pass
             self.store.close()
+            self.store = None

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabe
                                QPushButton, QVBoxLayout)
 
 from ..core.original_frames import original_frame_path
-from ..core.sample_store import SampleStore, StoreError
+from ..core.sample_records import StoreError
+from ..core.sample_store import SampleStore
 
 THUMB = 96
 

@@ -16,6 +16,7 @@ from ..core.model_spec import ModelSpec
 from ..core.paths import DEFAULT_MODEL
 from ..core.pipeline import FrameResult
 from .charts import LabelBars, RollingGraph
+from .error_reporting import ErrorReporter
 from .help_overlay import HelpOverlay
 from .shortcuts import SHORTCUTS, install_shortcuts
 from .worker import InferenceWorker, PipelineSettings
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
 
         self._build_widgets(detector)
         install_shortcuts(self)
+        self.errors = ErrorReporter(self.show_message, self)  # an exception in any slot: logged, a banner
         self.worker = InferenceWorker(self.slot, PipelineSettings(model, detector,
                                                                   self.score_slider.value() / 100,
                                                                   self.smooth_slider.value() / 100))
@@ -365,6 +367,9 @@ class MainWindow(QMainWindow):
         self.showFullScreen() if on else self.showNormal()
 
     def closeEvent(self, event) -> None:
+        if not self.capture.finish_pending():  # samples fit nowhere and the user chose to stay
+            event.ignore()
+            return
         if not self.presenting and not self.isFullScreen():  # never come back full screen by surprise
             self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
@@ -375,4 +380,5 @@ class MainWindow(QMainWindow):
             self.pump.stop(timeout=0.5)
         self.worker.stop(timeout_ms=1000)
         self.capture.close_store()
+        self.errors.uninstall()
         super().closeEvent(event)

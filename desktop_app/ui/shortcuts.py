@@ -23,7 +23,8 @@ def install_shortcuts(window) -> None:
     """Application-wide shortcuts on ``window`` (a MainWindow); keep SHORTCUTS in step with these."""
 
     def add(key: str, handler) -> None:
-        action = QAction(window, shortcut=QKeySequence(key), triggered=handler)
+        # triggered passes `checked`; the handlers take their own arguments (Ctrl+digit was a TypeError)
+        action = QAction(window, shortcut=QKeySequence(key), triggered=lambda _checked=False: handler())
         action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         window.addAction(action)
 

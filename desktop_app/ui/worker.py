@@ -1,7 +1,9 @@
 """The inference thread: takes the newest frame from the slot, runs the pipeline, emits plain data.
 
 Settings changes (model, detector, smoothing, min score) are requested from the GUI thread and
-applied here between frames, so the pipeline is only ever touched by this thread.
+applied here between frames, so the pipeline is only ever touched by this thread. No exception ends
+the thread: a model that fails to load leaves the previous one in use, a frame that fails is skipped;
+both reach the user through ``failed`` and the error log (``core/error_log.py``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
+from ..core.error_log import describe
 from ..core.frame_pump import LatestFrameSlot
 from ..core.model_spec import ModelSpecError
 from ..core.pipeline import ExpressionPipeline, FrameResult
@@ -38,6 +41,8 @@ class InferenceWorker(QThread):
         self._stop = False
         self._gui_busy = threading.Event()  # set while the GUI has not painted the last result
         self.skipped_results = 0
+        self.failed_frames = 0
+        self._reported: set[str] = set()  # each distinct frame error is shown and logged once
 
     def request(self, **changes) -> None:
         """Ask for settings changes; applied by the worker before its next frame."""
@@ -72,6 +77,9 @@ class InferenceWorker(QThread):
             except (ModelSpecError, ValueError, FileNotFoundError, RuntimeError) as exc:
                 self.failed.emit(f"could not load model: {exc}")
                 return pipeline
+            except Exception as exc:  # noqa: BLE001 - anything else: the previous model stays
+                self.failed.emit(describe(exc, f"could not load model {new.model_path}"))
+                return pipeline
             if pipeline is not None:
                 pipeline.close()
             pipeline = built
@@ -82,6 +90,13 @@ class InferenceWorker(QThread):
         self.settings = new
         return pipeline
 
+    def _frame_failed(self, exc: Exception, index: int) -> None:
+        self.failed_frames += 1
+        key = f"{type(exc).__name__}: {exc}"
+        if key not in self._reported:
+            self._reported.add(key)
+            self.failed.emit(describe(exc, f"frame {index} could not be processed (skipped)"))
+
     def run(self) -> None:
         pipeline = self._apply_pending(None)  # built here, off the GUI thread
         if pipeline is None:
@@ -89,10 +104,17 @@ class InferenceWorker(QThread):
         try:
             while not self._stop:
                 frame = self.slot.take(timeout=0.1)
-                pipeline = self._apply_pending(pipeline)
+                try:
+                    pipeline = self._apply_pending(pipeline)
+                except Exception as exc:  # noqa: BLE001 - a settings change must not end the thread
+                    self.failed.emit(describe(exc, "could not apply the new settings"))
                 if frame is None:
                     continue
-                result: FrameResult = pipeline.process(frame)
+                try:
+                    result: FrameResult = pipeline.process(frame)
+                except Exception as exc:  # noqa: BLE001 - skip the frame, keep the thread alive
+                    self._frame_failed(exc, frame.index)
+                    continue
                 if self._gui_busy.is_set():  # the GUI is behind: never queue results on it
                     self.skipped_results += 1
                     continue

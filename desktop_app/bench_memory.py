@@ -1,0 +1,78 @@
+"""``python -m desktop_app bench-memory``: memory of ``analyze`` over many inputs. Writes N short
+videos, runs ``analyze`` as a user would (a fresh process) on one of them and on all N, and prints
+the peak RSS of each and the growth. Goal: under 50 MB of growth for 100 inputs (each input is
+opened when its turn comes and closed after it)."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .core.paths import DEMO_FACE
+
+CHILD = ("import resource, sys\n"
+         "from desktop_app.analyze import main\n"
+         "code = main(sys.argv[1:])\n"
+         "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+         "sys.exit(code)\n")
+
+
+def write_inputs(folder: Path, count: int, frames: int, size: tuple[int, int]) -> list[Path]:
+    face = cv2.imread(str(DEMO_FACE))
+    width, height = size
+    image = np.full((height, width, 3), 60, np.uint8)
+    side = min(width, height) * 3 // 4
+    image[(height - side) // 2:(height + side) // 2, (width - side) // 2:(width + side) // 2] = cv2.resize(face, (side, side))
+    paths = []
+    for i in range(count):
+        path = folder / f"clip{i:03d}.avi"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, size)
+        for _ in range(frames):
+            writer.write(image)
+        writer.release()
+        paths.append(path)
+    return paths
+
+
+def peak_rss_mb(inputs: list[Path], repo: Path) -> float:
+    done = subprocess.run([sys.executable, "-c", CHILD, *map(str, inputs)], cwd=repo, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"error: analyze failed: {done.stderr.strip().splitlines()[-1:]}")
+    line = next(x for x in done.stderr.splitlines() if x.startswith("PEAK_RSS_KB"))
+    return int(line.split()[1]) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m desktop_app bench-memory", description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--inputs", type=int, default=100, help="how many input videos")
+    p.add_argument("--frames", type=int, default=5, help="frames per video")
+    p.add_argument("--size", default="1280x720", help="frame size WxH")
+    p.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1],
+                   help="source tree whose analyze is measured (to compare with another checkout)")
+    args = p.parse_args(argv)
+    try:
+        size = tuple(int(v) for v in args.size.lower().split("x"))
+        if len(size) != 2 or min(size) < 64 or args.inputs < 2 or args.frames < 1:
+            raise ValueError
+    except ValueError:
+        print("error: --size must be WxH (at least 64), --inputs at least 2, --frames at least 1", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = write_inputs(Path(tmp), args.inputs, args.frames, size)
+        one = peak_rss_mb(inputs[:1], args.repo)
+        many = peak_rss_mb(inputs, args.repo)
+    print(f"analyze, {args.size} MJPG videos of {args.frames} frames ({args.repo}):")
+    print(f"  peak RSS, 1 input:    {one:8.1f} MB")
+    print(f"  peak RSS, {args.inputs} inputs: {many:8.1f} MB")
+    print(f"  growth:               {many - one:8.1f} MB (goal < 50 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
