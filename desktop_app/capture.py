@@ -82,7 +82,7 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                         store.save(frame.image, face.box, face.keypoints, label,
                                    predicted=labels[int(probs.argmax())],
                                    probabilities=dict(zip(labels, map(float, probs))),
-                                   model=model_name, source=source.name, frame=frame.index)
+                                   model=model_name, model_path=str(args.model), source=source.name, frame=frame.index)
                         saved += 1
                         if args.max is not None and saved >= args.max:
                             break

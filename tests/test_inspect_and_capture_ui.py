@@ -18,7 +18,7 @@ def window(qtbot, tmp_path):
     win = MainWindow("demo", str(DEFAULT_MODEL), "short", settings=settings)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.last_result is not None and bool(win.last_result.faces), timeout=20000)
+    qtbot.waitUntil(lambda: win.session.result is not None and bool(win.session.result.faces), timeout=20000)
     win.pause_button.setChecked(True)
     qtbot.wait(200)
     yield win
@@ -26,7 +26,7 @@ def window(qtbot, tmp_path):
 
 
 def test_click_on_a_frozen_face_opens_the_inspector(qtbot, window):
-    face = window.last_result.faces[0]
+    face = window.session.result.faces[0]
     x, y, w, h = face.box
     window.video.select_at(x + w / 2, y + h / 2)
     inspector = window.inspector
@@ -56,7 +56,7 @@ def test_label_keys_save_faces_and_count_corrections(qtbot, window, tmp_path):
         assert all(store.path_of(s).is_file() for s in samples)
         sad = next(s for s in samples if s.label == "Sad")
         assert sad.correction and sad.predicted == "happy" and sad.source == "demo"
-        assert set(sad.probabilities) == set(window.labels)
+        assert set(sad.probabilities) == set(window.session.labels)
 
 
 def test_burst_saves_several_frames(qtbot, window, tmp_path):

@@ -159,7 +159,7 @@ class SampleStore(RecoveryMixin):
 
     def make_sample(self, box: Sequence[float], keypoints: Any, label: str, *, predicted: str | None = None,
                     probabilities: Mapping[str, float] | None = None, model: str | None = None,
-                    source: str | None = None, frame: int | None = None,
+                    model_path: str | None = None, source: str | None = None, frame: int | None = None,
                     correction: bool | None = None) -> Sample:
         label = validate_label(label)
         self._check_case_collision(label)
@@ -167,12 +167,12 @@ class SampleStore(RecoveryMixin):
             correction = predicted is not None and not same_label(label, predicted)
         probs = None if probabilities is None else {str(k): round(float(v), 5) for k, v in probabilities.items()}
         return Sample(id=new_sample_id(), label=label, predicted=predicted, probabilities=probs, model=model,
-                      source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
+                      model_path=model_path, source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
                       box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
 
     def save(self, frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any, label: str, **info: Any) -> Sample:
         """Crop the face with the app's one crop function and store it under ``label``. ``info``:
-        predicted, probabilities (dict label → p), model, source, frame, correction (default: the
+        predicted, probabilities (dict label → p), model (spec name), model_path, source, frame, correction (default: the
         label differs from the prediction). On an OSError raises StoreError; the sample then waits in
         ``pending`` for ``retry_pending``."""
         sample = self.make_sample(box, keypoints, label, **info)

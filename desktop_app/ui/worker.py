@@ -26,7 +26,7 @@ class PipelineSettings:
 
 class InferenceWorker(QThread):
     result_ready = Signal(object, object)  # (frame BGR ndarray, FrameResult)
-    model_loaded = Signal(object)  # ModelSpec of the model now in use
+    model_loaded = Signal(object, str)  # (ModelSpec, .tflite path) of the model now in use
     failed = Signal(str)  # a message for the user; the previous model stays loaded
 
     def __init__(self, slot: LatestFrameSlot, settings: PipelineSettings, parent=None) -> None:
@@ -38,6 +38,7 @@ class InferenceWorker(QThread):
         self._stop = False
         self._gui_busy = threading.Event()  # set while the GUI has not painted the last result
         self.skipped_results = 0
+        self._tracks_epoch = 0
 
     def request(self, **changes) -> None:
         """Ask for settings changes; applied by the worker before its next frame."""
@@ -59,8 +60,11 @@ class InferenceWorker(QThread):
     def _apply_pending(self, pipeline: ExpressionPipeline | None) -> ExpressionPipeline | None:
         with self._lock:
             changes, self._pending = self._pending, {}
-        if changes.pop("reset_tracks", False) and pipeline is not None:
-            pipeline.tracker.reset()
+        epoch = changes.pop("reset_tracks", None)  # a source switch: ids restart in a new epoch
+        if epoch is not None:
+            self._tracks_epoch = int(epoch)
+            if pipeline is not None:
+                pipeline.reset_tracks(self._tracks_epoch)
         if not changes and pipeline is not None:
             return pipeline
         new = PipelineSettings(**{**self.settings.__dict__, **changes})
@@ -75,11 +79,13 @@ class InferenceWorker(QThread):
             if pipeline is not None:
                 pipeline.close()
             pipeline = built
-            self.model_loaded.emit(pipeline.spec)
+            pipeline.tracks_epoch = self._tracks_epoch
         else:
             pipeline.detector.min_score = new.min_score
             pipeline.tracker.smoothing = new.smoothing
-        self.settings = new
+        self.settings = new  # stored before anyone hears of the new model
+        if rebuild:
+            self.model_loaded.emit(pipeline.spec, new.model_path)
         return pipeline
 
     def run(self) -> None:
@@ -88,8 +94,8 @@ class InferenceWorker(QThread):
             return
         try:
             while not self._stop:
+                pipeline = self._apply_pending(pipeline)  # before taking: a frame is never older than a reset
                 frame = self.slot.take(timeout=0.1)
-                pipeline = self._apply_pending(pipeline)
                 if frame is None:
                     continue
                 result: FrameResult = pipeline.process(frame)
