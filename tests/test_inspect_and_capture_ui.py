@@ -4,11 +4,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
 
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.preprocessing import batch_to_images, prepare_batch
 from desktop_app.core.sample_store import SampleStore
 from desktop_app.ui.main_window import MainWindow
+
+
+def qimage_to_bgr(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3)[:, :, ::-1].copy()
 
 
 @pytest.fixture
@@ -33,8 +40,11 @@ def test_click_on_a_frozen_face_opens_the_inspector(qtbot, window):
     assert inspector is not None and inspector.isVisible()
     spec = inspector._classifier.spec
     expected = batch_to_images(prepare_batch([face.crop], spec), spec)[0]
-    shown = inspector.model_input.pixmap().toImage()
-    assert shown.width() == shown.height() > expected.shape[0]  # enlarged
+    shown = qimage_to_bgr(inspector.model_input.pixmap().toImage())
+    assert shown.shape[0] == shown.shape[1] > expected.shape[0]  # enlarged, square
+    scale = shown.shape[0] / expected.shape[0]  # sample each enlarged pixel at its centre
+    centres = ((np.arange(expected.shape[0]) + 0.5) * scale).astype(int)
+    np.testing.assert_array_equal(shown[np.ix_(centres, centres)], expected)
     assert inspector.top_labels[0] == face.label == "happy" and len(inspector.top_labels) == 3
     assert inspector.table.rowCount() == len(spec.labels)
     assert inspector.table.item(0, 0).text() == "happy"
