@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPen
 
 from ..core.expression_colors import expression_colors
-from ..core.label_placement import place_labels
+from ..core.label_placement import HIDDEN, place_labels
 from ..core.pipeline import FaceResult, FrameResult
 
 SELECTED_TEXT = (255, 255, 255)  # the selected face: thick box in its expression's colour, white label
@@ -72,13 +72,14 @@ class VideoView(pg.GraphicsLayoutWidget):
         font.setBold(True)
         boxes = [self._display_box(face.box) for face in result.faces]
         texts = [face_label_texts(face) for face in result.faces]
+        selected_index = next((i for i, f in enumerate(result.faces) if f.face_id == selected_id), None)
         placements = place_labels(boxes, [[self._text_size(t, font) for t in variants] for variants in texts],
-                                  self._size or (1e9, 1e9))
+                                  self._size or (1e9, 1e9), first=selected_index)
         self.placed_labels = []
         for i, (rect, text) in enumerate(self._boxes):
             visible = i < len(result.faces)
             rect.setVisible(visible)
-            text.setVisible(visible)
+            text.setVisible(visible and placements[i].variant != HIDDEN)
             if not visible:
                 continue
             face, place = result.faces[i], placements[i]
@@ -94,6 +95,8 @@ class VideoView(pg.GraphicsLayoutWidget):
                 text.setFont(font)
                 text.setColor(SELECTED_TEXT if selected else color)
             rect.setRect(QRectF(*boxes[i]))
+            if place.variant == HIDDEN:  # no free spot even for "#id": the box alone
+                continue
             label = texts[i][place.variant]
             text.setText(label)
             text.setPos(place.x, place.y)
