@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 
+from desktop_app.core.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.preprocessing import batch_to_images, prepare_batch
 from desktop_app.core.sample_store import SampleStore
@@ -67,6 +68,8 @@ def test_label_keys_save_faces_and_count_corrections(qtbot, window, tmp_path):
         sad = next(s for s in samples if s.label == "Sad")
         assert sad.correction and sad.predicted == "happy" and sad.source == "demo"
         assert set(sad.probabilities) == set(window.session.labels)
+        # the manifest's model is the spec name, as the CLI writes it, and the path is beside it
+        assert sad.model == load_spec(DEFAULT_MODEL).name and sad.model_path == str(DEFAULT_MODEL)
 
 
 def test_burst_saves_several_frames(qtbot, window, tmp_path):

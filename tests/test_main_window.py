@@ -7,7 +7,7 @@ import time
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.model_spec import spec_path_for, load_spec
@@ -73,8 +73,15 @@ def test_switch_detector_model_and_source_while_running(qtbot, window, tmp_path)
     model = tmp_path / "copy.tflite"
     shutil.copy(DEFAULT_MODEL, model)
     shutil.copy(spec_path_for(DEFAULT_MODEL), spec_path_for(model))
-    with qtbot.waitSignal(window.worker.model_loaded, timeout=10000):
+    seen_at_emit = []  # a direct connection runs in the worker thread, at the moment of emission
+    window.worker.model_loaded.connect(lambda spec, path: seen_at_emit.append((path, window.worker.settings.model_path)),
+                                       Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=10000) as loaded:
         window.load_model(str(model))
+    assert loaded.args[1] == str(model)
+    assert seen_at_emit[-1] == (str(model), str(model))  # settings stored before the signal, not after
+    qtbot.waitUntil(lambda: window.session.result.model_path == str(model), timeout=10000)
+    assert window.session.model.path == str(model) and window.settings.value("model") == str(model)
     window.set_source("demo")
     results = wait_results(qtbot, window, 5)
     assert results[-1][0].shape == (480, 640, 3)

@@ -167,13 +167,13 @@ class SampleStore(RecoveryMixin):
             correction = predicted is not None and not same_label(label, predicted)
         probs = None if probabilities is None else {str(k): round(float(v), 5) for k, v in probabilities.items()}
         return Sample(id=new_sample_id(), label=label, predicted=predicted, probabilities=probs, model=model,
-                      model_path=model_path, source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
-                      box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
+                      model_path=model_path, source=source, frame=None if frame is None else int(frame),
+                      timestamp=utc_now(), box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
 
     def save(self, frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any, label: str, **info: Any) -> Sample:
         """Crop the face with the app's one crop function and store it under ``label``. ``info``:
-        predicted, probabilities (dict label → p), model (spec name), model_path, source, frame, correction (default: the
-        label differs from the prediction). On an OSError raises StoreError; the sample then waits in
+        predicted, probabilities (dict label → p), model (spec name), model_path, source, frame, correction
+        (default: the label differs from the prediction). On an OSError raises StoreError; the sample then waits in
         ``pending`` for ``retry_pending``."""
         sample = self.make_sample(box, keypoints, label, **info)
         crop = crop_face(frame_bgr, tuple(box), None if keypoints is None else np.asarray(keypoints),
