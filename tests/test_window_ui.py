@@ -93,6 +93,9 @@ def test_graph_legend_sits_outside_the_curves(make_window):
     plot_area = win.graph.plot_item.vb.sceneBoundingRect()
     legend = win.graph.legend.sceneBoundingRect()
     assert legend.width() > 0 and not plot_area.intersects(legend)
+    text_height = sum(label.item.boundingRect().height() for _sample, label in win.graph.legend.items)
+    assert legend.height() < 1.3 * text_height  # compact: names stay beside their colours, not spread out
+    assert "color:#969696" in win.graph.plot_item.getAxis("bottom").label.toHtml()  # readable on black
 
 
 def test_face_labels_do_not_overlap_when_crowded(qtbot, make_window, crowd_video):

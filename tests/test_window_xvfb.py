@@ -51,3 +51,17 @@ def test_window_benchmark_prints_its_figures():
     fps = float(done.stdout.split("displayed frame rate")[1].split()[0])
     assert fps > 5  # it measured something real; the target itself is in the README, not a timed test
     assert "longest GUI stall" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (.ci/run installs it)")
+def test_screenshot_script_draws_window_inspector_and_presentation(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--out", str(tmp_path)], env=env,
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    shots = {name: cv2.imread(str(tmp_path / f"{name}.png")) for name in ("window", "inspector", "presentation")}
+    assert all(image is not None and image.std() > 20 for image in shots.values())
+    assert shots["window"].shape[1] == shots["presentation"].shape[1] == 1000
+    # presentation mode fills the screen: no toolbar strip of light grey across the top
+    assert shots["presentation"][:20].mean() < shots["window"][:20].mean()

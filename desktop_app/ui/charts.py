@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from ..core.expression_colors import expression_colors
+
+TEXT_COLOR = "#969696"  # pyqtgraph's default foreground; an axis label styled by hand must name it
 
 
 def base_point_size() -> float:
@@ -83,6 +86,7 @@ class RollingGraph(pg.GraphicsLayoutWidget):
         self.plot_item.setXRange(-seconds, 0, padding=0)
         self.legend = pg.LegendItem(verSpacing=-4)
         self.addItem(self.legend, row=0, col=1)
+        self.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self.labels: tuple[str, ...] = ()
         self._curves: list[pg.PlotDataItem] = []
         self._t = np.zeros(capacity)
@@ -101,6 +105,7 @@ class RollingGraph(pg.GraphicsLayoutWidget):
                         for color in expression_colors(self.labels)]
         for curve, name in zip(self._curves, self.labels):
             self.legend.addItem(curve, name)
+        self._fit_legend()
         self._p = np.zeros((self.capacity, len(labels)))
         self.clear_history()
 
@@ -110,11 +115,20 @@ class RollingGraph(pg.GraphicsLayoutWidget):
         font = point_font(points)
         for name in ("left", "bottom"):
             self.plot_item.getAxis(name).setStyle(tickFont=font)
-        self.plot_item.setLabel("bottom", "seconds ago", **{"font-size": f"{points:.1f}pt"})
+        self.plot_item.setLabel("bottom", "seconds ago", **{"font-size": f"{points:.1f}pt", "color": TEXT_COLOR})
         self.legend.setLabelTextSize(f"{points:.1f}pt")
         for _sample, label in self.legend.items:  # setLabelTextSize leaves drawn labels as they were
             label.setText(label.text)
-        self.legend.updateSize()
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """Keep the legend as tall as its entries, at the top of its column (a stretched legend spreads
+        its names away from their colour samples)."""
+        layout = self.legend.layout
+        layout.activate()
+        height = sum(max((layout.itemAt(r, c).preferredHeight() for c in range(layout.columnCount())
+                          if layout.itemAt(r, c) is not None), default=0) for r in range(layout.rowCount()))
+        self.legend.setMaximumHeight(height + 10)
 
     def clear_history(self) -> None:
         self._count = self._head = 0

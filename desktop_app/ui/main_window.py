@@ -110,7 +110,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.status = QLabel()
-        self.status.setWordWrap(True)  # large presentation fonts wrap instead of cutting the line off
         self.statusBar().addWidget(self.status, 1)
 
         self.toolbar = bar = QToolBar("Controls")

@@ -90,7 +90,7 @@ def take(out: Path) -> int:
             return (face is not None and face.score >= 0.75 and len(times) > 1
                     and times[-1] - times[0] >= seconds)  # a clear detection, a graph with history
 
-        wait_until(lambda: face_with_history(6.0), timeout=60)
+        wait_until(lambda: face_with_history(4.0), timeout=60)
         window.pause_button.setChecked(True)  # freeze on a frame with a face and a filled graph
         started = [time.monotonic()]
         settle(0.5)
@@ -108,7 +108,7 @@ def take(out: Path) -> int:
         window.set_source(str(clip))
         wait_until(lambda: window.session.result is not None and len(window.session.result.faces) >= 4)
         window.toggle_presentation()
-        wait_until(lambda: face_with_history(2.0) and len(window.session.result.faces) >= 4, timeout=30)
+        wait_until(lambda: face_with_history(5.0) and len(window.session.result.faces) >= 4, timeout=40)
         window.pause_button.setChecked(True)
         started = [time.monotonic()]
         settle(0.5)
