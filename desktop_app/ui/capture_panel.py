@@ -93,7 +93,7 @@ class CapturePanel(QWidget):
             self.store = None
         elif self.store is not None:
             self.show_message(f"{len(self.store.pending)} samples are still waiting to be written to "
-                                     f"{self.store.root}; they are kept until that works")
+                              f"{self.store.root}; they are kept until that works")
             return
         self.dataset = path
         self.settings.setValue("dataset", str(path))

@@ -208,8 +208,7 @@ class MainWindow(QMainWindow):
         self.pump.start()
         self.settings.setValue("source", spec)
         self._fill_source_box()
-        is_file = spec != "demo" and not spec.isdigit()
-        self.step_button.setEnabled(is_file or spec == "demo")
+        self.step_button.setEnabled(not self.session.is_live)  # files and the demo step; cameras do not
 
     def set_paused(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
