@@ -96,3 +96,24 @@ def test_one_colour_per_expression_across_models():
         assert by_fer[name] == by_affectnet[name.capitalize()]
     assert by_fer["angry"] == by_affectnet["Anger"]
     assert len(set(expression_colors(("a", "b", "c")))) == 3  # unknown labels still differ
+
+
+def test_annotated_frames_use_the_expression_colours(three_faces):
+    from desktop_app.core.annotate import draw_results
+
+    frame, first, _ = three_faces
+    canvas = frame.copy()
+    draw_results(canvas, first)
+    happy_bgr = expression_colors(first.labels)[first.labels.index("happy")][::-1]
+    for face in first.faces:  # every face here is happy: its box's left edge is drawn in orange
+        x, y, _w, h = (int(round(v)) for v in face.box)
+        assert tuple(int(c) for c in canvas[y + h // 2, x]) == happy_bgr
+
+
+def test_a_label_prefers_a_spot_off_other_faces():
+    boxes = [(100.0, 0.0, 100.0, 100.0), (150.0, 105.0, 40.0, 40.0)]  # a small face just below a large one
+    sizes = [[(90.0, 20.0)], [(90.0, 20.0)]]
+    placed = place_labels(boxes, sizes, (400.0, 400.0))
+    large, small = ((p.x, p.y, 90.0, 20.0) for p in placed)
+    assert not overlaps(large, boxes[1])  # below the large face would cover the small face (inside instead)
+    assert not overlaps(small, boxes[0])  # above the small face would cover the large face (below instead)

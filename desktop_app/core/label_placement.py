@@ -1,7 +1,8 @@
 """Where each face's label goes so that no two labels overlap: tried above the box, below it, then
-inside its top edge, on either side; when none of those is free the label is shortened ("#3 happy 87%",
-then "#3 happy", then "#3") and tried again; a face with no free spot even then shows no label rather
-than cover another. The selected face goes first, then larger faces. Pure geometry, image units."""
+inside it, on either side, preferring a spot that covers no other face's box; when no spot is free the
+label is shortened ("#3 happy 87%", then "#3 happy", then "#3") and tried again; a face with no free
+spot even then shows no label rather than cover another's. The selected face goes first, then larger
+faces. Pure geometry, image units."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ class Placement:
     variant: int  # index into that face's texts (0 = the full one); HIDDEN when there was no room
     x: float  # top-left of the label
     y: float
+
+
+def label_texts(face_id: int, label: str, confidence: float) -> list[str]:
+    """A face's label, then the shorter versions tried when the frame is crowded."""
+    return [f"#{face_id} {label} {confidence:.0%}", f"#{face_id} {label}", f"#{face_id}"]
 
 
 def overlaps(a: Rect, b: Rect) -> bool:
@@ -41,10 +47,12 @@ def place_labels(boxes: list[Rect], sizes: list[list[tuple[float, float]]], boun
     result: dict[int, Placement] = {}
     for i in order:
         result[i] = Placement(HIDDEN, 0.0, 0.0)
+        others = [b for j, b in enumerate(boxes) if j != i]
         for variant, (w, h) in enumerate(sizes[i]):
-            spot = next(((x, y) for x, y in _candidates(boxes[i], w, h)
-                         if _inside((x, y, w, h), bounds) and not any(overlaps((x, y, w, h), p) for p in placed)),
-                        None)
+            free = [(x, y) for x, y in _candidates(boxes[i], w, h)
+                    if _inside((x, y, w, h), bounds) and not any(overlaps((x, y, w, h), p) for p in placed)]
+            clear = [spot for spot in free if not any(overlaps((*spot, w, h), b) for b in others)]
+            spot = (clear or free or [None])[0]  # rather beside no other face's box, never on a label
             if spot is not None:
                 result[i] = Placement(variant, *spot)
                 placed.append((*spot, w, h))

@@ -7,17 +7,11 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPen
 
 from ..core.expression_colors import expression_colors
-from ..core.label_placement import HIDDEN, place_labels
-from ..core.pipeline import FaceResult, FrameResult
+from ..core.label_placement import HIDDEN, label_texts, place_labels
+from ..core.pipeline import FrameResult
 
 SELECTED_TEXT = (255, 255, 255)  # the selected face: thick box in its expression's colour, white label
 TEXT_MARGIN = 2  # QTextDocument's margin around a TextItem's text, in screen pixels
-
-
-def face_label_texts(face: FaceResult) -> list[str]:
-    """A face's label, then shorter versions for crowded frames."""
-    return [f"#{face.face_id} {face.label} {face.confidence:.0%}", f"#{face.face_id} {face.label}",
-            f"#{face.face_id}"]
 
 
 class VideoView(pg.GraphicsLayoutWidget):
@@ -71,7 +65,7 @@ class VideoView(pg.GraphicsLayoutWidget):
         font.setPointSizeF(self.font_size)
         font.setBold(True)
         boxes = [self._display_box(face.box) for face in result.faces]
-        texts = [face_label_texts(face) for face in result.faces]
+        texts = [label_texts(face.face_id, face.label, face.confidence) for face in result.faces]
         selected_index = next((i for i, f in enumerate(result.faces) if f.face_id == selected_id), None)
         placements = place_labels(boxes, [[self._text_size(t, font) for t in variants] for variants in texts],
                                   self._size or (1e9, 1e9), first=selected_index)
