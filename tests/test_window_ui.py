@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QKeySequence
 
 from desktop_app.core.expression_colors import expression_colors
 from desktop_app.core.frame_sources import DEMO_FACE_REGION
@@ -181,3 +181,15 @@ def test_misclassification_table_follows_a_gallery_relabel(qtbot, make_window):
     gallery.target.setCurrentText("Happy")  # agrees with the model: no longer a misclassification
     gallery.relabel_selected()
     assert table.rowCount() == 0
+
+
+def test_every_key_in_the_table_is_bound_once_and_the_help_lists_it(make_window):
+    from desktop_app.ui.shortcuts import LABEL_KEYS, SHORTCUTS
+
+    win = make_window("demo")
+    bound = [action.shortcut().toString() for action in win.actions() if not action.shortcut().isEmpty()]
+    wanted = [QKeySequence(key).toString() for s in SHORTCUTS for key in s.keys]
+    assert sorted(bound) == sorted(wanted) and len(set(bound)) == len(bound)
+    assert all(QKeySequence(str(d)).toString() in bound for d in range(LABEL_KEYS))
+    help_text = win.help.text()
+    assert f"0 … {LABEL_KEYS - 1}" in help_text and all(s.description in help_text for s in SHORTCUTS)
