@@ -193,3 +193,14 @@ def test_every_key_in_the_table_is_bound_once_and_the_help_lists_it(make_window)
     assert all(QKeySequence(str(d)).toString() in bound for d in range(LABEL_KEYS))
     help_text = win.help.text()
     assert f"0 … {LABEL_KEYS - 1}" in help_text and all(s.description in help_text for s in SHORTCUTS)
+
+
+def test_digits_typed_into_the_burst_count_stay_there(qtbot, make_window):
+    win = make_window("demo")
+    win.pause_button.setChecked(True)
+    box = win.capture.burst_count
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=3000)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "25")
+    assert box.value() == 25 and win.capture.saved == 0  # no label key fired
