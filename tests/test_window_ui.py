@@ -204,3 +204,14 @@ def test_digits_typed_into_the_burst_count_stay_there(qtbot, make_window):
     box.lineEdit().selectAll()
     qtbot.keyClicks(box, "25")
     assert box.value() == 25 and win.capture.saved == 0  # no label key fired
+
+
+def test_closing_in_presentation_mode_remembers_the_normal_window(qtbot, make_window, tmp_path):
+    win = make_window("demo")
+    sizes = win.splitter.sizes()
+    win.toggle_presentation()
+    qtbot.waitUntil(lambda: not win.toolbar.isVisible(), timeout=3000)
+    win.close()
+    again = make_window("demo")  # same settings file
+    assert again.toolbar.isVisible() and again.capture_dock.isVisible() and not again.room.isVisible()
+    assert again.splitter.sizes() == pytest.approx(sizes, abs=2)

@@ -354,7 +354,10 @@ class MainWindow(QMainWindow):
         self.presentation.toggle()
 
     def closeEvent(self, event) -> None:
-        if not self.presenting and not self.isFullScreen():  # never come back full screen by surprise
+        presenting = self.presenting
+        if presenting:  # remember the window as the user arranged it: toolbar, panel and splitters back
+            self.presentation.leave()
+        if not presenting and not self.isFullScreen():  # never come back full screen by surprise
             self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("window_state", self.saveState())
