@@ -90,7 +90,8 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | No
                             store.save(frame.image, face.box, face.keypoints, label,
                                        predicted=labels[int(probs.argmax())],
                                        probabilities=dict(zip(labels, map(float, probs))),
-                                       model=model_name, source=source.name, frame=frame.index)
+                                       model=model_name, model_path=str(args.model), source=source.name,
+                                       frame=frame.index)
                         except StoreError as exc:
                             raise CaptureError(f"{exc}; stopped at frame {frame.index} of {source.name} with "
                                                f"{saved} samples saved before it") from None

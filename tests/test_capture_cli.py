@@ -49,6 +49,7 @@ def test_capture_demo_and_images(tmp_path, astronaut):
     assert [x["frame"] for x in lines] == [0, 2, 4, 6, 8]
     assert {x["predicted"] for x in lines} == {"happy"} and not any(x["correction"] for x in lines)
     assert all(x["source"] == "demo" and x["model"] == "fer2013_mini_xception" for x in lines)
+    assert all(Path(x["model_path"]).name == "fer2013_mini_xception.tflite" for x in lines)  # name and path
     folder = tmp_path / "imgs"
     folder.mkdir()
     for i in range(2):

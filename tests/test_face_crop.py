@@ -1,8 +1,11 @@
 """The one crop function: eyes level, square with margin, padded at borders."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
+import pytest
 
 from desktop_app.core.face_crop import LEFT_EYE, RIGHT_EYE, crop_face, crop_transform, eye_angle_degrees
 from desktop_app.core.face_detection import FaceDetector
@@ -28,10 +31,20 @@ def test_crop_is_square_and_padded_at_frame_border(astronaut):
     assert crop.std() > 0  # the border is replicated, not black
 
 
-def test_preprocessing_round_trips_to_what_the_model_saw(astronaut):
-    spec = load_spec(DEFAULT_MODEL)
-    batch = prepare_batch([astronaut[80:200, 170:290]], spec)
+@pytest.mark.parametrize("color, mean, std", [("gray", 0.0, 255.0), ("rgb", 127.5, 127.5), ("bgr", 0.0, 1.0)])
+def test_preprocessing_round_trips_to_what_the_model_saw(astronaut, color, mean, std):
+    """What the inspector shows (batch_to_images) is the crop as the model received it: resized to the
+    input size and recoloured, every pixel within one grey level of doing that by hand."""
+    spec = replace(load_spec(DEFAULT_MODEL), color=color, mean=mean, std=std)
+    crop = astronaut[80:200, 170:290]
+    batch = prepare_batch([crop], spec)
     assert batch.shape == (1, spec.input_height, spec.input_width, spec.channels)
-    assert -1.0 <= batch.min() and batch.max() <= 1.0
+    resized = cv2.resize(crop, (spec.input_width, spec.input_height), interpolation=cv2.INTER_AREA)
+    by_hand = {"gray": cv2.cvtColor(cv2.cvtColor(resized, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR),
+               "rgb": resized, "bgr": resized}[color]
+    np.testing.assert_allclose(batch.min(), (by_hand.min() - mean) / std, atol=1e-5)
     seen = batch_to_images(batch, spec)
     assert seen.shape == (1, spec.input_height, spec.input_width, 3) and seen.dtype == np.uint8
+    assert np.abs(seen[0].astype(int) - by_hand).max() <= 1
+    if color == "rgb":  # the channel order survives the trip: the crop's blue stays blue
+        assert seen[0][..., 0].mean() == pytest.approx(resized[..., 0].mean(), abs=0.5)

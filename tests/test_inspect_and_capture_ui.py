@@ -4,11 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
 
+from desktop_app.core.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.preprocessing import batch_to_images, prepare_batch
 from desktop_app.core.sample_store import SampleStore
 from desktop_app.ui.main_window import MainWindow
+
+
+def qimage_to_bgr(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3)[:, :, ::-1].copy()
 
 
 @pytest.fixture
@@ -18,7 +26,7 @@ def window(qtbot, tmp_path):
     win = MainWindow("demo", str(DEFAULT_MODEL), "short", settings=settings)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.last_result is not None and bool(win.last_result.faces), timeout=20000)
+    qtbot.waitUntil(lambda: win.session.result is not None and bool(win.session.result.faces), timeout=20000)
     win.pause_button.setChecked(True)
     qtbot.wait(200)
     yield win
@@ -26,15 +34,18 @@ def window(qtbot, tmp_path):
 
 
 def test_click_on_a_frozen_face_opens_the_inspector(qtbot, window):
-    face = window.last_result.faces[0]
+    face = window.session.result.faces[0]
     x, y, w, h = face.box
     window.video.select_at(x + w / 2, y + h / 2)
     inspector = window.inspector
     assert inspector is not None and inspector.isVisible()
     spec = inspector._classifier.spec
     expected = batch_to_images(prepare_batch([face.crop], spec), spec)[0]
-    shown = inspector.model_input.pixmap().toImage()
-    assert shown.width() == shown.height() > expected.shape[0]  # enlarged
+    shown = qimage_to_bgr(inspector.model_input.pixmap().toImage())
+    assert shown.shape[0] == shown.shape[1] > expected.shape[0]  # enlarged, square
+    scale = shown.shape[0] / expected.shape[0]  # sample each enlarged pixel at its centre
+    centres = ((np.arange(expected.shape[0]) + 0.5) * scale).astype(int)
+    np.testing.assert_array_equal(shown[np.ix_(centres, centres)], expected)
     assert inspector.top_labels[0] == face.label == "happy" and len(inspector.top_labels) == 3
     assert inspector.table.rowCount() == len(spec.labels)
     assert inspector.table.item(0, 0).text() == "happy"
@@ -56,7 +67,9 @@ def test_label_keys_save_faces_and_count_corrections(qtbot, window, tmp_path):
         assert all(store.path_of(s).is_file() for s in samples)
         sad = next(s for s in samples if s.label == "Sad")
         assert sad.correction and sad.predicted == "happy" and sad.source == "demo"
-        assert set(sad.probabilities) == set(window.labels)
+        assert set(sad.probabilities) == set(window.session.labels)
+        # the manifest's model is the spec name, as the CLI writes it, and the path is beside it
+        assert sad.model == load_spec(DEFAULT_MODEL).name and sad.model_path == str(DEFAULT_MODEL)
 
 
 def test_burst_saves_several_frames(qtbot, window, tmp_path):

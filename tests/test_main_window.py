@@ -7,7 +7,7 @@ import time
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.model_spec import spec_path_for, load_spec
@@ -50,9 +50,9 @@ def wait_results(qtbot, win, count: int) -> list:
 
 def test_bars_graph_and_status_follow_the_core(qtbot, window):
     results = wait_results(qtbot, window, 10)
-    qtbot.waitUntil(lambda: window.last_result is not None and bool(window.last_result.faces), timeout=5000)
-    frame, result = window.last_frame, window.last_result
-    face = next(f for f in result.faces if f.face_id == window.selected_id)
+    qtbot.waitUntil(lambda: window.session.result is not None and bool(window.session.result.faces), timeout=5000)
+    frame, result = window.session.frame, window.session.result
+    face = next(f for f in result.faces if f.face_id == window.session.selected_id)
     np.testing.assert_allclose(window.bars.values, face.probabilities)
     assert window.bars.labels == load_spec(DEFAULT_MODEL).labels
     # The core alone, on the frame the window showed, agrees (no smoothing: first frame of a track).
@@ -60,7 +60,7 @@ def test_bars_graph_and_status_follow_the_core(qtbot, window):
         alone = core.process(frame)
     assert alone.faces[0].label == face.label == "happy"
     times, probs = window.graph.history()
-    assert len(times) >= 5 and probs.shape[1] == len(window.labels)
+    assert len(times) >= 5 and probs.shape[1] == len(window.session.labels)
     window._update_status()
     assert "fps" in window.status.text() and "faces 1" in window.status.text()
 
@@ -73,8 +73,15 @@ def test_switch_detector_model_and_source_while_running(qtbot, window, tmp_path)
     model = tmp_path / "copy.tflite"
     shutil.copy(DEFAULT_MODEL, model)
     shutil.copy(spec_path_for(DEFAULT_MODEL), spec_path_for(model))
-    with qtbot.waitSignal(window.worker.model_loaded, timeout=10000):
+    seen_at_emit = []  # a direct connection runs in the worker thread, at the moment of emission
+    window.worker.model_loaded.connect(lambda spec, path: seen_at_emit.append((path, window.worker.settings.model_path)),
+                                       Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(window.worker.model_loaded, timeout=10000) as loaded:
         window.load_model(str(model))
+    assert loaded.args[1] == str(model)
+    assert seen_at_emit[-1] == (str(model), str(model))  # settings stored before the signal, not after
+    qtbot.waitUntil(lambda: window.session.result.model_path == str(model), timeout=10000)
+    assert window.session.model.path == str(model) and window.settings.value("model") == str(model)
     window.set_source("demo")
     results = wait_results(qtbot, window, 5)
     assert results[-1][0].shape == (480, 640, 3)
@@ -99,7 +106,7 @@ def test_missing_camera_shows_a_message_and_offers_the_demo(qtbot, window):
     assert "camera 7" in window.banner_text.text()
     window.demo_button.click()
     wait_results(qtbot, window, 3)
-    assert window.source_spec == "demo"
+    assert window.session.source_spec == "demo"
 
 
 def test_pause_step_and_click_to_select(qtbot, window):
@@ -111,10 +118,10 @@ def test_pause_step_and_click_to_select(qtbot, window):
     assert window.pump.state.frames_read == before
     window.step()
     qtbot.waitUntil(lambda: window.pump.state.frames_read == before + 1, timeout=3000)
-    face = window.last_result.faces[0]
+    face = window.session.result.faces[0]
     x, y, w, h = face.box
     window.video.select_at(x + w / 2, y + h / 2)
-    assert window.selected_id == face.face_id
+    assert window.session.selected_id == face.face_id
 
 
 def test_close_stops_threads_within_a_second(qtbot, settings):
@@ -134,7 +141,7 @@ def test_presentation_mode_shows_the_room_chart(qtbot, window):
     window.toggle_presentation()
     qtbot.waitUntil(lambda: window.room.isVisible(), timeout=3000)
     qtbot.wait(GRAPH_WAIT_MS)
-    assert window.room_shares().sum() == pytest.approx(1.0)
+    assert window.session.room_shares().sum() == pytest.approx(1.0)
     window.toggle_presentation()
 
 

@@ -44,6 +44,9 @@ class FrameResult:
     labels: tuple[str, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
     read_at: float = 0.0  # copied from the Frame: time.monotonic() when it was read
+    model_path: str = ""  # the .tflite that made ``faces`` (a result knows its model)
+    model_name: str = ""  # that model's spec name
+    tracks_epoch: int = 0  # the tracker's id space: a reset starts a new one (see core.session)
 
 
 class ExpressionPipeline:
@@ -55,6 +58,13 @@ class ExpressionPipeline:
         self.detector = FaceDetector(detector, min_score)
         self.tracker = FaceTracker(smoothing)
         self.keep_crops = keep_crops
+        self.model_path = str(model_path)
+        self.tracks_epoch = 0
+
+    def reset_tracks(self, epoch: int | None = None) -> None:
+        """Forget every face (a new source): ids restart, results carry the new epoch."""
+        self.tracker.reset()
+        self.tracks_epoch = self.tracks_epoch + 1 if epoch is None else epoch
 
     @property
     def spec(self):
@@ -88,7 +98,7 @@ class ExpressionPipeline:
         timings = {"decode": frame.decode_ms, "detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3,
                    "classify": (t3 - t2) * 1e3, "track": (t4 - t3) * 1e3}
         return FrameResult(frame.index, frame.time_s, (image.shape[1], image.shape[0]), faces, labels, timings,
-                           frame.read_at)
+                           frame.read_at, self.model_path, spec.name, self.tracks_epoch)
 
     def close(self) -> None:
         self.detector.close()

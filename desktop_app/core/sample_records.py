@@ -71,7 +71,8 @@ class Sample:
     label: str
     predicted: str | None = None
     probabilities: dict[str, float] | None = None
-    model: str | None = None
+    model: str | None = None  # the model's spec name
+    model_path: str | None = None  # the .tflite it was loaded from, as the program was given it
     source: str | None = None
     frame: int | None = None
     timestamp: str = ""
@@ -86,7 +87,8 @@ class Sample:
 
     def add_event(self) -> dict[str, Any]:
         return {"event": "add", "id": self.id, "label": self.label, "predicted": self.predicted,
-                "probabilities": self.probabilities, "model": self.model, "source": self.source,
+                "probabilities": self.probabilities, "model": self.model, "model_path": self.model_path,
+                "source": self.source,
                 "frame": self.frame, "timestamp": self.timestamp, "box": self.box,
                 "keypoints": self.keypoints, "correction": self.correction, "recovered": self.recovered}
 

@@ -25,15 +25,16 @@ from .sample_recovery import ReconcileReport, reconcile
 
 def make_sample(box: Sequence[float], keypoints: Any, label: str, *, predicted: str | None = None,
                 probabilities: Mapping[str, float] | None = None, model: str | None = None,
-                source: str | None = None, frame: int | None = None, correction: bool | None = None) -> Sample:
+                model_path: str | None = None, source: str | None = None, frame: int | None = None,
+                correction: bool | None = None) -> Sample:
     """A new sample record (id and time stamped now); ValueError for an unsafe label."""
     label = validate_label(label)
     if correction is None:
         correction = predicted is not None and not same_label(label, predicted)
     probs = None if probabilities is None else {str(k): round(float(v), 5) for k, v in probabilities.items()}
     return Sample(id=new_sample_id(), label=label, predicted=predicted, probabilities=probs, model=model,
-                  source=source, frame=None if frame is None else int(frame), timestamp=utc_now(),
-                  box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
+                  model_path=model_path, source=source, frame=None if frame is None else int(frame),
+                  timestamp=utc_now(), box=_as_list(box), keypoints=_as_list(keypoints), correction=bool(correction))
 
 
 def sample_crop(frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any) -> np.ndarray:
@@ -133,8 +134,8 @@ class SampleStore:
 
     def save(self, frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any, label: str, **info: Any) -> Sample:
         """Crop the face with the app's one crop function and store it under ``label``. ``info``:
-        predicted, probabilities (dict label → p), model, source, frame, correction (default: the
-        label differs from the prediction). On an OSError raises StoreError (nothing written)."""
+        predicted, probabilities (dict label → p), model (spec name), model_path, source, frame,
+        correction (default: the label differs from the prediction). On an OSError raises StoreError (nothing written)."""
         sample = self.make_sample(box, keypoints, label, **info)
         return self.save_crop(sample, sample_crop(frame_bgr, box, keypoints))
 

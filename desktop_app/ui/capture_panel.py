@@ -6,29 +6,36 @@ retried; at exit the rest goes to a fallback folder the user is told about."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.capture_queue import CaptureQueue
 from ..core.error_log import log_exception
 from ..core.sample_records import AFFECTNET_LABELS, StoreError
 from ..core.sample_store import SampleStore, make_sample, sample_crop
+from ..core.session import Session
+from .shortcuts import LABEL_KEYS
 
 DEFAULT_DATASET = Path.home() / "facial-expression-samples"
 RETRY_MS = 2000  # a waiting sample is retried this often
 
 
 class CapturePanel(QWidget):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        self.dataset = Path(str(window.settings.value("dataset", str(DEFAULT_DATASET))))
+    """Reads what is on screen from the ``session``; remembers its choices in ``settings``; reports
+    problems through ``show_message`` (the window's banner)."""
+
+    def __init__(self, session: Session, settings: QSettings, show_message: Callable[[str], None],
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.session, self.settings, self.show_message = session, settings, show_message
+        self.dataset = Path(str(settings.value("dataset", str(DEFAULT_DATASET))))
         self.store: SampleStore | None = None
         self.saved = 0
-        self.session_confusions: Counter[tuple[str, str]] = Counter()
+        self.session_ids: set[str] = set()  # samples saved in this session (the table counts their state)
         self._burst: dict | None = None
         self._burst_timer = QTimer(self, timeout=self._burst_tick)
         self.queue = CaptureQueue()
@@ -41,11 +48,11 @@ class CapturePanel(QWidget):
         self.label_set = QComboBox()
         self.label_set.addItem("AffectNet labels (keys 0–7)", "affectnet")
         self.label_set.addItem("Model labels (keys 0–…)", "model")
-        self.label_set.currentIndexChanged.connect(self._describe_keys)
+        self.label_set.currentIndexChanged.connect(self.describe_keys)
         self.wrong = QPushButton("Wrong prediction (W)", checkable=True)
         self.keep_frames = QCheckBox("Keep the original frames (for review)")
-        self.keep_frames.setChecked(window.settings.value("keep_frames", "false") in (True, "true"))
-        self.keep_frames.toggled.connect(lambda on: window.settings.setValue("keep_frames", on))
+        self.keep_frames.setChecked(settings.value("keep_frames", "false") in (True, "true"))
+        self.keep_frames.toggled.connect(lambda on: settings.setValue("keep_frames", on))
         self.burst = QCheckBox("Burst")
         self.burst_count = QSpinBox(minimum=2, maximum=200, value=10, suffix=" frames")
         self.burst_interval = QSpinBox(minimum=50, maximum=5000, value=200, singleStep=50, suffix=" ms")
@@ -56,6 +63,10 @@ class CapturePanel(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["predicted", "corrected to", "n"])
         self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()  # the count column stays in view however narrow the dock
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.gallery_button = QPushButton("Review dataset…", clicked=self.open_gallery)
 
         column = QVBoxLayout(self)
@@ -76,7 +87,7 @@ class CapturePanel(QWidget):
         column.addWidget(self.status)
         column.addWidget(self.gallery_button)
         self._describe_dataset()
-        self._describe_keys()
+        self.describe_keys()
 
     # ---- dataset -----------------------------------------------------------------------------------
     def choose_dataset(self) -> None:
@@ -89,9 +100,8 @@ class CapturePanel(QWidget):
         if self.store is not None:
             self.store.close()
             self.store = None
-            self.store = None
         self.dataset = path
-        self.window.settings.setValue("dataset", str(path))
+        self.settings.setValue("dataset", str(path))
         self._describe_dataset()
         if len(self.queue):
             self.flush_queue()
@@ -101,7 +111,7 @@ class CapturePanel(QWidget):
         if self.store is None:
             self.store = SampleStore(self.dataset)
             if not self.store.report.clean:
-                self.window.show_message("dataset check: " + "; ".join(self.store.report.lines()))
+                self.show_message("dataset check: " + "; ".join(self.store.report.lines()))
         return self.store
 
     def open_store(self) -> SampleStore | None:
@@ -109,18 +119,19 @@ class CapturePanel(QWidget):
         try:
             return self._store_or_raise()
         except StoreError as exc:
-            self.window.show_message(str(exc))
+            self.show_message(str(exc))
             return None
 
     def _describe_dataset(self) -> None:
         self.dataset_label.setText(f"Saving to <b>{self.dataset}</b>")
 
     def labels(self) -> tuple[str, ...]:
-        if self.label_set.currentData() == "model" and self.window.labels:
-            return tuple(self.window.labels[:10])
+        if self.label_set.currentData() == "model" and self.session.labels:
+            return tuple(self.session.labels[:LABEL_KEYS])
         return AFFECTNET_LABELS
 
-    def _describe_keys(self) -> None:
+    def describe_keys(self) -> None:
+        """List the label keys (the model's labels change when another model loads)."""
         self.keys.setText("Keys: " + ", ".join(f"{i} {name}" for i, name in enumerate(self.labels()))
                           + ". Ctrl+key saves every face.")
 
@@ -142,7 +153,7 @@ class CapturePanel(QWidget):
 
     def _burst_tick(self) -> int:
         burst = self._burst
-        result = self.window.last_result
+        result = self.session.result
         if burst is None or result is None:
             self._burst_timer.stop()
             return 0
@@ -160,23 +171,23 @@ class CapturePanel(QWidget):
     def save_faces(self, label: str, all_faces: bool, wrong: bool) -> int:
         """Queue the faces of the last result under ``label`` and write the queue; returns how many
         samples reached the disk now (the others wait, visibly, and are retried)."""
-        window = self.window
-        result, frame = window.last_result, window.last_frame
+        session = self.session
+        result, frame = session.result, session.frame
         if result is None or not result.faces:
             self.status.setText("no face to save")
             return 0
-        faces = result.faces if all_faces else [f for f in result.faces if f.face_id == window.selected_id][:1]
+        faces = result.faces if all_faces else [f for f in result.faces if f.face_id == session.selected_id][:1]
         try:
             for face in faces:
                 probabilities = dict(zip(result.labels, map(float, face.probabilities)))
                 sample = make_sample(face.box, face.keypoints, label, predicted=face.label,
-                                     probabilities=probabilities, model=window.worker.settings.model_path,
-                                     source=window.source_spec, frame=result.index,
-                                     correction=True if wrong else None)
+                                     probabilities=probabilities, model=result.model_name,
+                                     model_path=result.model_path, source=session.source_spec,
+                                     frame=result.index, correction=True if wrong else None)
                 self.queue.add(sample, sample_crop(frame, face.box, face.keypoints),
                                frame if self.keep_frames.isChecked() else None)
         except ValueError as exc:  # an unsafe label: nothing to keep
-            window.show_message(str(exc))
+            self.show_message(str(exc))
         return self.flush_queue()
 
     def flush_queue(self) -> int:
@@ -184,10 +195,9 @@ class CapturePanel(QWidget):
         is updated when the number waiting changes, and says so once nothing waits."""
         flushed = self.queue.flush(self._store_or_raise)
         for sample in flushed.written:
-            if sample.correction and sample.predicted:
-                self.session_confusions[(sample.predicted, sample.label)] += 1
+            self.session_ids.add(sample.id)
         for note in flushed.notes:
-            self.window.show_message(note)
+            self.show_message(note)
         self.saved += len(flushed.written)
         waiting = len(self.queue)
         if waiting:
@@ -195,17 +205,26 @@ class CapturePanel(QWidget):
                     f"retrying every {RETRY_MS // 1000} s, or choose another dataset")
             self.status.setText(f"<span style='color:#c00000'><b>{text}</b></span>")
             if waiting != self._banner_waiting:
-                self.window.show_message(text)
+                self.show_message(text)
                 self._banner_waiting = waiting
             self._retry_timer.start()
         else:
             self._retry_timer.stop()
             self.status.setText(f"saved {self.saved} this session")
             if self._banner_waiting:  # the banner said samples were waiting: say they are written
-                self.window.show_message(f"the samples that were waiting are written to {self.dataset}")
+                self.show_message(f"the samples that were waiting are written to {self.dataset}")
             self._banner_waiting = 0
         self._fill_table()
         return len(flushed.written)
+
+    @property
+    def session_confusions(self) -> Counter[tuple[str, str]]:
+        """(predicted, corrected to) → n over this session's samples as the dataset has them now, so a
+        relabel, delete or undo in the gallery shows here too."""
+        if self.store is None or not self.session_ids:
+            return Counter()
+        return Counter((s.predicted, s.label) for s in self.store.samples()
+                       if s.id in self.session_ids and s.correction and s.predicted)
 
     def _fill_table(self) -> None:
         rows = self.session_confusions.most_common()
@@ -220,6 +239,7 @@ class CapturePanel(QWidget):
         store = self.open_store()
         if store is not None:
             self._gallery = GalleryDialog(store, self.labels(), self)
+            self._gallery.changed.connect(self._fill_table)
             self._gallery.show()
 
     def finish_pending(self) -> bool:

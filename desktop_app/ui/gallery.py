@@ -1,7 +1,7 @@
 """Review a dataset: thumbnails by label, corrections only, relabel, delete to trash, undo."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout)
@@ -14,6 +14,8 @@ THUMB = 96
 
 
 class GalleryDialog(QDialog):
+    changed = Signal()  # the dataset changed here (relabel, delete, undo)
+
     def __init__(self, store: SampleStore, labels: tuple[str, ...], parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Dataset: {store.root}")
@@ -81,8 +83,10 @@ class GalleryDialog(QDialog):
                 action(sid)
         except (StoreError, ValueError) as exc:
             self.message.setText(str(exc))
+            self.changed.emit()  # the ones before the failure did change
             return
         self.refresh()
+        self.changed.emit()
 
     def relabel_selected(self) -> None:
         self._each(lambda sid: self.store.relabel(sid, self.target.currentText()))
@@ -115,5 +119,6 @@ class GalleryDialog(QDialog):
             self.message.setText(str(exc))
             return
         self.refresh()
+        self.changed.emit()
         if undone is None:
             self.message.setText("nothing to undo")

@@ -113,3 +113,9 @@ class InspectorDialog(QDialog):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
+        table = self.table  # tall enough for every row: nothing hides below a scroll bar
+        height = (table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount()))
+                  + 2 * table.frameWidth())
+        table.setMinimumHeight(height)
+        table.setMaximumHeight(height)

@@ -15,10 +15,12 @@ from ..core.frame_sources import camera_choices, open_source
 from ..core.model_spec import ModelSpec
 from ..core.paths import DEFAULT_MODEL
 from ..core.pipeline import FrameResult
+from ..core.session import MediaClock, Session
 from .charts import LabelBars, RollingGraph
 from .error_reporting import ErrorReporter
 from .help_overlay import HelpOverlay
-from .shortcuts import SHORTCUTS, install_shortcuts
+from .presentation import PresentationMode
+from .shortcuts import help_rows, install_shortcuts
 from .worker import InferenceWorker, PipelineSettings
 
 GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
@@ -31,23 +33,20 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Facial expressions")
         self.settings = settings or QSettings()
-        self.source_spec = source or str(self.settings.value("source", "demo"))
+        self.session = Session(source or str(self.settings.value("source", "demo")))
+        self.clock = MediaClock()
         model = model or str(self.settings.value("model", str(DEFAULT_MODEL)))
         if not Path(model).is_file():
             model = str(DEFAULT_MODEL)
         detector = detector or str(self.settings.value("detector", "short"))
         self.slot = LatestFrameSlot()
         self.pump: FramePump | None = None
-        self.selected_id: int | None = None
-        self.labels: tuple[str, ...] = ()
-        self.last_result: FrameResult | None = None
-        self.last_frame: np.ndarray | None = None
         self._result_times: list[float] = []
         self._graph_dirty = False
-        self.presenting = False
         self.latency_ms: list[float] = []  # frame read → its result drawn, last 1000 results
 
         self._build_widgets(detector)
+        self.presentation = PresentationMode(self)
         install_shortcuts(self)
         self.errors = ErrorReporter(self.show_message, self)  # an exception in any slot: logged, a banner
         self.worker = InferenceWorker(self.slot, PipelineSettings(model, detector,
@@ -70,7 +69,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 760)
-        self.set_source(self.source_spec)
+        self.set_source(self.session.source_spec)
 
     # ---- layout -------------------------------------------------------------------------------------
     def _build_widgets(self, detector: str) -> None:
@@ -100,7 +99,7 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
         self.demo_button = QPushButton("Use the demo", clicked=lambda: self.set_source("demo"))
-        self.retry_button = QPushButton("Retry", clicked=lambda: self.set_source(self.source_spec))
+        self.retry_button = QPushButton("Retry", clicked=lambda: self.set_source(self.session.source_spec))
         close = QPushButton("Dismiss", clicked=self.banner.hide)
         for w in (self.banner_text, self.demo_button, self.retry_button, close):
             row.addWidget(w, 1 if w is self.banner_text else 0)
@@ -115,7 +114,7 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
 
-        bar = QToolBar("Controls")
+        self.toolbar = bar = QToolBar("Controls")
         bar.setObjectName("controls")
         self.addToolBar(bar)
         self.source_box = QComboBox()
@@ -146,10 +145,10 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         self.smooth_slider = self._slider(bar, "Smoothing", 0, 95, 50, lambda v: self.worker.request(smoothing=v / 100))
         self.score_slider = self._slider(bar, "Min score", 10, 95, 50, lambda v: self.worker.request(min_score=v / 100))
-        self.help = HelpOverlay(SHORTCUTS, self)
+        self.help = HelpOverlay(help_rows(), self)
         from .capture_panel import CapturePanel
 
-        self.capture = CapturePanel(self)
+        self.capture = CapturePanel(self.session, self.settings, self.show_message, self)
         dock = QDockWidget("Capture samples", self)
         dock.setObjectName("capture")
         dock.setWidget(self.capture)
@@ -174,10 +173,11 @@ class MainWindow(QMainWindow):
         self.source_box.addItem("Demo", "demo")
         for index in camera_choices():
             self.source_box.addItem(f"Camera {index}", index)
-        if self.source_spec not in ("demo", *camera_choices()):
-            self.source_box.addItem(Path(self.source_spec).name, self.source_spec)
+        spec = self.session.source_spec
+        if spec not in ("demo", *camera_choices()):
+            self.source_box.addItem(Path(spec).name, spec)
         self.source_box.addItem("Open file…", "__open__")
-        self.source_box.setCurrentIndex(max(0, self.source_box.findData(self.source_spec)))
+        self.source_box.setCurrentIndex(max(0, self.source_box.findData(spec)))
         self.source_box.blockSignals(False)
 
     def _on_source_chosen(self, index: int) -> None:
@@ -197,20 +197,20 @@ class MainWindow(QMainWindow):
 
     def set_source(self, spec: str) -> None:
         """Stop the current source, start ``spec`` (opened on the pump's thread, never here)."""
-        self.source_spec = spec
         if self.pump is not None:
             self.pump.stop()
+        self.slot.take(timeout=0)  # a frame of the old source must not start the new epoch
         self.banner.hide()
-        self.selected_id = None
+        epoch = self.session.switch_source(spec)
         self.graph.clear_history()
-        self.worker.request(reset_tracks=True)
+        self.clock.reset()
+        self.worker.request(reset_tracks=epoch)
         self.pump = FramePump(partial(open_source, spec), self.slot, loop=self.loop_box.isChecked(), name=spec)
         self.pump.set_paused(self.pause_button.isChecked())
         self.pump.start()
         self.settings.setValue("source", spec)
         self._fill_source_box()
-        is_file = spec != "demo" and not spec.isdigit()
-        self.step_button.setEnabled(is_file or spec == "demo")
+        self.step_button.setEnabled(not self.session.is_live)  # files and the demo step; cameras do not
 
     def set_paused(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
@@ -230,8 +230,12 @@ class MainWindow(QMainWindow):
 
     def _on_mirror(self, mirror: bool) -> None:
         self.video.mirror = mirror
-        if self.last_frame is not None:
-            self.video.show_frame(self.last_frame, self.last_result, self.selected_id)
+        self.redraw_frame()
+
+    def redraw_frame(self) -> None:
+        """Draw the last frame again (a style changed while paused)."""
+        if self.session.result is not None:
+            self.video.show_frame(self.session.frame, self.session.result, self.session.selected_id)
 
     # ---- model and detector -------------------------------------------------------------------------
     def set_detector(self, kind: str) -> None:
@@ -248,34 +252,32 @@ class MainWindow(QMainWindow):
         """Asks the worker to switch; a bad model leaves the current one loaded and says why."""
         self.worker.request(model_path=path)
 
-    def on_model_loaded(self, spec: ModelSpec) -> None:
-        self.labels = spec.labels
-        self.capture._describe_keys()
+    def on_model_loaded(self, spec: ModelSpec, path: str) -> None:
+        self.session.set_model(path, spec.name, spec.labels)
+        self.capture.describe_keys()
         self.bars.set_labels(spec.labels)
         self.room.set_labels(spec.labels)
         self.graph.set_labels(spec.labels)
-        self.settings.setValue("model", self.worker.settings.model_path)
+        self.settings.setValue("model", path)
         self.setWindowTitle(f"Facial expressions: {spec.name}")
 
     def _on_worker_finished(self) -> None:
-        if not self.labels and not self.worker.stopping:  # the remembered model would not load
+        if self.session.model is None and not self.worker.stopping:  # the remembered model would not load
             self.settings.setValue("model", str(DEFAULT_MODEL))
             self.worker.settings.model_path = str(DEFAULT_MODEL)
             self.worker.start()
 
     # ---- results ------------------------------------------------------------------------------------
     def select_face(self, face_id: int) -> None:
-        if face_id != self.selected_id:
-            self.selected_id = face_id
+        if self.session.select(face_id):
             self.graph.clear_history()
-        if self.last_result is not None:
-            self.video.show_frame(self.last_frame, self.last_result, self.selected_id)
+        self.redraw_frame()
         if self.pause_button.isChecked():  # frozen: a click opens the inspector
             self.inspect_selected()
 
     def inspect_selected(self) -> None:
-        result = self.last_result
-        face = next((f for f in result.faces if f.face_id == self.selected_id), None) if result else None
+        session = self.session
+        face = session.selected_face()
         if face is None:
             return
         from .inspector import InspectorDialog
@@ -283,23 +285,24 @@ class MainWindow(QMainWindow):
         if self.inspector is None:
             self.inspector = InspectorDialog(self)
         try:
-            self.inspector.inspect(self.last_frame, face, self.worker.settings.model_path)
+            self.inspector.inspect(session.frame, face, session.result.model_path)
         except Exception as exc:  # noqa: BLE001 - a failed inspection must not take the window down
             self.show_message(f"inspector: {exc}")
 
     def on_result(self, frame: np.ndarray, result: FrameResult) -> None:
-        self.last_frame, self.last_result = frame, result
-        ids = [f.face_id for f in result.faces]
-        if result.faces and self.selected_id not in ids:  # default: the largest face
-            largest = max(result.faces, key=lambda f: f.box[2] * f.box[3])
-            self.selected_id = largest.face_id
+        session = self.session
+        changed = session.take_result(frame, result)
+        if changed is None:  # made before the last source switch
+            self.worker.result_shown()
+            return
+        if changed:  # the selected face left: the largest one is selected
             self.graph.clear_history()
-        self.video.show_frame(frame, result, self.selected_id)
-        face = next((f for f in result.faces if f.face_id == self.selected_id), None)
-        if result.labels == self.labels:
+        self.video.show_frame(frame, result, session.selected_id)
+        face = session.selected_face()
+        if session.current_labels_match():
             self.bars.set_values(face.probabilities if face else None)
-            if face is not None:
-                self.graph.append(time.monotonic(), face.probabilities)
+            if face is not None:  # media time for files: a pause or a step draws no ramp
+                self.graph.append(self.clock.time_of(result.time_s), face.probabilities)
             self._graph_dirty = True
         now = time.monotonic()
         self._result_times = [t for t in self._result_times if now - t < 1.0] + [now]
@@ -308,22 +311,13 @@ class MainWindow(QMainWindow):
             self.latency_ms.append((time.monotonic() - result.read_at) * 1e3)
             del self.latency_ms[:-1000]
 
-    def room_shares(self) -> np.ndarray:
-        """Share of each label among the faces in view."""
-        shares = np.zeros(len(self.labels))
-        if self.last_result is not None and self.last_result.labels == self.labels and self.last_result.faces:
-            for face in self.last_result.faces:
-                shares[self.labels.index(face.label)] += 1
-            shares /= len(self.last_result.faces)
-        return shares
-
     def _redraw_graphs(self) -> None:
         if not self._graph_dirty:
             return
         self._graph_dirty = False
         self.graph.redraw()
         if self.room.isVisible():
-            self.room.set_values(self.room_shares())
+            self.room.set_values(self.session.room_shares())
 
     def _update_status(self) -> None:
         pump = self.pump
@@ -334,10 +328,11 @@ class MainWindow(QMainWindow):
         if pump is not None:
             parts.append(f"source {pump.state.read_fps:.0f} fps")
         parts.append(f"processed {len(self._result_times)} fps")
-        if self.last_result is not None:
-            t = self.last_result.timings_ms
+        result = self.session.result
+        if result is not None:
+            t = result.timings_ms
             parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in ("detect", "crop", "classify", "track") if k in t))
-            parts.append(f"faces {len(self.last_result.faces)}")
+            parts.append(f"faces {len(result.faces)}")
         parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results}")
         if pump is not None and pump.state.finished:
             parts.append("end of file")
@@ -353,24 +348,21 @@ class MainWindow(QMainWindow):
         self.banner.show()
 
     # ---- presentation and shutdown ------------------------------------------------------------------
+    @property
+    def presenting(self) -> bool:
+        return self.presentation.active
+
     def toggle_presentation(self) -> None:
-        self.presenting = on = not self.presenting
-        size = 18 if on else 11
-        self.video.font_size = 16 if on else 11
-        for chart in (self.bars, self.room):
-            chart.set_font_size(size)
-        self.room.setVisible(on)
-        self.capture_dock.setVisible(not on)
-        if on:  # give the room chart a third of the column
-            self.side.setSizes([self.side.height() // 3] * 3)
-        self.statusBar().setStyleSheet(f"font-size:{size}pt")
-        self.showFullScreen() if on else self.showNormal()
+        self.presentation.toggle()
 
     def closeEvent(self, event) -> None:
         if not self.capture.finish_pending():  # samples fit nowhere and the user chose to stay
             event.ignore()
             return
-        if not self.presenting and not self.isFullScreen():  # never come back full screen by surprise
+        presenting = self.presenting
+        if presenting:  # remember the window as the user arranged it: toolbar, panel and splitters back
+            self.presentation.leave()
+        if not presenting and not self.isFullScreen():  # never come back full screen by surprise
             self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("window_state", self.saveState())

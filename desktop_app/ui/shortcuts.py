@@ -1,52 +1,85 @@
-"""Every keyboard shortcut of the window, in one table that the actions and the F1 overlay share."""
+"""Every keyboard shortcut of the window in one table of (keys, description, handler): the actions and
+the F1 overlay are both built from it, so the help cannot drift from what the keys do.
+
+Shortcuts belong to the main window (Qt's window context): they never fire while a dialog (gallery,
+inspector, a file chooser) has the keyboard, and text fields in the window keep the keys typed in them.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-SHORTCUTS = [  # (key, what it does): one list for the actions and the help overlay
-    ("Space", "pause / resume (freeze the frame)"), ("Right", "step one frame while paused"),
-    ("Ctrl+O", "open a video or image file"), ("Ctrl+Shift+D", "bundled demo source"),
-    ("Ctrl+M", "open another model (.tflite + .json)"), ("D", "detector: short / full range"),
-    ("M", "mirror the video"), ("L", "loop files at their end"),
-    ("+ / -", "more / less smoothing"), ("] / [", "higher / lower minimum face score"),
-    ("F11", "presentation mode"), ("F1", "this help"),
-    ("I or click (paused)", "inspect the selected face"), ("0 … 7", "save the selected face with that label"),
-    ("Ctrl+0 … 7", "save every face with that label"), ("W", "mark: wrong prediction (next save)"),
-    ("G", "review the dataset (gallery)"),
+LABEL_KEYS = 10  # digits 0–9: the label keys (as many labels as the chosen label set has, up to ten)
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    keys: tuple[str, ...]  # QKeySequence strings bound to the handler
+    shown: str  # how the help writes the keys
+    description: str
+    handler: Callable  # called with the window (and nothing else)
+
+
+def _nudge(slider_name: str, step: int) -> Callable:
+    return lambda w: getattr(w, slider_name).setValue(getattr(w, slider_name).value() + step)
+
+
+def _escape(window) -> None:
+    if window.help.isVisible():
+        window.help.toggle()
+    elif window.presenting:
+        window.toggle_presentation()
+
+
+SHORTCUTS: list[Shortcut] = [
+    Shortcut(("Space",), "Space", "pause / resume (freeze the frame)", lambda w: w.pause_button.toggle()),
+    Shortcut(("Right",), "Right", "step one frame while paused", lambda w: w.step()),
+    Shortcut(("Ctrl+O",), "Ctrl+O", "open a video or image file", lambda w: w.choose_file()),
+    Shortcut(("Ctrl+Shift+D",), "Ctrl+Shift+D", "bundled demo source", lambda w: w.set_source("demo")),
+    Shortcut(("Ctrl+M",), "Ctrl+M", "open another model (.tflite + .json)", lambda w: w.choose_model()),
+    Shortcut(("D",), "D", "detector: short / full range",
+             lambda w: w.detector_box.setCurrentIndex(1 - w.detector_box.currentIndex())),
+    Shortcut(("M",), "M", "mirror the video", lambda w: w.mirror_box.toggle()),
+    Shortcut(("L",), "L", "loop files at their end", lambda w: w.loop_box.toggle()),
+    Shortcut(("+", "="), "+", "more smoothing", _nudge("smooth_slider", 5)),
+    Shortcut(("-",), "-", "less smoothing", _nudge("smooth_slider", -5)),
+    Shortcut(("]",), "]", "higher minimum face score", _nudge("score_slider", 5)),
+    Shortcut(("[",), "[", "lower minimum face score", _nudge("score_slider", -5)),
+    Shortcut(("F11",), "F11", "presentation mode (Escape leaves it)", lambda w: w.toggle_presentation()),
+    Shortcut(("Escape",), "Escape", "close this help / leave presentation mode", _escape),
+    Shortcut(("F1",), "F1", "this help", lambda w: w.help.toggle()),
+    Shortcut(("I",), "I or click (paused)", "inspect the selected face", lambda w: w.inspect_selected()),
+    Shortcut(tuple(str(d) for d in range(LABEL_KEYS)), f"0 … {LABEL_KEYS - 1}",
+             "save the selected face with that label (the capture panel lists them)", None),
+    Shortcut(tuple(f"Ctrl+{d}" for d in range(LABEL_KEYS)), f"Ctrl+0 … {LABEL_KEYS - 1}",
+             "save every face with that label", None),
+    Shortcut(("W",), "W", "mark: wrong prediction (next save)", lambda w: w.capture.wrong.toggle()),
+    Shortcut(("G",), "G", "review the dataset (gallery)", lambda w: w.capture.open_gallery()),
 ]
 
 
-def install_shortcuts(window) -> None:
-    """Application-wide shortcuts on ``window`` (a MainWindow); keep SHORTCUTS in step with these."""
+def help_rows() -> list[tuple[str, str]]:
+    """(keys as written, description) for the help overlay."""
+    return [(s.shown, s.description) for s in SHORTCUTS]
 
-    def add(key: str, handler) -> None:
-        # triggered passes `checked`; the handlers take their own arguments (Ctrl+digit was a TypeError)
-        action = QAction(window, shortcut=QKeySequence(key), triggered=lambda _checked=False: handler())
-        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        window.addAction(action)
 
-    add("Space", window.pause_button.toggle)
-    add("Right", window.step)
-    add("Ctrl+O", window.choose_file)
-    add("Ctrl+Shift+D", lambda: window.set_source("demo"))
-    add("Ctrl+M", window.choose_model)
-    add("D", lambda: window.detector_box.setCurrentIndex(1 - window.detector_box.currentIndex()))
-    add("M", window.mirror_box.toggle)
-    add("L", window.loop_box.toggle)
-    add("+", lambda: window.smooth_slider.setValue(window.smooth_slider.value() + 5))
-    add("=", lambda: window.smooth_slider.setValue(window.smooth_slider.value() + 5))
-    add("-", lambda: window.smooth_slider.setValue(window.smooth_slider.value() - 5))
-    add("]", lambda: window.score_slider.setValue(window.score_slider.value() + 5))
-    add("[", lambda: window.score_slider.setValue(window.score_slider.value() - 5))
-    add("F11", window.toggle_presentation)
-    add("Escape", lambda: window.presenting and window.toggle_presentation())
-    add("F1", window.help.toggle)
-    add("I", window.inspect_selected)
-    add("W", window.capture.wrong.toggle)
-    add("G", window.capture.open_gallery)
-    for digit in range(10):
-        add(str(digit), partial(window.capture.capture, digit))
-        add(f"Ctrl+{digit}", partial(window.capture.capture, digit, True))
+def install_shortcuts(window) -> list[QAction]:
+    """One QAction per key on ``window`` (a MainWindow), active only while that window has the keyboard."""
+    actions = []
+    for shortcut in SHORTCUTS:
+        for key in shortcut.keys:
+            if shortcut.handler is not None:
+                handler = partial(shortcut.handler, window)
+            else:  # the label keys: digit, with Ctrl for every face
+                digit = int(key[-1])
+                handler = partial(window.capture.capture, digit, key.startswith("Ctrl+"))
+            action = QAction(window, shortcut=QKeySequence(key))
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            window.addAction(action)
+            actions.append(action)
+    return actions

@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QPen
+from PySide6.QtGui import QFont, QFontMetricsF, QPen
 
+from ..core.expression_colors import expression_colors
+from ..core.label_placement import HIDDEN, label_texts, place_labels
 from ..core.pipeline import FrameResult
 
-BOX_COLOR = (80, 220, 80)
-SELECTED_COLOR = (255, 200, 0)
+SELECTED_TEXT = (255, 255, 255)  # the selected face: thick box in its expression's colour, white label
+TEXT_MARGIN = 2  # QTextDocument's margin around a TextItem's text, in screen pixels
 
 
 class VideoView(pg.GraphicsLayoutWidget):
@@ -23,11 +25,12 @@ class VideoView(pg.GraphicsLayoutWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.image)
         self._boxes: list[tuple[pg.QtWidgets.QGraphicsRectItem, pg.TextItem]] = []
-        self._styles: list[tuple | None] = []  # (selected, font size) each box was last drawn with
+        self._styles: list[tuple | None] = []  # (selected, font size, colour) each box was last drawn with
         self._result: FrameResult | None = None
         self._size: tuple[int, int] | None = None
         self.mirror = False
-        self.font_size = 11
+        self.font_size = 11.0
+        self.placed_labels: list[tuple[int, str, tuple[float, float, float, float]]] = []  # id, text, rect
         self.scene().sigMouseClicked.connect(self._on_click)
 
     def show_frame(self, frame_bgr: np.ndarray, result: FrameResult, selected_id: int | None) -> None:
@@ -51,38 +54,53 @@ class VideoView(pg.GraphicsLayoutWidget):
     def _draw_boxes(self, result: FrameResult, selected_id: int | None) -> None:
         while len(self._boxes) < len(result.faces):  # items are reused, never rebuilt per frame
             rect = pg.QtWidgets.QGraphicsRectItem()
-            text = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
+            text = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 170))
+            text.textItem.document().setDocumentMargin(TEXT_MARGIN)
             self.view.addItem(rect)
             self.view.addItem(text)
             self._boxes.append((rect, text))
             self._styles.append(None)
+        colors = dict(zip(result.labels, expression_colors(result.labels)))
+        font = QFont()
+        font.setPointSizeF(self.font_size)
+        font.setBold(True)
+        boxes = [self._display_box(face.box) for face in result.faces]
+        texts = [label_texts(face.face_id, face.label, face.confidence) for face in result.faces]
+        selected_index = next((i for i, f in enumerate(result.faces) if f.face_id == selected_id), None)
+        placements = place_labels(boxes, [[self._text_size(t, font) for t in variants] for variants in texts],
+                                  self._size or (1e9, 1e9), first=selected_index)
+        self.placed_labels = []
         for i, (rect, text) in enumerate(self._boxes):
             visible = i < len(result.faces)
             rect.setVisible(visible)
-            text.setVisible(visible)
+            text.setVisible(visible and placements[i].variant != HIDDEN)
             if not visible:
                 continue
-            face = result.faces[i]
-            x, y, w, h = self._display_box(face.box)
+            face, place = result.faces[i], placements[i]
             selected = face.face_id == selected_id
-            style = (selected, self.font_size)
+            color = colors.get(face.label, (255, 255, 255))
+            style = (selected, self.font_size, color)
             if style != self._styles[i]:  # restyle only on change: cheaper, and pyqtgraph's
                 self._styles[i] = style   # TextItem.setColor keeps a reference per call
-                color = SELECTED_COLOR if selected else BOX_COLOR
                 pen = QPen(pg.mkColor(color))
-                pen.setWidth(3 if selected else 2)
+                pen.setWidth(5 if selected else 2)
                 pen.setCosmetic(True)
                 rect.setPen(pen)
-                font = QFont()
-                font.setPointSize(self.font_size)
-                font.setBold(True)
                 text.setFont(font)
-                text.setColor(color)
-            rect.setRect(QRectF(x, y, w, h))
-            text.setText(f"#{face.face_id} {face.label} {face.confidence:.0%}")
-            near_right = self._size is not None and x + w / 2 > self._size[0] * 0.6
-            text.setAnchor((1, 1) if near_right else (0, 1))  # keep labels inside the picture
-            text.setPos(x + w if near_right else x, y)
+                text.setColor(SELECTED_TEXT if selected else color)
+            rect.setRect(QRectF(*boxes[i]))
+            if place.variant == HIDDEN:  # no free spot even for "#id": the box alone
+                continue
+            label = texts[i][place.variant]
+            text.setText(label)
+            text.setPos(place.x, place.y)
+            self.placed_labels.append((face.face_id, label, (place.x, place.y, *self._text_size(label, font))))
+
+    def _text_size(self, text: str, font: QFont) -> tuple[float, float]:
+        """A label's size in image units (labels keep their size on screen whatever the zoom)."""
+        metrics = QFontMetricsF(font)
+        px, py = self.view.viewPixelSize()
+        return (metrics.horizontalAdvance(text) + 2 * TEXT_MARGIN) * px, (metrics.height() + 2 * TEXT_MARGIN) * py
 
     def _on_click(self, event) -> None:
         if self._result is None or event.button() != Qt.MouseButton.LeftButton:

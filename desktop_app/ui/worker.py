@@ -29,7 +29,7 @@ class PipelineSettings:
 
 class InferenceWorker(QThread):
     result_ready = Signal(object, object)  # (frame BGR ndarray, FrameResult)
-    model_loaded = Signal(object)  # ModelSpec of the model now in use
+    model_loaded = Signal(object, str)  # (ModelSpec, .tflite path) of the model now in use
     failed = Signal(str)  # a message for the user; the previous model stays loaded
 
     def __init__(self, slot: LatestFrameSlot, settings: PipelineSettings, parent=None) -> None:
@@ -43,6 +43,7 @@ class InferenceWorker(QThread):
         self.skipped_results = 0
         self.failed_frames = 0
         self._reported: set[str] = set()  # each distinct frame error is shown and logged once
+        self._tracks_epoch = 0
 
     def request(self, **changes) -> None:
         """Ask for settings changes; applied by the worker before its next frame."""
@@ -64,8 +65,11 @@ class InferenceWorker(QThread):
     def _apply_pending(self, pipeline: ExpressionPipeline | None) -> ExpressionPipeline | None:
         with self._lock:
             changes, self._pending = self._pending, {}
-        if changes.pop("reset_tracks", False) and pipeline is not None:
-            pipeline.tracker.reset()
+        epoch = changes.pop("reset_tracks", None)  # a source switch: ids restart in a new epoch
+        if epoch is not None:
+            self._tracks_epoch = int(epoch)
+            if pipeline is not None:
+                pipeline.reset_tracks(self._tracks_epoch)
         if not changes and pipeline is not None:
             return pipeline
         new = PipelineSettings(**{**self.settings.__dict__, **changes})
@@ -83,11 +87,13 @@ class InferenceWorker(QThread):
             if pipeline is not None:
                 pipeline.close()
             pipeline = built
-            self.model_loaded.emit(pipeline.spec)
+            pipeline.tracks_epoch = self._tracks_epoch
         else:
             pipeline.detector.min_score = new.min_score
             pipeline.tracker.smoothing = new.smoothing
-        self.settings = new
+        self.settings = new  # stored before anyone hears of the new model
+        if rebuild:
+            self.model_loaded.emit(pipeline.spec, new.model_path)
         return pipeline
 
     def _frame_failed(self, exc: Exception, index: int) -> None:
@@ -103,11 +109,11 @@ class InferenceWorker(QThread):
             return
         try:
             while not self._stop:
-                frame = self.slot.take(timeout=0.1)
-                try:
+                try:  # before taking: a frame is never older than a reset
                     pipeline = self._apply_pending(pipeline)
                 except Exception as exc:  # noqa: BLE001 - a settings change must not end the thread
                     self.failed.emit(describe(exc, "could not apply the new settings"))
+                frame = self.slot.take(timeout=0.1)
                 if frame is None:
                     continue
                 try:

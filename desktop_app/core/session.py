@@ -1,0 +1,115 @@
+"""What the window is showing now, without Qt: the source, the model, the latest frame and result, the
+selected face. The window, its panels and the inspector all read this one object instead of each
+other's attributes, and tests can drive it without widgets.
+
+Results carry the tracker epoch they were made in (a source switch starts a new one, face ids restart
+at 1), so a result still in flight from the previous source is ignored instead of selecting a face
+whose id means someone else in the new source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pipeline import FaceResult, FrameResult
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The model in use: where it was loaded from and what its spec calls it."""
+
+    path: str
+    name: str
+    labels: tuple[str, ...]
+
+
+class Session:
+    def __init__(self, source_spec: str = "demo") -> None:
+        self.source_spec = source_spec
+        self.model: ModelInfo | None = None
+        self.frame: np.ndarray | None = None
+        self.result: FrameResult | None = None
+        self.selected_id: int | None = None
+        self.epoch = 0  # bumped per source switch; results from an older epoch are stale
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.model.labels if self.model is not None else ()
+
+    @property
+    def is_live(self) -> bool:
+        """A camera (an index) rather than a file, a folder or the demo."""
+        return self.source_spec.isdigit()
+
+    def switch_source(self, spec: str) -> int:
+        """A new source: forget the frame, result and selection; returns the new tracker epoch."""
+        self.source_spec = spec
+        self.frame = self.result = None
+        self.selected_id = None
+        self.epoch += 1
+        return self.epoch
+
+    def set_model(self, path: str, name: str, labels: tuple[str, ...]) -> None:
+        self.model = ModelInfo(str(path), name, tuple(labels))
+
+    def take_result(self, frame: np.ndarray, result: FrameResult) -> bool | None:
+        """Keep the newest result. Returns None for a stale one (dropped), otherwise whether the
+        selection changed: when the selected face is gone, the largest face in view is selected."""
+        if result.tracks_epoch < self.epoch:
+            return None
+        self.frame, self.result = frame, result
+        ids = [f.face_id for f in result.faces]
+        if result.faces and self.selected_id not in ids:
+            self.selected_id = largest_face(result.faces).face_id
+            return True
+        return False
+
+    def select(self, face_id: int) -> bool:
+        """Returns whether the selection changed."""
+        changed = face_id != self.selected_id
+        self.selected_id = face_id
+        return changed
+
+    def selected_face(self) -> FaceResult | None:
+        if self.result is None:
+            return None
+        return next((f for f in self.result.faces if f.face_id == self.selected_id), None)
+
+    def current_labels_match(self) -> bool:
+        """The result was made by the model the window shows (a switch may be in flight)."""
+        return self.result is not None and self.result.labels == self.labels
+
+    def room_shares(self) -> np.ndarray:
+        """Share of each label among the faces in view."""
+        shares = np.zeros(len(self.labels))
+        if self.current_labels_match() and self.result.faces:
+            for face in self.result.faces:
+                shares[self.labels.index(face.label)] += 1
+            shares /= len(self.result.faces)
+        return shares
+
+
+def largest_face(faces: list[FaceResult]) -> FaceResult:
+    return max(faces, key=lambda f: f.box[2] * f.box[3])
+
+
+class MediaClock:
+    """The rolling graph's time axis. Files and the demo follow media time (pausing keeps the history,
+    stepping draws no ramp across the pause); a loop back to the start keeps time running forward.
+    Cameras report wall time already, so the same rule holds for them."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._last: float | None = None
+
+    def reset(self) -> None:
+        self._offset, self._last = 0.0, None
+
+    def time_of(self, media_time: float, period: float = 1 / 30) -> float:
+        t = media_time + self._offset
+        if self._last is not None and t < self._last:  # looped (or rewound): continue after the last point
+            self._offset += self._last - t + period
+            t = media_time + self._offset
+        self._last = t
+        return t
