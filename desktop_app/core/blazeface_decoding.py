@@ -77,11 +77,13 @@ def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, inpu
     return boxes[valid], keypoints[valid], scores[keep][valid].astype(np.float32)
 
 
-def _iou_with(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def iou_xyxy(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """IoU of one box with each of (N, 4) boxes, all as xmin, ymin, xmax, ymax."""
     ix = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
     iy = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
     inter = ix * iy
     union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    union = union - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
@@ -94,7 +96,7 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
     out_b, out_k, out_s = [], [], []
     while order.size:
         best = order[0]
-        overlap = _iou_with(boxes[best], boxes[order])
+        overlap = iou_xyxy(boxes[best], boxes[order])
         group = order[overlap > iou_threshold]
         if group.size == 0:  # a degenerate box does not even overlap itself
             group = order[:1]

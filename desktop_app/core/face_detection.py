@@ -15,16 +15,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .blazeface_decoding import (FULL_RANGE, SHORT_RANGE, BlazeFaceSpec, anchor_grids, decode, ssd_anchor_centres,
-                                 weighted_nms)
+from .blazeface_decoding import (FULL_RANGE, SHORT_RANGE, BlazeFaceSpec, anchor_grids, decode, iou_xyxy,
+                                 ssd_anchor_centres, weighted_nms)
 from .paths import DETECTOR_MODELS
 
 # BlazeFace short range works on a 128×128 view of the frame and loses faces at 1280×720 full size;
 # detecting on a copy at most this wide keeps accuracy and costs less.
 MAX_DETECT_WIDTH = 640
-# Real faces score 0.71–0.93 on real footage; empty rooms, a cat, a coffee cup gave up to 0.61 at the
-# old 0.5 (tests/test_false_faces.py measures both sides; README "Face detection").
-DEFAULT_MIN_SCORE = 0.65
+DEFAULT_MIN_SCORE = 0.5
+# BlazeFace's score alone cannot separate small real faces (0.58 in a class photo) from textures (up to
+# 0.80 for a rocket seen through a tile): every candidate must also pass face_landmark.tflite's
+# face-presence check. Measured (tests/test_false_faces.py, README "Face detection"): real faces ≥ 0.999,
+# candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
+MIN_PRESENCE = 0.95
+SAME_CANDIDATE_IOU = 0.5  # a candidate this close to one checked in the previous frame keeps its verdict
 DETECTOR_KINDS = ("short", "full", "group")
 NUM_THREADS = 2
 
@@ -145,7 +149,7 @@ def downscale(frame_bgr: np.ndarray, max_width: int) -> tuple[np.ndarray, float]
 class FaceDetector:
     """Built once, closed once (``with`` or ``close()``). ``detect`` returns faces in frame pixels."""
 
-    def __init__(self, kind: str = "short", min_score: float = DEFAULT_MIN_SCORE) -> None:
+    def __init__(self, kind: str = "short", min_score: float = DEFAULT_MIN_SCORE, verify: bool = True) -> None:
         if kind not in DETECTOR_KINDS:
             raise ValueError(f"unknown detector {kind!r}: choose {', '.join(DETECTOR_KINDS)}")
         model_kind = "full" if kind == "full" else "short"
@@ -156,6 +160,12 @@ class FaceDetector:
         self.min_score = float(min_score)
         self._model = BlazeFaceModel(model, FULL_RANGE if model_kind == "full" else SHORT_RANGE)
         self._tiler = None
+        self._presence = None
+        self._checked: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 4), np.float32), np.zeros(0, bool))
+        if verify:
+            from .face_presence import FacePresence
+
+            self._presence = FacePresence()
         if kind == "group":
             from .tiling import TiledDetector
 
@@ -171,10 +181,32 @@ class FaceDetector:
             found = detect_view(self._model, small, self.min_score)
             found.boxes /= scale
             found.keypoints /= scale
+        if self._presence is not None:
+            found = self._keep_faces(frame_bgr, found)
         return found.to_detections()
 
+    def _keep_faces(self, frame_bgr: np.ndarray, found: Candidates) -> Candidates:
+        """Candidates that pass the face-presence check. A candidate overlapping one checked in the
+        previous frame keeps that verdict, so a steady video pays for each face once, not per frame."""
+        old_boxes, old_verdicts = self._checked
+        verdicts = np.zeros(len(found.scores), bool)
+        unknown = []
+        for i, box in enumerate(found.boxes):
+            overlap = iou_xyxy(box, old_boxes)
+            if overlap.size and overlap.max() >= SAME_CANDIDATE_IOU:
+                verdicts[i] = old_verdicts[int(overlap.argmax())]
+            else:
+                unknown.append(i)
+        if unknown:
+            xywh = [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in found.boxes[unknown]]
+            presence = self._presence.scores(frame_bgr, xywh, found.keypoints[unknown])
+            verdicts[unknown] = presence >= MIN_PRESENCE
+        self._checked = (found.boxes.copy(), verdicts)
+        return Candidates(found.boxes[verdicts], found.keypoints[verdicts], found.scores[verdicts])
+
     def reset(self) -> None:
-        """A new source: forget what earlier frames showed (group mode keeps tiles' faces between frames)."""
+        """A new source: forget what earlier frames showed (tiles' faces, checked candidates)."""
+        self._checked = (np.zeros((0, 4), np.float32), np.zeros(0, bool))
         if self._tiler is not None:
             self._tiler.reset()
 
@@ -183,6 +215,9 @@ class FaceDetector:
             self._model.close()
             self._model = None
             self._tiler = None
+        if self._presence is not None:
+            self._presence.close()
+            self._presence = None
 
     def __enter__(self) -> "FaceDetector":
         return self

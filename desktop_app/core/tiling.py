@@ -6,11 +6,11 @@ cut into overlapping tiles (the overlap is wider than a face, so each face lies 
 plus the whole frame letterboxed for faces too large for a tile. All views go through the model in one
 batched LiteRT invoke; detections are decoded per view, then merged across views.
 
-Video: 40 tiles of a 1080p frame cost ~55 ms on a 2-core CPU, more than a frame's 33 ms. So while the
-scene holds still, each frame runs the whole-frame view and one of ``ROUNDS`` interleaved subsets of the
-tiles, and keeps the other tiles' faces from their last run (at most ``ROUNDS - 1`` frames old; the
-classifier still reads every face from the current frame). A new image or a scene cut (the frame's
-thumbnail changes) runs every tile at once, so a still photo is always scanned whole.
+Video: 40 tiles of a 1080p frame cost ~55 ms on a 2-core CPU, more than a frame's 33 ms. So each frame
+runs the whole-frame view, one of ``ROUNDS`` interleaved subsets of the tiles, and every tile whose
+content changed since the previous frame (someone moved); the other tiles keep their faces from their
+last run (the classifier still reads every face from the current frame). A new image or a scene cut
+changes every tile, so a still photo or a new scene is always scanned whole.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ CROSS_VIEW_IOU = 0.3
 CROSS_VIEW_COVER = 0.6  # a box mostly inside an accepted box is the same face seen cut by a tile edge
 EDGE_PX = 2.0  # in view pixels: a box this close to an inner tile edge is cut by it
 ROUNDS = 4  # video: each tile runs every ROUNDS-th frame
-SCENE_CHANGE = 10.0  # mean absolute difference of 32×18 grey thumbnails (0–255) that means a new scene
+TILE_CHANGE = 6.0  # mean absolute grey difference (0–255, at 1/4 of the tile scale) that reruns a tile
 
 
 def tile_origins(length: int, tile: int, overlap: float) -> list[int]:
@@ -88,15 +88,25 @@ class TiledDetector:
         self._cache: dict[int, tuple[Candidates, np.ndarray]] = {}  # tile number → its faces, cut flags
         self._round = 0
 
-    def _same_scene(self, small_bgr: np.ndarray) -> bool:
-        grey = cv2.cvtColor(cv2.resize(small_bgr, (32, 18), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-        thumbnail, self._thumbnail = self._thumbnail, grey.astype(np.float32)
-        return (thumbnail is not None and thumbnail.shape == grey.shape
-                and float(np.abs(thumbnail - grey).mean()) < SCENE_CHANGE)
+    def _changed_tiles(self, small_bgr: np.ndarray, cells: list[tuple[int, int]]) -> set[int] | None:
+        """View numbers of the tiles (at ``cells``, their corners in ``small_bgr``) whose content changed
+        since the last frame; None when there is no comparable last frame."""
+        h, w = small_bgr.shape[:2]
+        grey = cv2.cvtColor(cv2.resize(small_bgr, (w // 4, h // 4), interpolation=cv2.INTER_AREA),
+                            cv2.COLOR_BGR2GRAY).astype(np.float32)
+        previous, self._thumbnail = self._thumbnail, grey
+        if previous is None or previous.shape != grey.shape:
+            return None
+        diff = np.abs(previous - grey)
+        size = self.model.spec.input_size
+        return {v for v, (tx, ty) in enumerate(cells, start=1)
+                if diff[ty // 4:(ty + size) // 4, tx // 4:(tx + size) // 4].mean() > TILE_CHANGE}
 
-    def views(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float, float, float]], np.ndarray]:
+    def views(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float, float, float]],
+                                                    np.ndarray, list[tuple[int, int]]]:
         """uint8 BGR views (V, S, S, 3) and, per view, its (x0, y0, side, is_tile) in frame pixels: the
-        whole frame first (letterboxed), then every tile; and the scaled frame they were cut from."""
+        whole frame first (letterboxed), then every tile; the scaled frame the tiles were cut from, and
+        each tile's corner in it."""
         size = self.model.spec.input_size
         height, width = frame_bgr.shape[:2]
         factor = min(1.0, size / self.tile_px)
@@ -109,23 +119,26 @@ class TiledDetector:
         views = [whole]
         places = [(-ox * side / size, -oy * side / size, side, 0.0)]
         sy, sx = small.shape[0] / height, small.shape[1] / width
+        cells = []
         for ty in tile_origins(small.shape[0], size, self.overlap):
             for tx in tile_origins(small.shape[1], size, self.overlap):
                 if small.shape[0] < size or small.shape[1] < size:
                     break
                 views.append(small[ty:ty + size, tx:tx + size])
                 places.append((tx / sx, ty / sy, size / sx, 1.0))
-        return np.stack(views), places, small
+                cells.append((tx, ty))
+        return np.stack(views), places, small, cells
 
     def detect(self, frame_bgr: np.ndarray, min_score: float) -> Candidates:
-        views, places, small = self.views(frame_bgr)
+        views, places, small, cells = self.views(frame_bgr)
         tiles = len(views) - 1
-        if not (self._same_scene(small) and len(self._cache) == tiles and self.rounds > 1):
+        changed = self._changed_tiles(small, cells)
+        if changed is None or len(self._cache) != tiles or self.rounds == 1:
             self._cache.clear()
-            run = list(range(len(views)))  # everything: a new scene
+            run = list(range(len(views)))  # everything: a new source or frame size
         else:
             self._round = (self._round + 1) % self.rounds
-            run = [0] + [1 + t for t in range(self._round, tiles, self.rounds)]
+            run = sorted({0, *changed, *(1 + t for t in range(self._round, tiles, self.rounds))})
         regressors, logits = self.model.run(to_model_input(views[run]))
         height, width = frame_bgr.shape[:2]
         fresh = {v: self._decode(regressors[i], logits[i], places[v], width, height, min_score)
