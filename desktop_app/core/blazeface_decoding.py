@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .box_overlap import iou_xyxy
+
 SCORE_CLIPPING = 100.0  # raw logits are clipped to ±this before the sigmoid
 NMS_IOU = 0.3  # FaceDetectorOptions.min_suppression_threshold default
 
@@ -75,16 +77,6 @@ def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, inpu
     keypoints = raw[:, 4:16].reshape(-1, 6, 2) + centre[:, None, :]
     valid = (half_w >= 0) & (half_h >= 0)
     return boxes[valid], keypoints[valid], scores[keep][valid].astype(np.float32)
-
-
-def iou_xyxy(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """IoU of one box with each of (N, 4) boxes, all as xmin, ymin, xmax, ymax."""
-    ix = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    iy = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    inter = ix * iy
-    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    union = union - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,

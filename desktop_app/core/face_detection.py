@@ -15,8 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .blazeface_decoding import (FULL_RANGE, SHORT_RANGE, BlazeFaceSpec, anchor_grids, decode, iou_xyxy,
-                                 ssd_anchor_centres, weighted_nms)
+from .blazeface_decoding import (FULL_RANGE, SHORT_RANGE, BlazeFaceSpec, anchor_grids, decode, ssd_anchor_centres,
+                                 weighted_nms)
+from .box_overlap import overlaps_xyxy
 from .paths import DETECTOR_MODELS
 
 # BlazeFace short range works on a 128×128 view of the frame and loses faces at 1280×720 full size;
@@ -190,13 +191,14 @@ class FaceDetector:
         previous frame keeps that verdict, so a steady video pays for each face once, not per frame."""
         old_boxes, old_verdicts = self._checked
         verdicts = np.zeros(len(found.scores), bool)
-        unknown = []
-        for i, box in enumerate(found.boxes):
-            overlap = iou_xyxy(box, old_boxes)
-            if overlap.size and overlap.max() >= SAME_CANDIDATE_IOU:
-                verdicts[i] = old_verdicts[int(overlap.argmax())]
-            else:
-                unknown.append(i)
+        unknown = list(range(len(found.scores)))
+        if len(old_boxes) and len(found.scores):
+            inter, area_new, area_old = overlaps_xyxy(found.boxes, old_boxes)
+            overlap = inter / np.maximum(area_new[:, None] + area_old[None, :] - inter, 1e-9)
+            best = overlap.argmax(axis=1)
+            known = overlap[np.arange(len(best)), best] >= SAME_CANDIDATE_IOU
+            verdicts[known] = old_verdicts[best[known]]
+            unknown = list(np.flatnonzero(~known))
         if unknown:
             xywh = [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in found.boxes[unknown]]
             presence = self._presence.scores(frame_bgr, xywh, found.keypoints[unknown])

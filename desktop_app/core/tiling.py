@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from .blazeface_decoding import decode, weighted_nms
+from .box_overlap import overlaps_xyxy
 from .face_detection import BlazeFaceModel, Candidates, to_model_input
 
 TILE_PX = 320  # frame pixels per tile: a 50 px face becomes 20 px of the 128 px view
@@ -53,21 +54,17 @@ def merge_across_views(found: Candidates, cut: np.ndarray) -> Candidates:
     """Greedy: whole faces before faces cut by a tile edge, then by score; a candidate is dropped when it
     overlaps an accepted face (IoU) or lies mostly inside one."""
     order = np.lexsort((-found.scores, cut))
-    kept: list[int] = []
-    boxes = found.boxes
-    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
-    for i in order:
-        if kept:
-            k = np.array(kept)
-            ix = np.clip(np.minimum(boxes[i, 2], boxes[k, 2]) - np.maximum(boxes[i, 0], boxes[k, 0]), 0, None)
-            iy = np.clip(np.minimum(boxes[i, 3], boxes[k, 3]) - np.maximum(boxes[i, 1], boxes[k, 1]), 0, None)
-            inter = ix * iy
-            iou = inter / np.maximum(areas[i] + areas[k] - inter, 1e-6)
-            cover = inter / np.maximum(np.minimum(areas[i], areas[k]), 1e-6)
-            if (iou > CROSS_VIEW_IOU).any() or (cover > CROSS_VIEW_COVER).any():
-                continue
-        kept.append(int(i))
-    idx = np.array(kept, int)
+    inter, areas, _ = overlaps_xyxy(found.boxes[order], found.boxes[order])
+    iou = inter / np.maximum(areas[:, None] + areas[None, :] - inter, 1e-6)
+    cover = inter / np.maximum(np.minimum(areas[:, None], areas[None, :]), 1e-6)
+    same_face = (iou > CROSS_VIEW_IOU) | (cover > CROSS_VIEW_COVER)
+    dropped = np.zeros(len(order), bool)
+    kept = []
+    for i in range(len(order)):
+        if not dropped[i]:
+            kept.append(i)
+            dropped |= same_face[i]
+    idx = order[np.array(kept, int)]
     return Candidates(found.boxes[idx], found.keypoints[idx], found.scores[idx])
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .box_overlap import iou_matrix_xywh
+
 Box = tuple[float, float, float, float]
 
 MAX_MISSING = 30  # frames a lost face keeps its id (1 s at 30 fps)
@@ -27,17 +29,6 @@ def iou(a: Box, b: Box) -> float:
     inter = ix * iy
     union = aw * ah + bw * bh - inter
     return inter / union if union > 0 else 0.0
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every (x, y, w, h) box in ``a`` (N, 4) with every one in ``b`` (M, 4): (N, M)."""
-    ix = np.clip(np.minimum(a[:, None, 0] + a[:, None, 2], b[None, :, 0] + b[None, :, 2])
-                 - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 1] + a[:, None, 3], b[None, :, 1] + b[None, :, 3])
-                 - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = ix * iy
-    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
 @dataclass
@@ -77,7 +68,7 @@ class FaceTracker:
             return []
         predicted = np.array([t.predicted() for t in self._tracks], np.float64)
         new = np.array(boxes, np.float64).reshape(-1, 4)
-        overlap = iou_matrix(predicted, new)
+        overlap = iou_matrix_xywh(predicted, new)
         size_t = np.sqrt(predicted[:, 2] * predicted[:, 3])[:, None]
         size_b = np.sqrt(new[:, 2] * new[:, 3])[None, :]
         centre_t = predicted[:, :2] + predicted[:, 2:] / 2
