@@ -67,3 +67,19 @@ def test_group_pipeline_classifies_every_face_in_one_frame():
     assert len(result.faces) >= 0.9 * len(boxes)
     assert len({f.face_id for f in result.faces}) == len(result.faces)
     assert sum(f.label == "happy" for f in result.faces) >= 0.8 * len(result.faces)
+
+
+def test_group_mode_on_small_and_panoramic_frames(group):
+    import cv2
+    import skimage.data
+
+    astronaut = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+    panorama = np.full((300, 2000, 3), 60, np.uint8)  # thinner than one tile's worth of rows
+    panorama[10:290, 900:1180] = cv2.resize(astronaut[20:300, 120:400], (280, 280))
+    group.reset()
+    (face,) = group.detect(panorama)
+    assert 950 < face.box[0] + face.box[2] / 2 < 1130 and 60 < face.box[1] + face.box[3] / 2 < 240
+    group.reset()
+    assert group.detect(cv2.resize(astronaut, (6, 6))) == []
+    group.reset()
+    assert len(group.detect(astronaut)) == 1  # a large face seen by the whole view and cut by tiles: one box

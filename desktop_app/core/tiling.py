@@ -106,8 +106,10 @@ class TiledDetector:
         each tile's corner in it."""
         size = self.model.spec.input_size
         height, width = frame_bgr.shape[:2]
-        factor = min(1.0, size / self.tile_px)
-        small = shrink(frame_bgr, max(size, round(width * factor)), max(size, round(height * factor)))
+        factor = size / self.tile_px
+        tiled = max(width, height) > self.tile_px  # else the whole view already sees it at tile scale
+        small = shrink(frame_bgr, max(1, round(width * factor)), max(1, round(height * factor))) if tiled \
+            else frame_bgr
         side = float(max(width, height))
         fit_w, fit_h = max(1, round(width * size / side)), max(1, round(height * size / side))
         whole = np.zeros((size, size, 3), np.uint8)
@@ -115,15 +117,17 @@ class TiledDetector:
         whole[oy:oy + fit_h, ox:ox + fit_w] = cv2.resize(small, (fit_w, fit_h), interpolation=cv2.INTER_AREA)
         views = [whole]
         places = [(-ox * side / size, -oy * side / size, side, 0.0)]
-        sy, sx = small.shape[0] / height, small.shape[1] / width
-        cells = []
-        for ty in tile_origins(small.shape[0], size, self.overlap):
-            for tx in tile_origins(small.shape[1], size, self.overlap):
-                if small.shape[0] < size or small.shape[1] < size:
-                    break
-                views.append(small[ty:ty + size, tx:tx + size])
-                places.append((tx / sx, ty / sy, size / sx, 1.0))
-                cells.append((tx, ty))
+        cells: list[tuple[int, int]] = []
+        if tiled:
+            sy, sx = small.shape[0] / height, small.shape[1] / width
+            # A panorama thinner than one tile: pad below/right with black, as the letterbox does.
+            small = cv2.copyMakeBorder(small, 0, max(0, size - small.shape[0]), 0, max(0, size - small.shape[1]),
+                                       cv2.BORDER_CONSTANT, value=0)
+            for ty in tile_origins(small.shape[0], size, self.overlap):
+                for tx in tile_origins(small.shape[1], size, self.overlap):
+                    views.append(small[ty:ty + size, tx:tx + size])
+                    places.append((tx / sx, ty / sy, size / sx, 1.0))
+                    cells.append((tx, ty))
         return np.stack(views), places, small, cells
 
     def detect(self, frame_bgr: np.ndarray, min_score: float) -> Candidates:
