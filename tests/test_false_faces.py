@@ -104,3 +104,17 @@ def test_the_demo_keeps_its_face_with_the_default_detector(detectors):
     detector.reset()
     counts = [len(detector.detect(frame.image)) for frame in DemoSource(frames=600)]
     assert counts.count(1) == len(counts), [i for i, c in enumerate(counts) if c != 1][:20]
+
+
+def test_a_verdict_carried_between_frames_is_checked_again():
+    """A new scene at the same place: a real face where a face-free candidate was rejected is found
+    within RECHECK_AFTER frames, without the app telling the detector the source changed."""
+    from desktop_app.core.face_detection import RECHECK_AFTER
+
+    with FaceDetector("short") as detector:
+        astronaut = _bgr(skimage.data.astronaut())
+        faces = [len(detector.detect(astronaut)) for _ in range(3)]
+        box = detector._checked[0].copy()
+        detector._checked = (box, np.zeros(len(box), bool), np.zeros(len(box), int))  # as if rejected earlier
+        later = [len(detector.detect(astronaut)) for _ in range(RECHECK_AFTER + 1)]
+    assert faces == [1, 1, 1] and later[0] == 0 and later[-1] == 1

@@ -30,6 +30,8 @@ DEFAULT_MIN_SCORE = 0.5
 # candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
 MIN_PRESENCE = 0.95
 SAME_CANDIDATE_IOU = 0.5  # a candidate this close to one checked in the previous frame keeps its verdict
+RECHECK_AFTER = 30  # frames a carried verdict lasts before it is checked again (a new source, a face left)
+RECHECKS_PER_FRAME = 4  # at most this many old verdicts re-checked per frame, oldest first: no spike
 DETECTOR_KINDS = ("short", "full", "group")
 NUM_THREADS = 2
 
@@ -147,6 +149,9 @@ def downscale(frame_bgr: np.ndarray, max_width: int) -> tuple[np.ndarray, float]
     return cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA), scale
 
 
+_NO_CHECKS = (np.zeros((0, 4), np.float32), np.zeros(0, bool), np.zeros(0, int))
+
+
 class FaceDetector:
     """Built once, closed once (``with`` or ``close()``). ``detect`` returns faces in frame pixels."""
 
@@ -162,7 +167,7 @@ class FaceDetector:
         self._model = BlazeFaceModel(model, FULL_RANGE if model_kind == "full" else SHORT_RANGE)
         self._tiler = None
         self._presence = None
-        self._checked: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 4), np.float32), np.zeros(0, bool))
+        self._checked = _NO_CHECKS
         if verify:
             from .face_presence import FacePresence
 
@@ -188,27 +193,33 @@ class FaceDetector:
 
     def _keep_faces(self, frame_bgr: np.ndarray, found: Candidates) -> Candidates:
         """Candidates that pass the face-presence check. A candidate overlapping one checked in the
-        previous frame keeps that verdict, so a steady video pays for each face once, not per frame."""
-        old_boxes, old_verdicts = self._checked
+        previous frame keeps that verdict, so a steady video pays for each face about once a second
+        (``RECHECK_AFTER``), not every frame."""
+        old_boxes, old_verdicts, old_ages = self._checked
         verdicts = np.zeros(len(found.scores), bool)
-        unknown = list(range(len(found.scores)))
+        ages = np.zeros(len(found.scores), int)
+        unknown = np.arange(len(found.scores))
         if len(old_boxes) and len(found.scores):
             inter, area_new, area_old = overlaps_xyxy(found.boxes, old_boxes)
             overlap = inter / np.maximum(area_new[:, None] + area_old[None, :] - inter, 1e-9)
             best = overlap.argmax(axis=1)
             known = overlap[np.arange(len(best)), best] >= SAME_CANDIDATE_IOU
             verdicts[known] = old_verdicts[best[known]]
-            unknown = list(np.flatnonzero(~known))
-        if unknown:
+            ages[known] = old_ages[best[known]] + 1
+            stale = np.flatnonzero(known & (ages >= RECHECK_AFTER))
+            stale = stale[np.argsort(-ages[stale], kind="stable")][:RECHECKS_PER_FRAME]
+            unknown = np.concatenate([np.flatnonzero(~known), stale])
+        if len(unknown):
             xywh = [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in found.boxes[unknown]]
             presence = self._presence.scores(frame_bgr, xywh, found.keypoints[unknown])
             verdicts[unknown] = presence >= MIN_PRESENCE
-        self._checked = (found.boxes.copy(), verdicts)
+            ages[unknown] = 0
+        self._checked = (found.boxes.copy(), verdicts, ages)
         return Candidates(found.boxes[verdicts], found.keypoints[verdicts], found.scores[verdicts])
 
     def reset(self) -> None:
         """A new source: forget what earlier frames showed (tiles' faces, checked candidates)."""
-        self._checked = (np.zeros((0, 4), np.float32), np.zeros(0, bool))
+        self._checked = _NO_CHECKS
         if self._tiler is not None:
             self._tiler.reset()
 
