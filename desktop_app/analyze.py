@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="video files, image files, folders of images, or 'demo'")
     p.add_argument("--csv", type=Path, help="write one row per face per frame here")
     p.add_argument("--annotated", type=Path, help="write the frames with boxes and labels (MJPG .avi)")
-    p.add_argument("--detector", choices=("short", "full"), default="short",
+    p.add_argument("--detector", choices=("short", "full", "group"), default="short",
                    help="BlazeFace short range (faces within ~2 m) or full range (small/distant faces)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="expression .tflite (its .json beside it)")
     p.add_argument("--smoothing", type=float, default=0.5, help="per-face smoothing of probabilities, 0 = off")

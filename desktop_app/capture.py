@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="DATASET", help="dataset folder (created if needed)")
     p.add_argument("--every", type=int, default=1, metavar="N", help="process every Nth frame")
     p.add_argument("--max", type=int, default=None, metavar="M", help="stop after saving M samples")
-    p.add_argument("--detector", choices=("short", "full"), default="short",
+    p.add_argument("--detector", choices=("short", "full", "group"), default="short",
                    help="BlazeFace short range (faces within ~2 m) or full range (small/distant faces)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                    help="expression .tflite whose prediction is recorded with each sample")

@@ -73,3 +73,17 @@ def test_detector_and_classifier_import_neither_qt_nor_tensorflow():
             "assert not bad, bad")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_demo_face_keeps_one_id_through_zoom_and_a_moment_out_of_view():
+    """The demo clip (20 s), with the face hidden for 20 frames twice while it moves on: one id."""
+    from desktop_app.core.frame_sources import DemoSource
+
+    ids = set()
+    with ExpressionPipeline() as pipeline:
+        for frame in DemoSource(frames=600):
+            image = frame.image
+            if 200 <= frame.index < 220 or 400 <= frame.index < 420:
+                image = np.full_like(image, 60)
+            ids.update(face.face_id for face in pipeline.process(image).faces)
+    assert ids == {1}

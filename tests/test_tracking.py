@@ -42,3 +42,40 @@ def test_lost_tracks_expire():
     tracker.update([], p[:0])
     ids, _ = tracker.update([(0, 0, 10, 10)], p)
     assert ids == [2]
+
+
+def _probs(n: int) -> np.ndarray:
+    return np.full((n, 2), 0.5, np.float32)
+
+
+def test_a_face_that_vanishes_for_a_moment_while_moving_keeps_its_id():
+    tracker = FaceTracker(smoothing=0.0)
+    for i in range(10):  # moving right 12 px a frame
+        ids, _ = tracker.update([(100 + 12 * i, 100, 60, 60)], _probs(1))
+    for _ in range(8):  # missed for 8 frames while it goes on moving
+        tracker.update([], _probs(0))
+    ids, _ = tracker.update([(100 + 12 * 18, 104, 60, 60)], _probs(1))  # back, 100 px from where it was lost
+    assert ids == [1]
+
+
+def test_a_face_that_shrinks_fast_keeps_its_id():
+    tracker = FaceTracker(smoothing=0.0)
+    side = 200.0
+    for _ in range(12):  # 12 % smaller each frame, anchored at its top-left: IoU with the last box ~0.77
+        ids, _ = tracker.update([(50, 50, side, side)], _probs(1))
+        assert ids == [1]
+        side *= 0.88
+    tracker.update([], _probs(0))
+    ids, _ = tracker.update([(50, 50, side * 0.8, side * 0.8)], _probs(1))  # missed once, smaller again
+    assert ids == [1]
+
+
+def test_neighbours_in_a_class_do_not_swap_ids_when_one_is_missed():
+    tracker = FaceTracker(smoothing=0.0)
+    row = [(x, 300, 50, 50) for x in range(0, 1800, 120)]
+    first, _ = tracker.update(row, _probs(len(row)))
+    tracker.update(row[:5] + row[6:], _probs(len(row) - 1))  # face 6 missed for one frame
+    again, _ = tracker.update(row, _probs(len(row)))
+    assert again == first
+    far, _ = tracker.update([(900, 900, 50, 50)], _probs(1))  # a face nowhere near any track is new
+    assert far == [len(row) + 1]

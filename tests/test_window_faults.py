@@ -92,7 +92,7 @@ def test_exception_in_a_slot_reaches_the_banner_and_the_log(qtbot, window, state
 
 
 def test_ctrl_digit_saves_every_face(qtbot, window, tmp_path):
-    faces = len(window.last_result.faces)
+    faces = len(window.session.result.faces)
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.capture.saved == faces >= 1
     window.capture.close_store()

@@ -62,8 +62,10 @@ class ExpressionPipeline:
         self.tracks_epoch = 0
 
     def reset_tracks(self, epoch: int | None = None) -> None:
-        """Forget every face (a new source): ids restart, results carry the new epoch."""
+        """Forget every face (a new source): ids restart, results carry the new epoch, and the detector
+        forgets what the old source's frames showed."""
         self.tracker.reset()
+        self.detector.reset()
         self.tracks_epoch = self.tracks_epoch + 1 if epoch is None else epoch
 
     @property

@@ -1,11 +1,24 @@
-"""Stable face ids across frames (greedy IoU matching) and per-track smoothing of probabilities."""
+"""Stable face ids across frames and per-track smoothing of probabilities.
+
+A face keeps its id when it moves, grows or shrinks between frames, and when the detector misses it for
+a moment (up to ``max_missing`` frames, about a second): a lost track coasts at its last velocity, and a
+new box joins it when the boxes overlap (IoU) or when its centre lies near the predicted centre at a
+similar size. Matching is greedy, best pairs first, over all tracks × boxes at once (a class is 50 faces).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .box_overlap import iou_matrix_xywh
+
 Box = tuple[float, float, float, float]
+
+MAX_MISSING = 30  # frames a lost face keeps its id (1 s at 30 fps)
+NEAR = 0.75  # a box whose centre is within this many face sizes of the prediction may continue a track
+SIZE_RATIO = 2.0  # ... if its size is within this factor of the track's
+VELOCITY_WEIGHT = 0.5  # how much of each frame's motion enters the track's velocity
 
 
 def iou(a: Box, b: Box) -> float:
@@ -24,12 +37,19 @@ class _Track:
     box: Box
     probs: np.ndarray
     missing: int = 0
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # centre pixels per frame
+
+    def predicted(self) -> Box:
+        """Where the box should be now: coasting at its velocity for the frames it has been missing."""
+        x, y, w, h = self.box
+        dx, dy = self.velocity * (self.missing + 1)
+        return (x + dx, y + dy, w, h)
 
 
 class FaceTracker:
     """``smoothing`` is the weight of the past: 0 = off, 0.8 = heavy; new = a·old + (1−a)·current."""
 
-    def __init__(self, smoothing: float = 0.5, iou_threshold: float = 0.3, max_missing: int = 10) -> None:
+    def __init__(self, smoothing: float = 0.5, iou_threshold: float = 0.3, max_missing: int = MAX_MISSING) -> None:
         if not 0.0 <= smoothing < 1.0:
             raise ValueError("smoothing must be in [0, 1)")
         self.smoothing = smoothing
@@ -42,15 +62,33 @@ class FaceTracker:
         self._tracks.clear()
         self._next_id = 1
 
+    def _pairs(self, boxes: list[Box]) -> list[tuple[int, int]]:
+        """(track, box) pairs that may be the same face, best first: by IoU, then by nearness."""
+        if not self._tracks or not boxes:
+            return []
+        predicted = np.array([t.predicted() for t in self._tracks], np.float64)
+        new = np.array(boxes, np.float64).reshape(-1, 4)
+        overlap = iou_matrix_xywh(predicted, new)
+        size_t = np.sqrt(predicted[:, 2] * predicted[:, 3])[:, None]
+        size_b = np.sqrt(new[:, 2] * new[:, 3])[None, :]
+        centre_t = predicted[:, :2] + predicted[:, 2:] / 2
+        centre_b = new[:, :2] + new[:, 2:] / 2
+        distance = np.linalg.norm(centre_t[:, None, :] - centre_b[None, :, :], axis=2)
+        # The gate widens a little for each missed frame: the longer a face is gone, the less sure where.
+        missing = np.array([t.missing for t in self._tracks], np.float64)[:, None]
+        gate = NEAR * np.maximum(size_t, size_b) * (1.0 + 0.1 * missing)
+        ratio = np.maximum(size_t, size_b) / np.maximum(np.minimum(size_t, size_b), 1e-9)
+        near = (distance <= gate) & (ratio <= SIZE_RATIO)
+        allowed = (overlap >= self.iou_threshold) | near
+        ti, bi = np.nonzero(allowed)
+        order = np.lexsort((distance[ti, bi] / np.maximum(size_t[ti, 0], 1e-9), -overlap[ti, bi]))
+        return [(int(ti[k]), int(bi[k])) for k in order]
+
     def update(self, boxes: list[Box], probs: np.ndarray) -> tuple[list[int], np.ndarray]:
         """Match this frame's boxes to tracks; return their ids and smoothed probabilities."""
-        pairs = sorted(((iou(t.box, b), ti, bi) for ti, t in enumerate(self._tracks)
-                        for bi, b in enumerate(boxes)), reverse=True)
         track_for: dict[int, _Track] = {}
         used: set[int] = set()
-        for overlap, ti, bi in pairs:
-            if overlap < self.iou_threshold:
-                break
+        for ti, bi in self._pairs(boxes):
             if ti in used or bi in track_for:
                 continue
             used.add(ti)
@@ -60,16 +98,19 @@ class FaceTracker:
         for bi, box in enumerate(boxes):
             track = track_for.get(bi)
             if track is None:
-                track = _Track(self._next_id, box, smoothed[bi].copy())
+                track = _Track(self._next_id, tuple(box), smoothed[bi].copy())
                 self._next_id += 1
                 self._tracks.append(track)
             else:
                 a = self.smoothing
                 track.probs = a * track.probs + (1.0 - a) * smoothed[bi]
-                track.box, track.missing = box, 0
+                (ox, oy, ow, oh), (x, y, w, h) = track.box, box
+                step = np.array([x + w / 2 - ox - ow / 2, y + h / 2 - oy - oh / 2]) / (track.missing + 1)
+                track.velocity = VELOCITY_WEIGHT * track.velocity + (1.0 - VELOCITY_WEIGHT) * step
+                track.box, track.missing = tuple(box), 0
                 smoothed[bi] = track.probs
             ids.append(track.id)
-        matched = set(map(id, track_for.values()))
+        matched = {id(t) for t in track_for.values()}
         for track in self._tracks:
             if id(track) not in matched and track.id not in ids:
                 track.missing += 1

@@ -1,4 +1,4 @@
-"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector short|full]``."""
+"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector short|full|group]``."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="camera index (0), a video or image file, a folder, or 'demo' "
                                     "(default: the last one used, else the demo)")
     p.add_argument("--model", help="expression .tflite with its .json (default: the last one used)")
-    p.add_argument("--detector", choices=("short", "full"), help="face detector range")
+    p.add_argument("--detector", choices=("short", "full", "group"),
+                   help="face detector: short range, full range, or group (tiles, for a classroom)")
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     return p

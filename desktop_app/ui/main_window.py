@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.detector_box = QComboBox()
         self.detector_box.addItem("short range", "short")
         self.detector_box.addItem("full range", "full")
+        self.detector_box.addItem("group (classroom)", "group")
         self.detector_box.setCurrentIndex(max(0, self.detector_box.findData(detector)))
         self.detector_box.currentIndexChanged.connect(
             lambda: self.set_detector(self.detector_box.currentData()))
