@@ -1,4 +1,4 @@
-"""``python -m model_training <command>``: stats, train, evaluate, export, convert, bench.
+"""``python -m model_training <command>``: stats, train, evaluate, export, convert, bench, audit.
 
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
 line ``error: ...`` on stderr and exit code 2.
@@ -85,6 +85,13 @@ def build_parser() -> Parser:
     p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
     p.add_argument("--quants", default="float32,float16,int8", help="comma-separated")
     p.add_argument("--batches", type=int, default=20, help="pipeline batches to time")
+
+    p = sub.add_parser("audit", help="rank images by how suspect their labels are", formatter_class=fmt)
+    p.add_argument("data", nargs="+", metavar="DATA", help="labelled dataset folder (AffectNet, captured or plain)")
+    p.add_argument("--model", type=Path, default=None, help="run directory or .tflite (default: the bundled model)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder (suspects.csv, suspects.png)")
+    p.add_argument("--top", type=int, default=48, help="suspects on the contact sheet")
+    p.add_argument("--no-geometry", action="store_true", help="skip the landmark model (faster, no geometry evidence)")
     return parser
 
 
@@ -139,6 +146,11 @@ def run(args: argparse.Namespace) -> None:
         from .bench import bench
 
         bench(args.data, args.archs.split(","), args.quants.split(","), args.batches)
+        return
+    if args.command == "audit":
+        from .audit import audit
+
+        print(audit(args.data, args.out, args.model, top=args.top, geometry=not args.no_geometry).summary())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
