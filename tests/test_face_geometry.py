@@ -8,7 +8,7 @@ from skimage.data import astronaut
 
 from desktop_app.core.face_detection import FaceDetector
 from desktop_app.core.face_geometry import (EXPRESSION_FEATURES, LEFT_EYE_CORNERS, RIGHT_EYE_CONTOUR, RIGHT_EYE_CORNERS,
-                                            face_geometry, iris_offset)
+                                            describe, face_geometry, iris_offset)
 from desktop_app.core.face_landmarks import NUM_LANDMARKS, FaceLandmarker
 
 SHAPE_FEATURES = EXPRESSION_FEATURES[:8]  # the landmark features (iris is read from pixels)
@@ -112,3 +112,9 @@ def test_iris_follows_a_dark_disc_along_the_eye(models):
     assert offsets[0] < -0.2 and offsets[1] > 0.2
     g = face_geometry(marks.points, image)
     assert -1.0 <= g.iris_right <= 1.0 and -1.0 <= g.iris_left <= 1.0
+
+
+def test_description_of_the_smiling_astronaut(models):
+    words = describe(face_geometry(landmarks_of(models, photo())[1].points))
+    assert "mouth corners up" in words and "mouth open" in words
+    assert "mouth corners down" not in words and "eyes closed" not in words

@@ -126,21 +126,22 @@ def face_geometry(points: np.ndarray, image_bgr: np.ndarray | None = None) -> Fa
 
 
 def describe(g: FaceGeometry) -> list[str]:
-    """A few words a student can read beside the model's probabilities (thresholds are rough guides
-    taken from real photos, not a classifier)."""
+    """A few words a student can read beside the model's probabilities. The thresholds are rough
+    guides read off real photos (skimage's LFW faces: corner lift median 0.02, 90th percentile 0.06;
+    the smiling astronaut 0.13), not a classifier."""
     words = []
     if g.mouth_corner_lift > 0.06:
         words.append("mouth corners up")
-    elif g.mouth_corner_lift < -0.02:
+    elif g.mouth_corner_lift < -0.03:
         words.append("mouth corners down")
-    if g.mouth_open > 0.15:
+    if g.mouth_open > 0.10:
         words.append("mouth open")
-    if min(g.eye_open_right, g.eye_open_left) > 0.22:
+    if min(g.eye_open_right, g.eye_open_left) > 0.20:
         words.append("eyes wide")
-    elif max(g.eye_open_right, g.eye_open_left) < 0.08:
+    elif max(g.eye_open_right, g.eye_open_left) < 0.05:
         words.append("eyes closed")
-    if min(g.brow_raise_right, g.brow_raise_left) > 0.55:
+    if min(g.brow_raise_right, g.brow_raise_left) > 0.42:
         words.append("brows raised")
-    if g.brow_distance < 0.45:
+    if g.brow_distance < 0.40:
         words.append("brows drawn together")
     return words
