@@ -118,16 +118,23 @@ def geometry_evidence(features: np.ndarray, presence: np.ndarray, labels: np.nda
 
 
 def duplicate_evidence(pairs: list[tuple[int, int, int]], labels: np.ndarray, names: list[str]) -> Evidence:
-    """Pairs (i, j, bits) of near-duplicate images: those whose labels differ are both suspect."""
+    """Pairs (i, j, bits) of near-duplicate images: those whose labels differ are both suspect. The
+    reason names the closest such duplicate and counts the others."""
     ev = Evidence.empty(len(labels))
+    closest: dict[int, tuple[int, int]] = {}
+    count: dict[int, int] = {}
     for i, j, bits in pairs:
         if labels[i] == labels[j]:
             continue
         for a, b in ((i, j), (j, i)):
-            ev.score[a] = 1.0
-            ev.suggested[a] = labels[b]
-            note = f"near-duplicate of {names[b]} labelled {AFFECTNET_CLASSES[labels[b]]} ({bits} bits)"
-            ev.reasons[a] = f"{ev.reasons[a]}; {note}" if ev.reasons[a] else note
+            count[a] = count.get(a, 0) + 1
+            if a not in closest or bits < closest[a][1]:
+                closest[a] = (b, bits)
+    for a, (b, bits) in closest.items():
+        ev.score[a] = 1.0
+        ev.suggested[a] = labels[b]
+        more = f" and {count[a] - 1} more" if count[a] > 1 else ""
+        ev.reasons[a] = f"near-duplicate of {names[b]} labelled {AFFECTNET_CLASSES[labels[b]]} ({bits} bits){more}"
     return ev
 
 
