@@ -34,6 +34,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("stats", help="class counts and unreadable files of datasets", formatter_class=fmt)
     p.add_argument("data", nargs="+", metavar="DATA", help=SOURCE_HELP)
     p.add_argument("--decode", action="store_true", help="decode every image (slow) instead of the header check")
+    p.add_argument("--no-exclusions", action="store_true", help="count the images listed in exclusions.txt too")
 
     p = sub.add_parser("train", help="train a classifier into a run directory", formatter_class=fmt)
     p.add_argument("--train", action="append", default=[], metavar="DATA", help=f"training {SOURCE_HELP}; repeatable")
@@ -54,6 +55,7 @@ def build_parser() -> Parser:
     p.add_argument("--no-augment", action="store_true", help="switch training augmentation off")
     p.add_argument("--mixed-precision", action="store_true", help="mixed float16 (GPU)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed")
+    p.add_argument("--no-exclusions", action="store_true", help="train on the images listed in exclusions.txt too")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
 
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> None:
     if args.command == "stats":
         from .datasets import Source, class_table, list_examples, scan_unreadable
 
-        listing = list_examples([Source.parse(s) for s in args.data])
+        listing = list_examples([Source.parse(s) for s in args.data], exclusions=not args.no_exclusions)
         print(class_table(listing.counts()))
         for reason, n in sorted(listing.skipped.items()):
             print(f"skipped {n}: {reason}")
@@ -118,7 +120,7 @@ def run(args: argparse.Namespace) -> None:
             color=args.color or "", balance=args.balance, weights=args.weights,
             epochs=args.epochs or (0 if args.resume else TrainConfig.epochs), batch_size=args.batch_size,
             learning_rate=args.learning_rate, augment=not args.no_augment,
-            mixed_precision=args.mixed_precision, seed=args.seed)
+            mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions)
         plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
         from .training import train
 

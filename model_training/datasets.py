@@ -152,8 +152,11 @@ def read_folders(root: Path, weight: float, skipped: Counter) -> list[Example]:
 READERS = {"affectnet": read_affectnet, "captured": read_captured, "folders": read_folders}
 
 
-def list_examples(sources: list[Source]) -> Listing:
-    """All examples of all sources, in a stable order. DataError for a bad path, label or empty result."""
+def list_examples(sources: list[Source], exclusions: bool = True) -> Listing:
+    """All examples of all sources, in a stable order. DataError for a bad path, label or empty result.
+    With ``exclusions`` the images listed in a source's ``exclusions.txt`` are left out and counted."""
+    from .exclusions import SKIP_REASON, drop_excluded
+
     if not sources:
         raise DataError("no dataset given")
     examples: list[Example] = []
@@ -162,6 +165,12 @@ def list_examples(sources: list[Source]) -> Listing:
         found = READERS[detect_layout(source.path)](source.path, source.weight, skipped)
         if not found:
             raise DataError(f"{source.path}: no labelled images found")
+        if exclusions:
+            found, excluded = drop_excluded(source.path, found)
+            if excluded:
+                skipped[SKIP_REASON] += excluded
+            if not found:
+                raise DataError(f"{source.path}: every image is excluded by its exclusions.txt")
         examples += found
     return Listing(examples, skipped)
 

@@ -23,13 +23,13 @@ class Prepared:
     unreadable: list[str]
 
 
-def prepare_examples(specs: list[str], crop_cache: Path | None, margin: float) -> Prepared:
+def prepare_examples(specs: list[str], crop_cache: Path | None, margin: float, exclusions: bool = True) -> Prepared:
     """Parse ``DIR[:W][:crop]`` sources, list them, crop ``:crop`` sources, drop unreadable files."""
     sources = [Source.parse(s) for s in specs]
     examples: list[Example] = []
     skipped: Counter = Counter()
     for source in sources:
-        listing: Listing = list_examples([source])
+        listing: Listing = list_examples([source], exclusions)
         skipped.update(listing.skipped)
         found = listing.examples
         if source.crop:
@@ -99,5 +99,6 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
             raise DataError(f"{run_dir} already holds a run: use --resume or another --out")
         state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     crops = run_dir / "face_crops"
-    return Plan(config, run_dir, resume, state, prepare_examples(config.train, crops, config.crop_margin),
-                prepare_examples(config.val, crops, config.crop_margin))
+    return Plan(config, run_dir, resume, state,
+                prepare_examples(config.train, crops, config.crop_margin, config.exclusions),
+                prepare_examples(config.val, crops, config.crop_margin, config.exclusions))
