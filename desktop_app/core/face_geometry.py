@@ -145,3 +145,16 @@ def describe(g: FaceGeometry) -> list[str]:
     if g.brow_distance < 0.40:
         words.append("brows drawn together")
     return words
+
+
+def reading(g: FaceGeometry, model_label: str) -> str:
+    """What the face does next to what the model says, e.g. "mouth corners up; the model says sad"."""
+    return f"{', '.join(describe(g)) or 'nothing marked'}; the model says {model_label}"
+
+
+def feature_line(g: FaceGeometry) -> str:
+    """The numbers behind ``describe``, short enough for one line under the probabilities."""
+    return (f"eyes {g.eye_open_right:.2f}/{g.eye_open_left:.2f}, brows {g.brow_raise_right:.2f}/"
+            f"{g.brow_raise_left:.2f} apart {g.brow_distance:.2f}, mouth width {g.mouth_width:.2f} "
+            f"open {g.mouth_open:.2f}, corner lift {g.mouth_corner_lift:+.3f}, iris "
+            f"{g.iris_right:+.2f}/{g.iris_left:+.2f} (right/left; ÷ eye distance, roll {g.roll_degrees:.0f}°)")
