@@ -103,26 +103,22 @@ class Progress:
             self.stream.write("\n")
 
 
-def audit(data: list[str], out_dir: Path, model: Path | None = None, top: int = 48, geometry: bool = True,
-          progress: TextIO | None = None) -> AuditResult:
-    """Rank the images of ``data`` (dataset folders, as ``stats`` takes them) and write the report."""
-    sources = [Source.parse(s) for s in data]
-    if any(s.crop for s in sources):
-        raise DataError("audit reads face crops: a :crop source holds whole photos (crop them with train first)")
-    listing = list_examples(sources)
-    predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
-    covered = np.zeros(NUM_CLASSES, bool)
-    covered[getattr(predictor, "columns", list(range(NUM_CLASSES)))] = True
-    examples = listing.examples
+@dataclass
+class Measurements:
+    """What the pass keeps per image: a few numbers, no pixels."""
+    probs: np.ndarray      # (N, 8) model probabilities over AffectNet's classes
+    features: np.ndarray   # (N, len(EXPRESSION_FEATURES)), NaN where not measured
+    presence: np.ndarray   # (N,) the landmark model's face presence
+    hashes: np.ndarray     # (N, HASH_BYTES) packed difference hashes
+    readable: np.ndarray   # (N,) bool
+
+
+def measure(examples: list, predictor, geometry: bool, bar: Progress, skipped: Counter) -> Measurements:
+    """Read each image once: hash it, measure its landmarks, classify it (in batches)."""
     n = len(examples)
-    probs = np.zeros((n, NUM_CLASSES), np.float32)
-    features = np.full((n, len(EXPRESSION_FEATURES)), np.nan, np.float32)
-    presence = np.zeros(n, np.float32)
-    hashes = np.zeros((n, HASH_BYTES), np.uint8)
-    readable = np.zeros(n, bool)
-    skipped = Counter(listing.skipped)
-    bar = Progress(n, progress)
-    started = time.perf_counter()
+    m = Measurements(np.zeros((n, NUM_CLASSES), np.float32),
+                     np.full((n, len(EXPRESSION_FEATURES)), np.nan, np.float32), np.zeros(n, np.float32),
+                     np.zeros((n, HASH_BYTES), np.uint8), np.zeros(n, bool))
     crops, where = [], []
     landmarker = FaceLandmarker() if geometry else None
     try:
@@ -131,37 +127,59 @@ def audit(data: list[str], out_dir: Path, model: Path | None = None, top: int = 
             if image is None:
                 skipped["unreadable image"] += 1
             else:
-                readable[i] = True
-                hashes[i] = dhash(image)
+                m.readable[i] = True
+                m.hashes[i] = dhash(image)
                 if landmarker is not None:
                     marks = landmarker.in_crop(image)
-                    presence[i] = marks.presence
+                    m.presence[i] = marks.presence
                     values = face_geometry(marks.points).as_dict()
-                    features[i] = [values[k] for k in EXPRESSION_FEATURES]
+                    m.features[i] = [values[k] for k in EXPRESSION_FEATURES]
                 crops.append(image)
                 where.append(i)
             if len(crops) == BATCH or (i == n - 1 and crops):
-                probs[where] = predictor.predict(prepare_batch(crops, predictor.spec))
+                m.probs[where] = predictor.predict(prepare_batch(crops, predictor.spec))
                 crops, where = [], []
             bar.update(i + 1)
     finally:
         if landmarker is not None:
             landmarker.close()
     bar.finish(n)
-    keep = np.flatnonzero(readable)
+    return m
+
+
+def audit(data: list[str], out_dir: Path, model: Path | None = None, top: int = 48, geometry: bool = True,
+          progress: TextIO | None = None) -> AuditResult:
+    """Rank the images of ``data`` (dataset folders, as ``stats`` takes them) and write the report."""
+    if top < 0:
+        raise DataError(f"--top must be 0 or more, not {top}")
+    sources = [Source.parse(s) for s in data]
+    if any(s.crop for s in sources):
+        raise DataError("audit reads face crops: a :crop source holds whole photos (crop them with train first)")
+    listing = list_examples(sources)
+    predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
+    out_dir = Path(out_dir)
+    try:  # before the long pass: a report that cannot be written should not cost an hour first
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DataError(f"--out {out_dir} is a file, not a folder") from None
+    covered = np.zeros(NUM_CLASSES, bool)
+    covered[getattr(predictor, "columns", list(range(NUM_CLASSES)))] = True
+    examples = listing.examples
+    skipped = Counter(listing.skipped)
+    started = time.perf_counter()
+    m = measure(examples, predictor, geometry, Progress(len(examples), progress), skipped)
+    keep = np.flatnonzero(m.readable)
     if len(keep) == 0:
         raise DataError(f"no readable images in {', '.join(data)}")
     labels = np.array([examples[i].label for i in keep])
     names = [examples[i].path for i in keep]
-    evidence = {"model": model_evidence(probs[keep], labels, covered),
-                "geometry": geometry_evidence(features[keep], presence[keep], labels),
-                "duplicate": duplicate_evidence(near_duplicate_pairs(hashes[keep]), labels,
+    evidence = {"model": model_evidence(m.probs[keep], labels, covered),
+                "geometry": geometry_evidence(m.features[keep], m.presence[keep], labels),
+                "duplicate": duplicate_evidence(near_duplicate_pairs(m.hashes[keep]), labels,
                                                 [Path(p).name for p in names])}
     score, suggested, reasons = combine(evidence)
     order = np.argsort(-score, kind="stable")
     suspects = [Suspect(names[k], int(labels[k]), int(suggested[k]), float(score[k]), reasons[k]) for k in order]
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     write_csv(suspects, out_dir / CSV_NAME)
     write_contact_sheet(suspects[:top], out_dir / SHEET_NAME)
     return AuditResult(suspects, skipped, out_dir, time.perf_counter() - started)

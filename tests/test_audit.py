@@ -61,6 +61,10 @@ def test_bad_input_is_one_line_error(tmp_path, capsys):
     data = write_affectnet_like(tmp_path / "train_set", classes=(0, 1), per_class=2, size=48)
     assert main(["audit", str(data), "--out", str(tmp_path / "o"), "--model", str(tmp_path / "m.tflite")]) == 2
     assert "model not found" in capsys.readouterr().err
+    (tmp_path / "a_file").write_text("")
+    assert main(["audit", str(data), "--out", str(tmp_path / "a_file")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --out {tmp_path / 'a_file'} is a file, not a folder"
+    assert main(["audit", str(data), "--out", str(tmp_path / "o"), "--top", "-1"]) == 2
 
 
 def test_affectnet_layout_counts_unreadable_files_and_runs_without_geometry(tmp_path):
