@@ -64,7 +64,7 @@ def model_evidence(probs: np.ndarray, labels: np.ndarray, covered: np.ndarray) -
     ev.score = np.where(ok, score, 0.0).astype(np.float32)
     ev.suggested = np.where(ok & (q_best > q_label), best, -1)
     for i in np.flatnonzero(ok & (q_best > q_label)):
-        ev.reasons[i] = (f"model says {AFFECTNET_CLASSES[best[i]]} {probs[i, best[i]]:.2f}, "
+        ev.reasons[i] = (f"{AFFECTNET_CLASSES[best[i]]} {probs[i, best[i]]:.2f} over "
                          f"{AFFECTNET_CLASSES[labels[i]]} {probs[i, labels[i]]:.2f}")
     for i in np.flatnonzero(~covered[labels]):
         ev.reasons[i] = f"model has no {AFFECTNET_CLASSES[labels[i]]}"
