@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .exclusions import SKIP_REASON, drop_excluded
 from .labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -155,8 +156,6 @@ READERS = {"affectnet": read_affectnet, "captured": read_captured, "folders": re
 def list_examples(sources: list[Source], exclusions: bool = True) -> Listing:
     """All examples of all sources, in a stable order. DataError for a bad path, label or empty result.
     With ``exclusions`` the images listed in a source's ``exclusions.txt`` are left out and counted."""
-    from .exclusions import SKIP_REASON, drop_excluded
-
     if not sources:
         raise DataError("no dataset given")
     examples: list[Example] = []
