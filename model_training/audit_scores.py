@@ -3,9 +3,9 @@
 - **model**: the classifier disagrees. Probabilities are first calibrated per class as confident
   learning does (Northcutt et al. 2021): each class's probability is divided by its mean over the images
   labelled with it, so a model that is shy of one class (the bundled FER model rarely says "neutral")
-  does not make every image of that class look wrong. Score ``0.5·(1 − q_label) + 0.5·max(0, q_best_other
-  − q_label)`` on the calibrated, renormalised ``q``. Classes the model lacks (FER has no contempt) give
-  no model evidence for their images.
+  does not make every image of that class look wrong; a dataset of one class is scored uncalibrated.
+  Score ``0.5·(1 − q_label) + 0.5·max(0, q_best_other − q_label)`` on the renormalised ``q``. Classes
+  the model lacks (FER has no contempt) give no model evidence for their images.
 - **geometry**: the face contradicts the label (the seed's "a happy image whose mouth is a frown").
   Features are robust z-scores over the dataset's own faces (median and MAD), so the rules need no
   absolute thresholds; a face the landmark model does not find is reported too.
@@ -49,9 +49,11 @@ def model_evidence(probs: np.ndarray, labels: np.ndarray, covered: np.ndarray) -
     usable = present & covered
     mean_p = np.array([probs[labels == c, c].mean() if usable[c] else 0.0 for c in range(NUM_CLASSES)])
     usable &= mean_p > 0
-    if usable.sum() < 2:
-        return ev
-    q = np.where(usable, probs / np.where(usable, mean_p, 1.0), 0.0)
+    if usable.sum() >= 2:
+        q = np.where(usable, probs / np.where(usable, mean_p, 1.0), 0.0)
+    else:  # one class (a captured "happy" session): nothing to calibrate against, any class may be suggested
+        usable = covered.copy()
+        q = np.where(covered, probs, 0.0)
     q /= np.maximum(q.sum(1, keepdims=True), 1e-12)
     rows = np.arange(n)
     q_label = q[rows, labels]

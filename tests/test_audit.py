@@ -120,3 +120,11 @@ def test_progress_line_reports_rate_and_time_left():
     bar.update(50)
     line = stream.getvalue()
     assert line.startswith("audit 50/100 images, ") and "images/s" in line and "left" in line and line.endswith("\n")
+
+
+def test_a_one_class_dataset_still_gets_model_evidence():
+    probs = np.zeros((3, 8), np.float32)
+    probs[:, HAPPY] = (0.9, 0.8, 0.05)
+    probs[2, 2] = 0.9  # the model sees Sad in the third "happy" sample
+    ev = model_evidence(probs, np.array([HAPPY] * 3), np.ones(8, bool))
+    assert ev.score.argmax() == 2 and ev.suggested[2] == 2 and ev.score[2] > 0.8 and ev.score[0] < 0.1
