@@ -1,4 +1,5 @@
-"""``python -m model_training <command>``: stats, train, evaluate, export, convert, bench, audit.
+"""``python -m model_training <command>``: stats, train, evaluate, export, convert, bench, audit,
+geometry.
 
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
 line ``error: ...`` on stderr and exit code 2.
@@ -94,6 +95,14 @@ def build_parser() -> Parser:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder (suspects.csv, suspects.png)")
     p.add_argument("--top", type=int, default=48, help="suspects on the contact sheet")
     p.add_argument("--no-geometry", action="store_true", help="skip the landmark model (faster, no geometry evidence)")
+
+    p = sub.add_parser("geometry", help="a geometry-only classifier (MLP on landmark features) beside the CNN",
+                       formatter_class=fmt)
+    p.add_argument("--train", action="append", required=True, metavar="DATA", help="training dataset; repeatable")
+    p.add_argument("--val", action="append", required=True, metavar="DATA", help="validation dataset; repeatable")
+    p.add_argument("--model", type=Path, default=None, help="the CNN to compare with (default: the bundled model)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for geometry_model.json and the report")
     return parser
 
 
@@ -153,6 +162,11 @@ def run(args: argparse.Namespace) -> None:
         from .audit import audit
 
         print(audit(args.data, args.out, args.model, top=args.top, geometry=not args.no_geometry).summary())
+        return
+    if args.command == "geometry":
+        from .geometry_classifier import format_comparison, train_and_compare
+
+        print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,3 +59,14 @@ def precision_at_k(ranked_paths: list[str], wrong: set[str], k: int | None = Non
     """Share of the first ``k`` (default: as many as are wrong) ranked paths that are wrong."""
     k = k or len(wrong)
     return sum(p in wrong for p in ranked_paths[:k]) / k
+
+
+def write_split_faces(root: Path) -> tuple[Path, Path]:
+    """The 40 hand-labelled faces, correctly filed, split alternately into ``root/train`` and
+    ``root/val`` (10 Happy and 10 Neutral each)."""
+    for split, start in (("train", 0), ("val", 1)):
+        for label, faces in (("happy", HAPPY_FACES), ("neutral", NEUTRAL_FACES)):
+            (root / split / label).mkdir(parents=True, exist_ok=True)
+            for index in faces[start::2]:
+                cv2.imwrite(str(root / split / label / f"lfw_{index:02d}.png"), lfw_face(index))
+    return root / "train", root / "val"

@@ -23,7 +23,7 @@ def test_the_journey_notebook_executes_end_to_end(monkeypatch):
     outputs = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
     assert "precision at 9:" in outputs and "best validation balanced accuracy:" in outputs
     assert "predicted for 8 validation images:" in outputs and "excluded (exclusions.txt)" in outputs
-    assert "the two misfiled images lead: True" in outputs
+    assert "the two misfiled images lead: True" in outputs and "geometry MLP (8 features)" in outputs
     images = sum("image/png" in o.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
                  for o in cell.outputs)
     assert images >= 5, "the charts, curves, confusion matrix, contact sheet and landmarks are shown"
