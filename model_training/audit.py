@@ -132,8 +132,7 @@ def measure(examples: list, predictor, geometry: bool, bar: Progress, skipped: C
                 if landmarker is not None:
                     marks = landmarker.in_crop(image)
                     m.presence[i] = marks.presence
-                    values = face_geometry(marks.points).as_dict()
-                    m.features[i] = [values[k] for k in EXPRESSION_FEATURES]
+                    m.features[i] = face_geometry(marks.points).vector(EXPRESSION_FEATURES)
                 crops.append(image)
                 where.append(i)
             if len(crops) == BATCH or (i == n - 1 and crops):

@@ -40,8 +40,7 @@ def measure_features(examples: list[Example], skipped: Counter) -> tuple[np.ndar
             if not marks.is_face:
                 skipped["no face for the landmark model"] += 1
                 continue
-            values = face_geometry(marks.points).as_dict()
-            rows.append([values[k] for k in FEATURES])
+            rows.append(face_geometry(marks.points).vector(FEATURES))
             kept.append(e)
     return np.array(rows, np.float64).reshape(-1, len(FEATURES)), kept
 

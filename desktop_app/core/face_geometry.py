@@ -51,6 +51,10 @@ class FaceGeometry:
     def as_dict(self) -> dict[str, float]:
         return {f.name: float(v) for f, v in zip(fields(self), astuple(self))}
 
+    def vector(self, names: tuple[str, ...]) -> np.ndarray:
+        """The named features in that order, as float32 (for a table or a model)."""
+        return np.array([getattr(self, name) for name in names], np.float32)
+
 
 FEATURES = tuple(f.name for f in fields(FaceGeometry))
 EXPRESSION_FEATURES = FEATURES[:10]  # those that describe the expression, not the framing
