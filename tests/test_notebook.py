@@ -10,11 +10,12 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "model_training" / "notebooks" 
 
 
 @pytest.mark.slow
-def test_the_journey_notebook_executes_end_to_end(monkeypatch):
+def test_the_journey_notebook_executes_end_to_end(monkeypatch, tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    monkeypatch.setenv("JOURNEY_WORK", str(tmp_path))  # the notebook writes there; pytest cleans it
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
@@ -27,3 +28,4 @@ def test_the_journey_notebook_executes_end_to_end(monkeypatch):
     images = sum("image/png" in o.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
                  for o in cell.outputs)
     assert images >= 5, "the charts, curves, confusion matrix, contact sheet and landmarks are shown"
+    assert (tmp_path / "journey_model.tflite").is_file() and (tmp_path / "audit" / "suspects.csv").is_file()
