@@ -1,4 +1,5 @@
-"""``python -m model_training <command>``: stats, train, evaluate, export, convert, bench.
+"""``python -m model_training <command>``: stats, train, evaluate, export, convert, bench, audit,
+geometry.
 
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
 line ``error: ...`` on stderr and exit code 2.
@@ -87,6 +88,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("stats", help="class counts and unreadable files of datasets", formatter_class=fmt)
     p.add_argument("data", nargs="+", metavar="DATA", help=SOURCE_HELP)
     p.add_argument("--decode", action="store_true", help="decode every image (slow) instead of the header check")
+    p.add_argument("--no-exclusions", action="store_true", help="count the images listed in exclusions.txt too")
 
     p = sub.add_parser("train", help="train a classifier into a run directory", formatter_class=fmt)
     p.add_argument("--train", action="append", default=[], metavar="DATA", help=f"training {SOURCE_HELP}; repeatable")
@@ -111,6 +113,8 @@ def build_parser() -> Parser:
     p.add_argument("--no-augment", action="store_true", help="switch training augmentation off")
     p.add_argument("--mixed-precision", action="store_true", help="mixed float16 (GPU)")
     p.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=d.seed, help="random seed")
+    p.add_argument("--no-exclusions", action="store_true",
+                   help="train on the images listed in exclusions.txt too")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
@@ -155,8 +159,24 @@ def build_parser() -> Parser:
     p.add_argument("--batches", type=whole_number(1, 100_000), default=50,
                    help="batches timed for the input pipeline's images/s")
     p.add_argument("--epoch-steps", type=whole_number(0, 10_000_000), default=None,
-                   help="batches of the timed epoch (0: all; default: all for mini_xception, 10 for the 224 px backbones)")
+                   help="batches of the timed epoch (0: all; default: all for mini_xception, "
+                   "10 for the 224 px backbones)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
+
+    p = sub.add_parser("audit", help="rank images by how suspect their labels are", formatter_class=fmt)
+    p.add_argument("data", nargs="+", metavar="DATA", help="labelled dataset folder (AffectNet, captured or plain)")
+    p.add_argument("--model", type=Path, default=None, help="run directory or .tflite (default: the bundled model)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder (suspects.csv, suspects.png)")
+    p.add_argument("--top", type=whole_number(1, 10_000), default=48, help="suspects on the contact sheet")
+    p.add_argument("--no-geometry", action="store_true", help="skip the landmark model (faster, no geometry evidence)")
+
+    p = sub.add_parser("geometry", help="a geometry-only classifier (MLP on landmark features) beside the CNN",
+                       formatter_class=fmt)
+    p.add_argument("--train", action="append", required=True, metavar="DATA", help="training dataset; repeatable")
+    p.add_argument("--val", action="append", required=True, metavar="DATA", help="validation dataset; repeatable")
+    p.add_argument("--model", type=Path, default=None, help="the CNN to compare with (default: the bundled model)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for geometry_model.json and the report")
     return parser
 
 
@@ -164,7 +184,7 @@ def run(args: argparse.Namespace) -> None:
     if args.command == "stats":
         from .datasets import Source, class_table, list_examples, scan_unreadable
 
-        listing = list_examples([Source.parse(s) for s in args.data])
+        listing = list_examples([Source.parse(s) for s in args.data], exclusions=not args.no_exclusions)
         print(class_table(listing.counts()))
         for reason, n in sorted(listing.skipped.items()):
             print(f"skipped {n}: {reason}")
@@ -183,7 +203,7 @@ def run(args: argparse.Namespace) -> None:
             color=args.color or "", balance=args.balance, weights=args.weights,
             epochs=getattr(args, "epochs", 0), batch_size=getattr(args, "batch_size", 0),  # 0: chosen from the data
             learning_rate=args.learning_rate, augment=not args.no_augment,
-            mixed_precision=args.mixed_precision, seed=args.seed)
+            mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions)
         plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
         from .training import train
 
@@ -216,6 +236,16 @@ def run(args: argparse.Namespace) -> None:
 
         bench_scale(args.dir, args.images, args.archs.split(","), args.batch_size, args.batches,
                     args.epoch_steps)
+        return
+    if args.command == "audit":
+        from .audit import audit
+
+        print(audit(args.data, args.out, args.model, top=args.top, geometry=not args.no_geometry).summary())
+        return
+    if args.command == "geometry":
+        from .geometry_classifier import format_comparison, train_and_compare
+
+        print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

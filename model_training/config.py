@@ -49,6 +49,7 @@ class TrainConfig:
     augment: bool = True
     mixed_precision: bool = False
     seed: int = 0
+    exclusions: bool = True  # leave out the images listed in each dataset's exclusions.txt
 
     def resolved(self) -> "TrainConfig":
         """Fill the architecture's defaults and check every value; DataError names the bad one."""

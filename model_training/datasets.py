@@ -15,6 +15,7 @@ import numpy as np
 
 from desktop_app.core.sample_manifest import current_samples
 
+from .exclusions import SKIP_REASON, drop_excluded
 from .labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -140,8 +141,9 @@ def read_folders(root: Path, weight: float, skipped: Counter) -> list[Example]:
 READERS = {"affectnet": read_affectnet, "captured": read_captured, "folders": read_folders}
 
 
-def list_examples(sources: list[Source]) -> Listing:
-    """All examples of all sources, in a stable order. DataError for a bad path, label or empty result."""
+def list_examples(sources: list[Source], exclusions: bool = True) -> Listing:
+    """All examples of all sources, in a stable order. DataError for a bad path, label or empty result.
+    With ``exclusions`` the images listed in a source's ``exclusions.txt`` are left out and counted."""
     if not sources:
         raise DataError("no dataset given")
     examples: list[Example] = []
@@ -150,6 +152,12 @@ def list_examples(sources: list[Source]) -> Listing:
         found = READERS[detect_layout(source.path)](source.path, source.weight, skipped)
         if not found:
             raise DataError(f"{source.path}: no labelled images found")
+        if exclusions:
+            found, excluded = drop_excluded(source.path, found)
+            if excluded:
+                skipped[SKIP_REASON] += excluded
+            if not found:
+                raise DataError(f"{source.path}: every image is excluded by its exclusions.txt")
         examples += found
     return Listing(examples, skipped)
 

@@ -32,13 +32,13 @@ class Prepared:
     unreadable: list[str]
 
 
-def prepare_examples(specs: list[str], crop_cache: Path | None, margin: float) -> Prepared:
+def prepare_examples(specs: list[str], crop_cache: Path | None, margin: float, exclusions: bool = True) -> Prepared:
     """Parse ``DIR[:W][:crop]`` sources, list them, crop ``:crop`` sources, drop unreadable files."""
     sources = [Source.parse(s) for s in specs]
     examples: list[Example] = []
     skipped: Counter = Counter()
     for source in sources:
-        listing: Listing = list_examples([source])
+        listing: Listing = list_examples([source], exclusions)
         skipped.update(listing.skipped)
         found = listing.examples
         if source.crop:
@@ -153,8 +153,8 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
         check_out_dir(run_dir)
         state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     crops = run_dir / "face_crops"
-    train_data = prepare_examples(config.train, crops, config.crop_margin)
-    val_data = prepare_examples(config.val, crops, config.crop_margin)
+    train_data = prepare_examples(config.train, crops, config.crop_margin, config.exclusions)
+    val_data = prepare_examples(config.val, crops, config.crop_margin, config.exclusions)
     config.batch_size, config.epochs, why = auto_schedule(len(train_data.examples), config.batch_size,
                                                           config.epochs)
     if why:

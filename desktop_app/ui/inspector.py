@@ -1,5 +1,6 @@
 """Why did the model say that? The exact model input, every probability (raw and smoothed), an
-occlusion-sensitivity map and the detector's keypoints, for one face of a frozen frame."""
+occlusion-sensitivity map, the detector's keypoints and the face's 468 landmarks with the geometry
+they measure ("mouth corners up; the model says sad"), for one face of a frozen frame."""
 from __future__ import annotations
 
 import time
@@ -12,6 +13,8 @@ from PySide6.QtWidgets import (QDialog, QGridLayout, QLabel, QTableWidget, QTabl
 
 from ..core.classifier import ExpressionClassifier
 from ..core.face_crop import crop_face, crop_transform
+from ..core.face_geometry import FaceGeometry, face_geometry, feature_line, reading
+from ..core.face_landmarks import FaceLandmarker, FaceLandmarks
 from ..core.occlusion import occlusion_map
 from ..core.pipeline import FaceResult
 from ..core.preprocessing import batch_to_images, prepare_batch
@@ -37,13 +40,16 @@ class InspectorDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Inspector")
         self._classifier: ExpressionClassifier | None = None
+        self._landmarker: FaceLandmarker | None = None
+        self.landmarks: FaceLandmarks | None = None
+        self.geometry: FaceGeometry | None = None
         grid = QGridLayout()
         self.model_input = QLabel()
         self.occlusion = QLabel()
         self.keypoints = QLabel()
         for col, (title, widget) in enumerate((("What the model saw", self.model_input),
                                                ("Occlusion: what it relied on", self.occlusion),
-                                               ("Detector keypoints", self.keypoints))):
+                                               ("Keypoints and landmarks", self.keypoints))):
             grid.addWidget(QLabel(f"<b>{title}</b>"), 0, col)
             widget.setFixedSize(VIEW_SIZE, VIEW_SIZE)
             grid.addWidget(widget, 1, col)
@@ -76,6 +82,10 @@ class InspectorDialog(QDialog):
         heat = occlusion_map(classifier, crop, spec)
         self.occlusion_ms = (time.perf_counter() - started) * 1e3
         self.occlusion.setPixmap(pixmap_from_bgr(occlusion_overlay(seen, heat), VIEW_SIZE))
+        if self._landmarker is None:
+            self._landmarker = FaceLandmarker()
+        self.landmarks = self._landmarker.in_frame(frame_bgr, face.box, face.keypoints)
+        self.geometry = face_geometry(self.landmarks.points, frame_bgr) if self.landmarks.is_face else None
         self.keypoints.setPixmap(pixmap_from_bgr(self._keypoint_view(frame_bgr, face), VIEW_SIZE, smooth=True))
         self._fill_table(spec.labels, face)
         x, y, w, h = face.box
@@ -84,14 +94,24 @@ class InspectorDialog(QDialog):
             f"<b>Face #{face.face_id}</b>: {face.label} {face.confidence:.0%}. Detector score {face.score:.2f}, "
             f"box x {x:.0f} y {y:.0f} w {w:.0f} h {h:.0f}. Model input {spec.input_width}×{spec.input_height} "
             f"{spec.color}, (pixel − {spec.mean:g}) / {spec.std:g}. Occlusion map {self.occlusion_ms:.0f} ms "
-            f"(red = covering it lowers '{face.label}' most).<br>Keypoints: {points}")
+            f"(red = covering it lowers '{face.label}' most).<br>Keypoints: {points}<br>"
+            + self._geometry_text(face.label))
         self.show()
         self.raise_()
+
+    def _geometry_text(self, label: str) -> str:
+        if self.geometry is None:
+            presence = self.landmarks.presence if self.landmarks is not None else 0.0
+            return f"<b>Face geometry</b>: the landmark model finds no face here (presence {presence:.2f})"
+        return f"<b>Face geometry: {reading(self.geometry, label)}</b>. {feature_line(self.geometry)}"
 
     def _keypoint_view(self, frame_bgr: np.ndarray, face: FaceResult) -> np.ndarray:
         size, margin = VIEW_SIZE, 0.25
         view = crop_face(frame_bgr, face.box, face.keypoints, size, margin, align=False)
         matrix = crop_transform(face.box, face.keypoints, size, margin, align=False)
+        if self.landmarks is not None and self.landmarks.is_face:
+            for px, py in cv2.transform(self.landmarks.xy[None].astype(np.float32), matrix)[0]:
+                cv2.circle(view, (int(px), int(py)), 1, (80, 220, 80), -1, cv2.LINE_AA)
         for px, py in cv2.transform(face.keypoints[None].astype(np.float32), matrix)[0]:
             cv2.circle(view, (int(px), int(py)), 4, (0, 255, 255), -1, cv2.LINE_AA)
         return view
