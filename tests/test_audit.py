@@ -64,7 +64,9 @@ def test_bad_input_is_one_line_error(tmp_path, capsys):
     (tmp_path / "a_file").write_text("")
     assert main(["audit", str(data), "--out", str(tmp_path / "a_file")]) == 2
     assert capsys.readouterr().err.strip() == f"error: --out {tmp_path / 'a_file'} is a file, not a folder"
-    assert main(["audit", str(data), "--out", str(tmp_path / "o"), "--top", "-1"]) == 2
+    with pytest.raises(SystemExit) as exc:  # argparse refuses it while parsing, with its one line
+        main(["audit", str(data), "--out", str(tmp_path / "o"), "--top", "-1"])
+    assert exc.value.code == 2 and capsys.readouterr().err.startswith("error: ")
 
 
 def test_affectnet_layout_counts_unreadable_files_and_runs_without_geometry(tmp_path):

@@ -112,7 +112,9 @@ def test_mixed_precision_steps_keep_a_float32_output(data):
         assert probs.dtype == np.float32 and np.allclose(probs.sum(1), 1.0, atol=1e-3)
         assert np.isfinite(history.history["loss"]).all()
         steps = -(-len(examples) // 16)  # one optimizer step per batch of 16
-        assert steps >= 5 and int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == steps
+        # Dynamic loss scaling skips a step whose float16 gradients overflowed (and lowers the scale), so
+        # a step or two may not be applied; most must be.
+        assert steps >= 5 and steps - 2 <= int(keras.ops.convert_to_numpy(model.optimizer.iterations)) <= steps
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
