@@ -5,9 +5,10 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from desktop_app.core.frame_pump import FramePump, LatestFrameSlot
-from desktop_app.core.frame_sources import DemoSource, Frame, open_source
+from desktop_app.core.frame_sources import DemoSource, Frame, FrameSource, SourceError, open_source
 
 
 def frame(index: int) -> Frame:
@@ -93,3 +94,23 @@ def test_pump_reports_a_source_that_cannot_open(tmp_path):
     assert wait_for(lambda: pump.state.error is not None)
     assert "no such file" in pump.state.error
     assert pump.stop() and slot.take(timeout=0) is None
+
+
+def test_a_live_source_ends_instead_of_rewinding_when_looped():
+    """Looping rewinds files and the demo; a live source that ends (a camera gone) is not rewound."""
+    class EndingLiveSource(FrameSource):
+        name, is_live = "live test source", True
+
+        def __init__(self) -> None:
+            self.frames = iter([frame(0), frame(1)])
+
+        def read(self) -> Frame | None:
+            return next(self.frames, None)
+
+    with pytest.raises(SourceError, match="cannot be rewound"):
+        EndingLiveSource().rewind()
+    slot = LatestFrameSlot()
+    pump = FramePump(EndingLiveSource, slot, loop=True).start()
+    assert wait_for(lambda: pump.state.finished)
+    assert pump.state.frames_read == 2 and pump.state.error is None
+    assert pump.stop()

@@ -122,7 +122,7 @@ class FramePump:
             while self._wait_turn(due):
                 frame = self.source.read()
                 if frame is None:
-                    if self.loop and hasattr(self.source, "rewind"):
+                    if self.loop and not self.source.is_live:
                         self.source.rewind()
                         continue
                     self.state.finished = True

@@ -61,6 +61,10 @@ class FrameSource:
     def read(self) -> Frame | None:
         raise NotImplementedError
 
+    def rewind(self) -> None:
+        """Start again from the first frame (looping). Files and the demo can; a live source cannot."""
+        raise SourceError(f"{self.name} cannot be rewound")
+
     def close(self) -> None:
         pass
 
@@ -88,7 +92,6 @@ class CameraSource(FrameSource):
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._cap.set(cv2.CAP_PROP_FPS, fps)
-        self.size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or fps
         self._index = 0
         self._t0 = time.monotonic()
@@ -209,16 +212,15 @@ class DemoSource(FrameSource):
     name = "demo"
 
     def __init__(self, width: int = 640, height: int = 480, fps: float = 30.0,
-                 frames: int | None = None, realtime: bool = False) -> None:
+                 frames: int | None = None) -> None:
         photo = cv2.imread(str(DEMO_FACE), cv2.IMREAD_COLOR)
         if photo is None:
             raise SourceError(f"demo image missing: {DEMO_FACE}")
         x, y, w, h = DEMO_FACE_REGION
         self._photo = photo[y:y + h, x:x + w]
-        self.size, self.fps, self.frames, self.realtime = (width, height), fps, frames, realtime
+        self.size, self.fps, self.frames = (width, height), fps, frames
         self._index = 0
         self._background = np.full((height, width, 3), 60, np.uint8)
-        self._next_due = time.monotonic()
 
     def render(self, index: int) -> np.ndarray:
         width, height = self.size
@@ -235,11 +237,6 @@ class DemoSource(FrameSource):
     def read(self) -> Frame | None:
         if self.frames is not None and self._index >= self.frames:
             return None
-        if self.realtime:
-            delay = self._next_due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            self._next_due = max(self._next_due + 1.0 / self.fps, time.monotonic())
         t = time.perf_counter()
         frame = Frame(self._index, self._index / self.fps, self.render(self._index), (time.perf_counter() - t) * 1e3)
         self._index += 1
