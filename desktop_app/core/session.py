@@ -28,6 +28,7 @@ class Session:
     def __init__(self, source_spec: str = "demo") -> None:
         self.source_spec = source_spec
         self.model: ModelInfo | None = None
+        self.comparison: ModelInfo | None = None  # a second model run beside ``model`` (fine-tuning's result)
         self.frame: np.ndarray | None = None
         self.result: FrameResult | None = None
         self.selected_id: int | None = None
@@ -52,6 +53,9 @@ class Session:
 
     def set_model(self, path: str, name: str, labels: tuple[str, ...]) -> None:
         self.model = ModelInfo(str(path), name, tuple(labels))
+
+    def set_comparison(self, path: str | None, name: str = "", labels: tuple[str, ...] = ()) -> None:
+        self.comparison = ModelInfo(str(path), name, tuple(labels)) if path else None
 
     def take_result(self, frame: np.ndarray, result: FrameResult) -> bool | None:
         """Keep the newest result. Returns None for a stale one (dropped), otherwise whether the
