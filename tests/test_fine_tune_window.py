@@ -213,6 +213,10 @@ def test_after_done_both_models_run_on_the_live_face_until_keep_new(qtbot, windo
     assert window.session.comparison is None and window.session.model.path == new
     assert window.settings.value("model") == new  # remembered as the last model, as Ctrl+M does
     assert not window.compare_bar.isVisible() and not window.compare_bars.isVisible()
+    # still paused: the frame shown is now the kept model's view of it, bars and labels alike
+    assert window.session.result.model_path == new and window.bars.labels == result.compare_labels
+    np.testing.assert_allclose(window.bars.values, face.compare_probabilities)
+    assert not any("new:" in text for _, text, _ in window.video.placed_labels)
     window.pause_button.setChecked(False)
     qtbot.waitUntil(lambda: window.session.result.model_path == new, timeout=20000)
     assert not window.session.result.comparing

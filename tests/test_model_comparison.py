@@ -68,3 +68,29 @@ def test_comparison_probabilities_are_smoothed_per_face(astronaut, tmp_path):
         handed = pipeline.release_comparison()  # a rebuilt pipeline takes it over, loaded
     assert handed is not None and handed.labels[0] == "anger"
     handed.close()
+
+
+def test_ending_a_comparison_leaves_the_kept_models_view_of_the_shown_frame(astronaut, tmp_path):
+    from desktop_app.core.session import Session
+
+    same, _ = relabelled_copy(tmp_path, "same_crop", crop_margin=0.3)
+    with ExpressionPipeline(DEFAULT_MODEL) as pipeline:
+        pipeline.set_comparison(same)
+        result = pipeline.process(astronaut)
+    face = result.faces[0]
+    session = Session()
+    session.set_model(str(same), "same_crop", result.compare_labels)  # "Keep new": the new model is loaded
+    session.set_comparison(str(same), "same_crop", result.compare_labels)
+    session.take_result(astronaut, result)
+    assert session.end_comparison() and session.comparison is None
+    kept = session.selected_face()
+    assert session.current_labels_match() and session.result.model_path == str(same)
+    np.testing.assert_array_equal(kept.probabilities, face.compare_probabilities)
+    assert kept.compare_probabilities is None and not session.result.comparing
+
+    session.set_model(str(DEFAULT_MODEL), "old", result.labels)  # "Keep old"
+    session.take_result(astronaut, result)
+    assert session.end_comparison()
+    np.testing.assert_array_equal(session.selected_face().probabilities, face.probabilities)
+    assert session.result.model_path == str(DEFAULT_MODEL) and session.current_labels_match()
+    assert not session.end_comparison()  # nothing left to end

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                               QPushButton, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ..core.frame_pump import FramePump, LatestFrameSlot
 from ..core.frame_sources import camera_choices, open_source
@@ -84,8 +84,10 @@ class MainWindow(QMainWindow):
         bars_row = QWidget()
         row = QHBoxLayout(bars_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.bars)
-        row.addWidget(self.compare_bars)
+        row.setSpacing(2)
+        for bars in (self.bars, self.compare_bars):  # two columns share the width, never clipped
+            bars.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            row.addWidget(bars)
         self.graph = RollingGraph()
         self.room = LabelBars("Room: share of faces")
         self.room.setVisible(False)
@@ -314,18 +316,22 @@ class MainWindow(QMainWindow):
 
     def on_comparison_loaded(self, spec: ModelSpec | None, path: str) -> None:
         if spec is None:
-            self.session.set_comparison(None)
             self.compare_bar.hide()
             self.compare_bars.hide()
             self.bars.set_title("Selected face")
+            if self.session.end_comparison():  # a paused frame shows the kept model's view of it
+                self.redraw_frame()
+                face = self.session.selected_face()
+                if self.session.current_labels_match():
+                    self.bars.set_values(face.probabilities if face else None)
             return
         self.session.set_comparison(path, spec.name, spec.labels)
         old = self.session.model.name if self.session.model is not None else "old"
-        self.compare_text.setText(f"Comparing on the live faces: <b>old</b> {old} and <b>new</b> {spec.name} "
-                                  f"(each face's label shows both). Keep one:")
-        self.bars.set_title(f"Old: {old}")
+        self.compare_text.setText(f"Comparing on the live faces: <b>old</b> = {old}, <b>new</b> = {spec.name} "
+                                  f"(each face's label and the bars show both). Keep one:")
+        self.bars.set_title("Old model")
         self.compare_bars.set_labels(spec.labels)
-        self.compare_bars.set_title(f"New: {spec.name}")
+        self.compare_bars.set_title("New model")
         self.compare_bars.show()
         self.compare_bar.show()
 
@@ -410,7 +416,7 @@ class MainWindow(QMainWindow):
         result = self.session.result
         if result is not None:
             t = result.timings_ms
-            parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in ("detect", "crop", "classify", "track") if k in t))
+            parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in ("detect", "crop", "classify", "compare", "track") if k in t))
             parts.append(f"faces {len(result.faces)}")
         parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results}")
         if pump is not None and pump.state.finished:
