@@ -236,6 +236,22 @@ def test_keep_old_ends_the_comparison_with_the_old_model(qtbot, window, stub):
     assert not seen[-1].comparing and seen[-1].model_path == str(DEFAULT_MODEL)
 
 
+def test_closing_the_window_ends_a_running_fine_tune(qtbot, window, stub, monkeypatch):
+    monkeypatch.setenv("STUB_MODE", "stubborn")  # deaf to SIGTERM: killed after the grace period
+    make_dataset(window.capture.dataset, {"Happy": 5, "Sad": 5})
+    window.fine_tune_command = stub
+    window.fine_tune_find_spec = has_training_requirements
+    qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # the shortcut table's Ctrl+T
+    dialog = window.fine_tune_dialog
+    qtbot.waitUntil(lambda: dialog.line.text().startswith("epoch 1/"), timeout=20000)
+    pid = dialog.process.processId()
+    window.close()
+    assert not dialog.running and dialog.state == "cancelled"
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert fine_tuned_folders(Path(os.environ["FER_STATE_DIR"])) == []
+
+
 def training_cli_has_init_from() -> bool:
     try:
         out = subprocess.run([sys.executable, "-m", "model_training", "train", "--help"], cwd=REPO_ROOT,

@@ -453,6 +453,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self._graph_timer.stop()
         self._status_timer.stop()
+        if self.fine_tune_dialog is not None:  # a training process never outlives the window
+            self.fine_tune_dialog.cancel_and_wait()
         if self.pump is not None:
             self.pump.stop(timeout=0.5)
         self.worker.stop(timeout_ms=1000)
