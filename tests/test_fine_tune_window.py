@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements, train_argv
+from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
 from desktop_app.core.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL, REPO_ROOT
 from desktop_app.ui.fine_tune_dialog import FineTuneDialog
@@ -262,20 +262,30 @@ def training_cli_has_init_from() -> bool:
 
 
 @pytest.mark.slow
-def test_real_fine_tune_end_to_end(qtbot, tmp_path):
-    """The real CLI: train from the bundled model on a small real dataset, export, load the result."""
+def test_real_fine_tune_end_to_end(qtbot, window):
+    """The real CLI from the real window: fine-tune the bundled model on real face crops (training and
+    export in their own process), compare old and new on the live demo face, keep the new one."""
+    if missing_requirements():
+        pytest.skip(f"the training requirements are not installed ({INSTALL_HINT})")
     if not training_cli_has_init_from():
         pytest.skip("python -m model_training train --help lists no --init-from: the training CLI's "
                     "fine-tuning is not on this branch yet (it comes with the training branch's merge)")
-    if missing_requirements():
-        pytest.skip(f"the training requirements are not installed ({INSTALL_HINT})")
-    dataset = make_dataset(tmp_path / "dataset", {"happy": 12, "sad": 12})
+    from real_face_crops import write_crops
+
+    dataset = window.capture.dataset
+    assert min(write_crops(dataset, 30).values()) >= 20  # happy and neutral, re-photographed real faces
     before = fingerprint(dataset)
-    dialog = FineTuneDialog(DEFAULT_MODEL, dataset, state_folder=tmp_path / "state")
-    qtbot.addWidget(dialog)
-    assert train_argv(DEFAULT_MODEL, dataset, "run")[:3] == [sys.executable, "-m", "model_training"]
-    with qtbot.waitSignal(dialog.ended, timeout=1_800_000) as ended:
-        dialog.start()
-    assert ended.args == ["done"], dialog.message.text()
-    assert load_spec(dialog.paths.model).labels and dialog.paths.model.stat().st_size > 0
-    assert fingerprint(dataset) == before
+    assert window.fine_tune_command is None  # the real ``python -m model_training``
+    with qtbot.waitSignal(window.worker.comparison_loaded, timeout=1_800_000) as loaded:
+        window.fine_tune()
+        qtbot.waitUntil(lambda: window.fine_tune_dialog.state in ("export", "done", "failed", "refused"),
+                        timeout=1_800_000)
+        assert window.fine_tune_dialog.state in ("export", "done"), window.fine_tune_dialog.message.text()
+    new = loaded.args[1]
+    assert window.fine_tune_dialog.state == "done" and load_spec(new).labels
+    result = comparing_result(qtbot, window)
+    assert result.compare_model_path == new and result.faces[0].compare_label in result.compare_labels
+    with qtbot.waitSignal(window.worker.comparison_loaded, timeout=20000):
+        window.keep_new_model()
+    assert window.session.model.path == new and window.settings.value("model") == new
+    assert fingerprint(dataset) == before  # the dataset is only read
