@@ -23,6 +23,14 @@ def label_texts(face_id: int, label: str, confidence: float) -> list[str]:
     return [f"#{face_id} {label} {confidence:.0%}", f"#{face_id} {label}", f"#{face_id}"]
 
 
+def comparison_label_texts(face_id: int, label: str, confidence: float, other_label: str,
+                           other_confidence: float, other_name: str = "new") -> list[str]:
+    """A face's label under two models ("#1 happy 87% | new: sad 60%"), then shorter versions; the
+    comparison goes last, so a crowded frame still shows the id."""
+    return [f"#{face_id} {label} {confidence:.0%} | {other_name}: {other_label} {other_confidence:.0%}",
+            f"#{face_id} {label} | {other_name}: {other_label}", f"#{face_id} {label}", f"#{face_id}"]
+
+
 def overlaps(a: Rect, b: Rect) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 

@@ -29,6 +29,9 @@ class FaceResult:
     raw_probabilities: np.ndarray  # this frame alone
     label: str
     crop: np.ndarray | None = None  # the BGR crop the classifier was given (kept for inspection)
+    # the comparison model's view of the same face (see ExpressionPipeline.set_comparison), in its own labels
+    compare_probabilities: np.ndarray | None = None  # smoothed over the track like ``probabilities``
+    compare_label: str | None = None
 
     @property
     def confidence(self) -> float:
@@ -47,10 +50,22 @@ class FrameResult:
     model_path: str = ""  # the .tflite that made ``faces`` (a result knows its model)
     model_name: str = ""  # that model's spec name
     tracks_epoch: int = 0  # the tracker's id space: a reset starts a new one (see core.session)
+    compare_labels: tuple[str, ...] = ()  # the comparison model's labels; () when none is set
+    compare_model_path: str = ""
+    compare_model_name: str = ""
+
+    @property
+    def comparing(self) -> bool:
+        return bool(self.compare_model_path)
 
 
 class ExpressionPipeline:
-    """Owns one detector, one classifier and one tracker; build once, ``close()`` once."""
+    """Owns one detector, one classifier and one tracker; build once, ``close()`` once.
+
+    A second classifier can be set to compare two models on the same faces (``set_comparison``): it
+    classifies each face's crop made to its own spec, its probabilities are smoothed per face id like
+    the first model's, and the result carries both. Without one, ``process`` does exactly what it did
+    before (one ``is None`` test more)."""
 
     def __init__(self, model_path: Path | str = DEFAULT_MODEL, detector: str = "short",
                  min_score: float = 0.5, smoothing: float = 0.5, keep_crops: bool = False) -> None:
@@ -60,12 +75,34 @@ class ExpressionPipeline:
         self.keep_crops = keep_crops
         self.model_path = str(model_path)
         self.tracks_epoch = 0
+        self.comparison: ExpressionClassifier | None = None
+        self._compare_tracks: dict[int, np.ndarray] = {}  # face id → the comparison's smoothed probabilities
+
+    def set_comparison(self, model_path: Path | str | None) -> None:
+        """Run a second model on the same faces (None: stop). A model that fails to load raises and
+        leaves the comparison as it was."""
+        built = ExpressionClassifier(model_path) if model_path is not None else None
+        self.take_comparison(built)
+
+    def take_comparison(self, classifier: ExpressionClassifier | None) -> ExpressionClassifier | None:
+        """Put an already loaded comparison classifier in place (closing the one it replaces); returns it."""
+        if self.comparison is not None and self.comparison is not classifier:
+            self.comparison.close()
+        self.comparison = classifier
+        self._compare_tracks = {}
+        return classifier
+
+    def release_comparison(self) -> ExpressionClassifier | None:
+        """Hand the comparison classifier over (to the pipeline that replaces this one) without closing it."""
+        classifier, self.comparison = self.comparison, None
+        return classifier
 
     def reset_tracks(self, epoch: int | None = None) -> None:
         """Forget every face (a new source): ids restart, results carry the new epoch, and the detector
         forgets what the old source's frames showed."""
         self.tracker.reset()
         self.detector.reset()
+        self._compare_tracks = {}
         self.tracks_epoch = self.tracks_epoch + 1 if epoch is None else epoch
 
     @property
@@ -99,12 +136,43 @@ class ExpressionPipeline:
                  for i, (d, fid) in enumerate(zip(detections, ids))]
         timings = {"decode": frame.decode_ms, "detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3,
                    "classify": (t3 - t2) * 1e3, "track": (t4 - t3) * 1e3}
-        return FrameResult(frame.index, frame.time_s, (image.shape[1], image.shape[0]), faces, labels, timings,
-                           frame.read_at, self.model_path, spec.name, self.tracks_epoch)
+        result = FrameResult(frame.index, frame.time_s, (image.shape[1], image.shape[0]), faces, labels, timings,
+                             frame.read_at, self.model_path, spec.name, self.tracks_epoch)
+        if self.comparison is not None:
+            self._compare(image, detections, crops, result)
+        return result
+
+    def _compare(self, image: np.ndarray, detections, crops: list[np.ndarray], result: FrameResult) -> None:
+        """Add the comparison model's smoothed probabilities and label to each face of ``result``."""
+        t0 = time.perf_counter()
+        classifier, own = self.comparison, self.spec
+        other = classifier.spec
+        same_crop = (other.input_width, other.crop_margin, other.align_eyes) == (
+            own.input_width, own.crop_margin, own.align_eyes)
+        other_crops = crops if same_crop else [
+            crop_face(image, d.box, d.keypoints, other.input_width, other.crop_margin, other.align_eyes)
+            for d in detections]
+        raw = classifier.classify(other_crops)
+        a = self.tracker.smoothing
+        tracks: dict[int, np.ndarray] = {}
+        for face, p in zip(result.faces, raw):
+            previous = self._compare_tracks.get(face.face_id)
+            smoothed = p if previous is None else a * previous + (1.0 - a) * p
+            tracks[face.face_id] = smoothed
+            face.compare_probabilities = smoothed.astype(np.float32)
+            face.compare_label = classifier.labels[int(np.argmax(smoothed))]
+        self._compare_tracks = tracks  # a face out of view for a frame restarts its smoothing
+        result.compare_labels = classifier.labels
+        result.compare_model_path = str(classifier.model_path)
+        result.compare_model_name = other.name
+        result.timings_ms["compare"] = (time.perf_counter() - t0) * 1e3
 
     def close(self) -> None:
         self.detector.close()
         self.classifier.close()
+        if self.comparison is not None:
+            self.comparison.close()
+            self.comparison = None
 
     def __enter__(self) -> "ExpressionPipeline":
         return self

@@ -8,7 +8,7 @@ whose id means someone else in the new source.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ class Session:
     def __init__(self, source_spec: str = "demo") -> None:
         self.source_spec = source_spec
         self.model: ModelInfo | None = None
+        self.comparison: ModelInfo | None = None  # a second model run beside ``model`` (fine-tuning's result)
         self.frame: np.ndarray | None = None
         self.result: FrameResult | None = None
         self.selected_id: int | None = None
@@ -52,6 +53,19 @@ class Session:
 
     def set_model(self, path: str, name: str, labels: tuple[str, ...]) -> None:
         self.model = ModelInfo(str(path), name, tuple(labels))
+
+    def set_comparison(self, path: str | None, name: str = "", labels: tuple[str, ...] = ()) -> None:
+        self.comparison = ModelInfo(str(path), name, tuple(labels)) if path else None
+
+    def end_comparison(self) -> bool:
+        """The comparison ended: the result shown (a paused frame) becomes the kept model's view of it, so
+        it matches what is loaded now. Returns whether the result changed."""
+        self.comparison = None
+        if self.result is None or not self.result.comparing:
+            return False
+        self.result = single_model_result(self.result, keep_new=self.model is not None
+                                          and self.model.path == self.result.compare_model_path)
+        return True
 
     def take_result(self, frame: np.ndarray, result: FrameResult) -> bool | None:
         """Keep the newest result. Returns None for a stale one (dropped), otherwise whether the
@@ -88,6 +102,19 @@ class Session:
                 shares[self.labels.index(face.label)] += 1
             shares /= len(self.result.faces)
         return shares
+
+
+def single_model_result(result: FrameResult, keep_new: bool) -> FrameResult:
+    """``result`` as one model made it: the comparison model's (``keep_new``) or the first model's."""
+    if not keep_new:
+        faces = [replace(f, compare_probabilities=None, compare_label=None) for f in result.faces]
+        return replace(result, faces=faces, compare_labels=(), compare_model_path="", compare_model_name="")
+    faces = [replace(f, probabilities=f.compare_probabilities, raw_probabilities=f.compare_probabilities,
+                     label=f.compare_label, crop=None, compare_probabilities=None, compare_label=None)
+             for f in result.faces]  # crop None: it was made to the first model's spec
+    return replace(result, faces=faces, labels=result.compare_labels, model_path=result.compare_model_path,
+                   model_name=result.compare_model_name, compare_labels=(), compare_model_path="",
+                   compare_model_name="")
 
 
 def largest_face(faces: list[FaceResult]) -> FaceResult:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -27,6 +27,8 @@ RETRY_MS = 2000  # a waiting sample is retried this often
 class CapturePanel(QWidget):
     """Reads what is on screen from the ``session``; remembers its choices in ``settings``; reports
     problems through ``show_message`` (the window's banner)."""
+
+    fine_tune_requested = Signal()  # "Fine-tune on this dataset…": the window runs it on ``dataset``
 
     def __init__(self, session: Session, settings: QSettings, show_message: Callable[[str], None],
                  parent=None) -> None:
@@ -68,6 +70,9 @@ class CapturePanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.gallery_button = QPushButton("Review dataset…", clicked=self.open_gallery)
+        self.fine_tune_button = QPushButton("Fine-tune on this dataset…", clicked=lambda: self.fine_tune_requested.emit())
+        self.fine_tune_button.setToolTip("Train a copy of the loaded model on this dataset (the dataset is only "
+                                         "read), then compare old and new on the live faces")
 
         column = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -85,7 +90,10 @@ class CapturePanel(QWidget):
         column.addWidget(QLabel("<b>Misclassifications this session</b>"))
         column.addWidget(self.table, 1)
         column.addWidget(self.status)
-        column.addWidget(self.gallery_button)
+        dataset_actions = QHBoxLayout()
+        dataset_actions.addWidget(self.gallery_button)
+        dataset_actions.addWidget(self.fine_tune_button)
+        column.addLayout(dataset_actions)
         self._describe_dataset()
         self.describe_keys()
 

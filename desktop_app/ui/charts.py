@@ -57,6 +57,10 @@ class LabelBars(pg.PlotWidget):
         self.setYRange(-0.5, n - 0.5, padding=0.02)
         self.getViewBox().invertY(True)
 
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self.setTitle(self.title, size=f"{self.point_size * 1.1:.1f}pt")
+
     def set_values(self, values: np.ndarray | None) -> None:
         self.values = np.zeros(len(self.labels)) if values is None else np.asarray(values, float)
         if self._bars is not None:

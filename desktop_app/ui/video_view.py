@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPen
 
 from ..core.expression_colors import expression_colors
-from ..core.label_placement import HIDDEN, label_texts, place_labels
+from ..core.label_placement import HIDDEN, comparison_label_texts, label_texts, place_labels
 from ..core.pipeline import FrameResult
 
 SELECTED_TEXT = (255, 255, 255)  # the selected face: thick box in its expression's colour, white label
@@ -65,7 +65,7 @@ class VideoView(pg.GraphicsLayoutWidget):
         font.setPointSizeF(self.font_size)
         font.setBold(True)
         boxes = [self._display_box(face.box) for face in result.faces]
-        texts = [label_texts(face.face_id, face.label, face.confidence) for face in result.faces]
+        texts = [self._label_texts(face) for face in result.faces]
         selected_index = next((i for i, f in enumerate(result.faces) if f.face_id == selected_id), None)
         placements = place_labels(boxes, [[self._text_size(t, font) for t in variants] for variants in texts],
                                   self._size or (1e9, 1e9), first=selected_index)
@@ -95,6 +95,13 @@ class VideoView(pg.GraphicsLayoutWidget):
             text.setText(label)
             text.setPos(place.x, place.y)
             self.placed_labels.append((face.face_id, label, (place.x, place.y, *self._text_size(label, font))))
+
+    @staticmethod
+    def _label_texts(face) -> list[str]:
+        if face.compare_probabilities is None:
+            return label_texts(face.face_id, face.label, face.confidence)
+        return comparison_label_texts(face.face_id, face.label, face.confidence, face.compare_label,
+                                      float(face.compare_probabilities.max()))
 
     def _text_size(self, text: str, font: QFont) -> tuple[float, float]:
         """A label's size in image units (labels keep their size on screen whatever the zoom)."""

@@ -1,7 +1,7 @@
 """The inference thread: takes the newest frame from the slot, runs the pipeline, emits plain data.
 
-Settings changes (model, detector, smoothing, min score) are requested from the GUI thread and
-applied here between frames, so the pipeline is only ever touched by this thread. No exception ends
+Settings changes (model, detector, smoothing, min score, a comparison model) are requested from the GUI
+thread and applied here between frames, so the pipeline is only ever touched by this thread. No exception ends
 the thread: a model that fails to load leaves the previous one in use, a frame that fails is skipped;
 both reach the user through ``failed`` and the error log (``core/error_log.py``).
 """
@@ -15,6 +15,7 @@ from PySide6.QtCore import QThread, Signal
 
 from ..core.error_log import describe
 from ..core.frame_pump import LatestFrameSlot
+from ..core.classifier import ExpressionClassifier
 from ..core.model_spec import ModelSpecError
 from ..core.pipeline import ExpressionPipeline, FrameResult
 
@@ -31,6 +32,8 @@ class InferenceWorker(QThread):
     result_ready = Signal(object, object)  # (frame BGR ndarray, FrameResult)
     model_loaded = Signal(object, str)  # (ModelSpec, .tflite path) of the model now in use
     failed = Signal(str)  # a message for the user; the previous model stays loaded
+    # (ModelSpec, .tflite path) of the comparison model now run beside the model; (None, "") when it ended
+    comparison_loaded = Signal(object, str)
 
     def __init__(self, slot: LatestFrameSlot, settings: PipelineSettings, parent=None) -> None:
         super().__init__(parent)
@@ -70,8 +73,31 @@ class InferenceWorker(QThread):
             self._tracks_epoch = int(epoch)
             if pipeline is not None:
                 pipeline.reset_tracks(self._tracks_epoch)
-        if not changes and pipeline is not None:
-            return pipeline
+        compare = changes.pop("compare_path", False)  # False: unchanged; None: end the comparison
+        if changes or pipeline is None:
+            pipeline = self._apply_settings(pipeline, changes)
+        if compare is not False and pipeline is not None:
+            self._set_comparison(pipeline, compare)
+        return pipeline
+
+    def _set_comparison(self, pipeline: ExpressionPipeline, path: str | None) -> None:
+        """Load (or drop) the second model; one that fails to load leaves things as they were."""
+        if path is None:
+            pipeline.take_comparison(None)
+            self.comparison_loaded.emit(None, "")
+            return
+        try:
+            classifier = ExpressionClassifier(path)
+        except (ModelSpecError, ValueError, FileNotFoundError, RuntimeError) as exc:
+            self.failed.emit(f"could not load the model to compare: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - anything else: no comparison, frames keep flowing
+            self.failed.emit(describe(exc, f"could not load the model to compare {path}"))
+            return
+        pipeline.take_comparison(classifier)
+        self.comparison_loaded.emit(classifier.spec, str(path))
+
+    def _apply_settings(self, pipeline: ExpressionPipeline | None, changes: dict) -> ExpressionPipeline | None:
         new = PipelineSettings(**{**self.settings.__dict__, **changes})
         rebuild = pipeline is None or new.model_path != self.settings.model_path or new.detector != self.settings.detector
         if rebuild:
@@ -85,6 +111,7 @@ class InferenceWorker(QThread):
                 self.failed.emit(describe(exc, f"could not load model {new.model_path}"))
                 return pipeline
             if pipeline is not None:
+                built.take_comparison(pipeline.release_comparison())  # a comparison outlives a detector switch
                 pipeline.close()
             pipeline = built
             pipeline.tracks_epoch = self._tracks_epoch
