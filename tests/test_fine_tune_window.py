@@ -145,10 +145,10 @@ def test_cancel_ends_the_process_and_leaves_no_run_folder(qtbot, tmp_path, stub,
 
 def test_missing_training_requirements_say_how_to_install_and_start_nothing(qtbot, window, tmp_path, stub):
     make_dataset(window.capture.dataset, {"Happy": 5, "Sad": 5})
-    window.fine_tune_command = stub
-    window.fine_tune_find_spec = lambda name: None  # as without TensorFlow and keras
-    window.fine_tune()
-    dialog = window.fine_tune_dialog
+    window.comparison.command = stub
+    window.comparison.find_spec = lambda name: None  # as without TensorFlow and keras
+    window.comparison.fine_tune()
+    dialog = window.comparison.dialog
     assert dialog.isVisible() and dialog.state == "refused" and not dialog.running
     assert INSTALL_HINT in dialog.message.text() and "tensorflow, keras" in dialog.message.text()
     assert fine_tuned_folders(Path(os.environ["FER_STATE_DIR"])) == []
@@ -177,13 +177,13 @@ def test_a_thin_dataset_or_the_cli_refusing_it_is_said_before_anything_is_kept(q
 def run_to_comparison(qtbot, window, stub) -> str:
     """Fine-tune from the capture panel's button; returns the new model once the window compares it."""
     make_dataset(window.capture.dataset, {"Happy": 5, "Sad": 5})
-    window.fine_tune_command = stub
-    window.fine_tune_find_spec = has_training_requirements
+    window.comparison.command = stub
+    window.comparison.find_spec = has_training_requirements
     with qtbot.waitSignal(window.worker.comparison_loaded, timeout=30000) as loaded:
         qtbot.mouseClick(window.capture.fine_tune_button, Qt.MouseButton.LeftButton)
     new = loaded.args[1]
-    assert window.fine_tune_dialog.state == "done" and window.session.comparison.path == new
-    assert window.compare_bar.isVisible() and window.compare_bars.isVisible()
+    assert window.comparison.dialog.state == "done" and window.session.comparison.path == new
+    assert window.comparison.bar.isVisible() and window.compare_bars.isVisible()
     return new
 
 
@@ -209,10 +209,10 @@ def test_after_done_both_models_run_on_the_live_face_until_keep_new(qtbot, windo
     assert "Ctrl+T" in dict(help_rows())
 
     with qtbot.waitSignal(window.worker.comparison_loaded, timeout=20000):
-        qtbot.mouseClick(window.keep_new_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.comparison.keep_new_button, Qt.MouseButton.LeftButton)
     assert window.session.comparison is None and window.session.model.path == new
     assert window.settings.value("model") == new  # remembered as the last model, as Ctrl+M does
-    assert not window.compare_bar.isVisible() and not window.compare_bars.isVisible()
+    assert not window.comparison.bar.isVisible() and not window.compare_bars.isVisible()
     # still paused: the frame shown is now the kept model's view of it, bars and labels alike
     assert window.session.result.model_path == new and window.bars.labels == result.compare_labels
     np.testing.assert_allclose(window.bars.values, face.compare_probabilities)
@@ -226,7 +226,7 @@ def test_keep_old_ends_the_comparison_with_the_old_model(qtbot, window, stub):
     run_to_comparison(qtbot, window, stub)
     comparing_result(qtbot, window)
     with qtbot.waitSignal(window.worker.comparison_loaded, timeout=20000):
-        qtbot.mouseClick(window.keep_old_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.comparison.keep_old_button, Qt.MouseButton.LeftButton)
     assert window.session.comparison is None and window.session.model.path == str(DEFAULT_MODEL)
     assert window.settings.value("model") == str(DEFAULT_MODEL)
     window.pause_button.setChecked(False)
@@ -239,10 +239,10 @@ def test_keep_old_ends_the_comparison_with_the_old_model(qtbot, window, stub):
 def test_closing_the_window_ends_a_running_fine_tune(qtbot, window, stub, monkeypatch):
     monkeypatch.setenv("STUB_MODE", "stubborn")  # deaf to SIGTERM: killed after the grace period
     make_dataset(window.capture.dataset, {"Happy": 5, "Sad": 5})
-    window.fine_tune_command = stub
-    window.fine_tune_find_spec = has_training_requirements
+    window.comparison.command = stub
+    window.comparison.find_spec = has_training_requirements
     qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # the shortcut table's Ctrl+T
-    dialog = window.fine_tune_dialog
+    dialog = window.comparison.dialog
     qtbot.waitUntil(lambda: dialog.line.text().startswith("epoch 1/"), timeout=20000)
     pid = dialog.process.processId()
     window.close()
@@ -275,17 +275,17 @@ def test_real_fine_tune_end_to_end(qtbot, window):
     dataset = window.capture.dataset
     assert min(write_crops(dataset, 30).values()) >= 20  # happy and neutral, re-photographed real faces
     before = fingerprint(dataset)
-    assert window.fine_tune_command is None  # the real ``python -m model_training``
+    assert window.comparison.command is None  # the real ``python -m model_training``
     with qtbot.waitSignal(window.worker.comparison_loaded, timeout=1_800_000) as loaded:
-        window.fine_tune()
-        qtbot.waitUntil(lambda: window.fine_tune_dialog.state in ("export", "done", "failed", "refused"),
+        window.comparison.fine_tune()
+        qtbot.waitUntil(lambda: window.comparison.dialog.state in ("export", "done", "failed", "refused"),
                         timeout=1_800_000)
-        assert window.fine_tune_dialog.state in ("export", "done"), window.fine_tune_dialog.message.text()
+        assert window.comparison.dialog.state in ("export", "done"), window.comparison.dialog.message.text()
     new = loaded.args[1]
-    assert window.fine_tune_dialog.state == "done" and load_spec(new).labels
+    assert window.comparison.dialog.state == "done" and load_spec(new).labels
     result = comparing_result(qtbot, window)
     assert result.compare_model_path == new and result.faces[0].compare_label in result.compare_labels
     with qtbot.waitSignal(window.worker.comparison_loaded, timeout=20000):
-        window.keep_new_model()
+        window.comparison.keep_new_model()
     assert window.session.model.path == new and window.settings.value("model") == new
     assert fingerprint(dataset) == before  # the dataset is only read

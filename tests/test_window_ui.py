@@ -50,6 +50,8 @@ def make_window(qtbot, tmp_path):
 
 def fonts_of(win: MainWindow) -> dict:
     return {"bars": (win.bars.point_size, win.bars.getAxis("left").style["tickFont"].pointSizeF()),
+            "compare_bars": (win.compare_bars.point_size,
+                             win.compare_bars.getAxis("left").style["tickFont"].pointSizeF()),
             "room": (win.room.point_size, win.room.getAxis("bottom").style["tickFont"].pointSizeF()),
             "graph": (win.graph.point_size, win.graph.plot_item.getAxis("left").style["tickFont"].pointSizeF(),
                       win.graph.legend.opts["labelTextSize"]),
@@ -63,7 +65,7 @@ def test_presentation_scales_every_text_hides_the_toolbar_and_restores_exactly(q
     qtbot.waitUntil(lambda: win.room.isVisible(), timeout=3000)
     during = fonts_of(win)
     assert not win.toolbar.isVisible() and not win.capture_dock.isVisible()
-    for key in ("bars", "room"):
+    for key in ("bars", "compare_bars", "room"):
         assert during[key] == pytest.approx(tuple(v * SCALE for v in before[key]))
     assert during["graph"][:2] == pytest.approx(tuple(v * SCALE for v in before["graph"][:2]))
     assert float(during["graph"][2][:-2]) == pytest.approx(float(before["graph"][2][:-2]) * SCALE)

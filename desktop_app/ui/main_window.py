@@ -19,6 +19,7 @@ from ..core.session import MediaClock, Session
 from .charts import LabelBars, RollingGraph
 from .error_reporting import ErrorReporter
 from .help_overlay import HelpOverlay
+from .model_comparison import ModelComparison
 from .presentation import PresentationMode
 from .shortcuts import help_rows, install_shortcuts
 from .worker import InferenceWorker, PipelineSettings
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
         self.worker.result_ready.connect(self.on_result)
         self.worker.model_loaded.connect(self.on_model_loaded)
         self.worker.failed.connect(self.show_message)
-        self.worker.comparison_loaded.connect(self.on_comparison_loaded)
+        self.worker.comparison_loaded.connect(self.comparison.on_comparison_loaded)
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.start()
         self._graph_timer = QTimer(self, interval=GRAPH_REDRAW_MS, timeout=self._redraw_graphs)
@@ -79,8 +80,8 @@ class MainWindow(QMainWindow):
         self.video = VideoView()
         self.video.face_clicked.connect(self.select_face)
         self.bars = LabelBars("Selected face")
-        self.compare_bars = LabelBars("New model")  # the comparison model's bars, beside the first ones
-        self.compare_bars.hide()
+        self.comparison = ModelComparison(self)  # fine-tune, then old and new side by side
+        self.compare_bars = self.comparison.bars
         bars_row = QWidget()
         row = QHBoxLayout(bars_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -115,22 +116,11 @@ class MainWindow(QMainWindow):
             row.addWidget(w, 1 if w is self.banner_text else 0)
         self.banner.hide()
 
-        self.compare_bar = QWidget()  # old and new model side by side until the user keeps one
-        self.compare_bar.setStyleSheet("background:#003d5c; color:white;")
-        row = QHBoxLayout(self.compare_bar)
-        self.compare_text = QLabel()
-        self.compare_text.setWordWrap(True)
-        self.keep_new_button = QPushButton("Keep new", clicked=self.keep_new_model)
-        self.keep_old_button = QPushButton("Keep old", clicked=self.keep_old_model)
-        for w in (self.compare_text, self.keep_new_button, self.keep_old_button):
-            row.addWidget(w, 1 if w is self.compare_text else 0)
-        self.compare_bar.hide()
-
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
-        column.addWidget(self.compare_bar)
+        column.addWidget(self.comparison.bar)
         column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.status = QLabel()
@@ -172,10 +162,7 @@ class MainWindow(QMainWindow):
         from .capture_panel import CapturePanel
 
         self.capture = CapturePanel(self.session, self.settings, self.show_message, self)
-        self.capture.fine_tune_requested.connect(self.fine_tune)
-        self.fine_tune_dialog = None
-        self.fine_tune_command: list[str] | None = None  # None: ``python -m model_training`` (tests stand in)
-        self.fine_tune_find_spec = None  # None: importlib.util.find_spec (tests simulate a missing TensorFlow)
+        self.capture.fine_tune_requested.connect(self.comparison.fine_tune)
         dock = QDockWidget("Capture samples", self)
         dock.setObjectName("capture")
         dock.setWidget(self.capture)
@@ -288,62 +275,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("model", path)
         self.setWindowTitle(f"Facial expressions: {spec.name}")
 
-    # ---- fine-tuning and comparing two models --------------------------------------------------------
-    def fine_tune(self) -> None:
-        """Fine-tune the loaded model on the capture panel's dataset in a separate process; the result is
-        then compared with the loaded model on the live faces."""
-        from .fine_tune_dialog import FineTuneDialog
-
-        dialog = self.fine_tune_dialog
-        if dialog is not None and dialog.running:  # one run at a time: show the one in progress
-            dialog.show()
-            dialog.raise_()
-            return
-        if dialog is not None:
-            dialog.deleteLater()
-        base = self.session.model.path if self.session.model is not None else self.worker.settings.model_path
-        options = {"command": self.fine_tune_command}
-        if self.fine_tune_find_spec is not None:
-            options["find_spec"] = self.fine_tune_find_spec
-        self.fine_tune_dialog = dialog = FineTuneDialog(base, self.capture.dataset, self, **options)
-        dialog.model_ready.connect(self.compare_with)
-        dialog.show()
-        dialog.start()
-
-    def compare_with(self, path: str) -> None:
-        """Run ``path`` beside the loaded model on the same faces (loaded by the worker)."""
-        self.worker.request(compare_path=path)
-
-    def on_comparison_loaded(self, spec: ModelSpec | None, path: str) -> None:
-        if spec is None:
-            self.compare_bar.hide()
-            self.compare_bars.hide()
-            self.bars.set_title("Selected face")
-            if self.session.end_comparison():  # a paused frame shows the kept model's view of it
-                self.redraw_frame()
-                face = self.session.selected_face()
-                if self.session.current_labels_match():
-                    self.bars.set_values(face.probabilities if face else None)
-            return
-        self.session.set_comparison(path, spec.name, spec.labels)
-        old = self.session.model.name if self.session.model is not None else "old"
-        self.compare_text.setText(f"Comparing on the live faces: <b>old</b> = {old}, <b>new</b> = {spec.name} "
-                                  f"(each face's label and the bars show both). Keep one:")
-        self.bars.set_title("Old model")
-        self.compare_bars.set_labels(spec.labels)
-        self.compare_bars.set_title("New model")
-        self.compare_bars.show()
-        self.compare_bar.show()
-
-    def keep_new_model(self) -> None:
-        """The new model becomes the only one (remembered as the last model, as Ctrl+M does)."""
-        comparison = self.session.comparison
-        if comparison is not None:
-            self.worker.request(model_path=comparison.path, compare_path=None)
-
-    def keep_old_model(self) -> None:
-        self.worker.request(compare_path=None)
-
     def _on_worker_finished(self) -> None:
         if self.session.model is None and not self.worker.stopping:  # the remembered model would not load
             self.settings.setValue("model", str(DEFAULT_MODEL))
@@ -384,8 +315,7 @@ class MainWindow(QMainWindow):
         face = session.selected_face()
         if session.current_labels_match():
             self.bars.set_values(face.probabilities if face else None)
-            if result.comparing and result.compare_labels == self.compare_bars.labels:
-                self.compare_bars.set_values(face.compare_probabilities if face else None)
+            self.comparison.show_result(result, face)
             if face is not None:  # media time for files: a pause or a step draws no ramp
                 self.graph.append(self.clock.time_of(result.time_s), face.probabilities)
             self._graph_dirty = True
@@ -453,8 +383,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self._graph_timer.stop()
         self._status_timer.stop()
-        if self.fine_tune_dialog is not None:  # a training process never outlives the window
-            self.fine_tune_dialog.cancel_and_wait()
+        self.comparison.close()
         if self.pump is not None:
             self.pump.stop(timeout=0.5)
         self.worker.stop(timeout_ms=1000)

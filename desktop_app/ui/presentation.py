@@ -1,4 +1,4 @@
-"""Presentation mode (F11) for a projector: every text the window draws grows by one factor (bars,
+"""Presentation mode (F11) for a projector: every text the window draws grows by one factor (bars, a compared model's bars,
 room chart, graph axes and legend, face labels, status line), the toolbar and the capture panel hide,
 the room chart shows, the window goes full screen. Leaving puts back exactly what was there."""
 from __future__ import annotations
@@ -21,13 +21,13 @@ class PresentationMode:
 
     def enter(self) -> None:
         w = self.window
-        self._saved = {"bars": w.bars.point_size, "room": w.room.point_size, "graph": w.graph.point_size,
+        self._saved = {"bars": w.bars.point_size, "compare_bars": w.compare_bars.point_size, "room": w.room.point_size, "graph": w.graph.point_size,
                        "video": w.video.font_size, "status": QFont(w.status.font()),
                        "toolbar": w.toolbar.isVisible(), "dock": w.capture_dock.isVisible(),
                        "room_visible": w.room.isVisible(), "sizes": w.side.sizes(), "split": w.splitter.sizes(),
                        "maximized": w.isMaximized()}
         self.active = True
-        for chart in (w.bars, w.room, w.graph):
+        for chart in (w.bars, w.compare_bars, w.room, w.graph):
             chart.set_point_size(chart.point_size * SCALE)
         w.video.font_size *= SCALE
         status = QFont(w.status.font())
@@ -48,6 +48,7 @@ class PresentationMode:
             return
         self.active = False
         w.bars.set_point_size(saved["bars"])
+        w.compare_bars.set_point_size(saved["compare_bars"])
         w.room.set_point_size(saved["room"])
         w.graph.set_point_size(saved["graph"])
         w.video.font_size = saved["video"]

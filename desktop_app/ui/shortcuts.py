@@ -60,7 +60,7 @@ SHORTCUTS: list[Shortcut] = [
     Shortcut(("W",), "W", "mark: wrong prediction (next save)", lambda w: w.capture.wrong.toggle()),
     Shortcut(("G",), "G", "review the dataset (gallery)", lambda w: w.capture.open_gallery()),
     Shortcut(("Ctrl+T",), "Ctrl+T", "fine-tune the model on the capture panel's dataset, then compare old and new",
-             lambda w: w.fine_tune()),
+             lambda w: w.comparison.fine_tune()),
 ]
 
 
