@@ -12,14 +12,14 @@ from collections import Counter
 from pathlib import Path
 
 from .core.annotate import draw_results
-from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source, print_warnings
+from .core.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
+                                 print_warnings)
 from .core.model_spec import ModelSpecError
 from .core.output_files import OutputError, check_outputs, commit, discard, temporary_name
 from .core.paths import DEFAULT_MODEL
 from .core.pipeline import STAGES, ExpressionPipeline, FrameResult
 from .core.stats import StageTimes
 
-DEMO_FRAMES = 150
 
 
 class AnalyzeError(RuntimeError):

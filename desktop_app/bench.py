@@ -13,11 +13,9 @@ from .core.demo_media import four_face_frames, group_frame
 from .core.frame_sources import DemoSource, SourceError
 from .core.model_spec import ModelSpecError
 from .core.paths import DEFAULT_MODEL
-from .core.pipeline import ExpressionPipeline
+from .core.pipeline import FRAME_STAGES, ExpressionPipeline
 from .core.stats import StageTimes
 from .core.tracking import iou
-
-CORE_STAGES = ("detect", "crop", "classify", "track")
 
 
 def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: list | None = None,
@@ -37,11 +35,11 @@ def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: l
             if truth is not None:
                 found.append(sum(any(iou(t, f.box) > 0.3 for f in result.faces) for t in truth))
             times.add(result.timings_ms)
-            totals.append(sum(result.timings_ms[s] for s in CORE_STAGES))
+            totals.append(sum(result.timings_ms.get(s, 0.0) for s in FRAME_STAGES))
     recall = (f", found {np.median(found):.0f} of {len(truth)} (lowest {min(found)})"
               if truth is not None else "")
     return (f"{name}: {len(frames)} frames, detector {detector}, faces per frame median {np.median(faces):.0f}"
-            f"{recall}\n{times.format(CORE_STAGES)}\n"
+            f"{recall}\n{times.format(FRAME_STAGES)}\n"
             f"  {'total':<8}  {np.median(totals):9.3f} {np.percentile(totals, 95):9.3f}   (detect+crop+classify+track)")
 
 

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .core.frame_sources import FrameSource, SourceError, VideoFileSource, open_source, print_warnings
+from .core.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
+                                 print_warnings)
 from .core.model_spec import ModelSpecError
 from .core.paths import DEFAULT_MODEL
 from .core.sample_records import StoreError, validate_label
 from .core.sample_store import SampleStore
 
-DEMO_FRAMES = 150
 
 
 class CaptureError(RuntimeError):

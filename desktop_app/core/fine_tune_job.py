@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .image_files import IMAGE_SUFFIXES
+
 TRAINING_MODULES = ("tensorflow", "keras")  # what ``model_training`` needs and the app never imports
 INSTALL_HINT = "pip install -r model_training/requirements.txt"
 VAL_SPLIT = 0.2
 MIN_LABELS = 2  # a classifier needs at least two classes ...
 MIN_PER_LABEL = 5  # ... and a few samples of each, some of which go to validation
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 TAIL_LINES = 8  # free-text output lines kept for an error message
 FOLDER = "fine-tuned"
 

@@ -17,13 +17,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .image_files import ImageFileError, read_image_file
+from .image_files import IMAGE_SUFFIXES, ImageFileError, read_image_file
 from .images import to_bgr
 from .paths import DEMO_FACE
 
 # The astronaut's face is small in the 512×512 photo; the demo shows this square around it.
 DEMO_FACE_REGION = (90, 20, 270, 270)  # x, y, w, h
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+# The headless CLIs' ``demo`` source: 5 s at 30 fps.
+DEMO_FRAMES = 150
 # A container's frame count is an estimate (phone and web videos often decode a few frames fewer):
 # a video is "truncated" only when decoding stops more than this share of the stated frames, and more
 # than TRUNCATION_MIN_FRAMES frames, before the stated end.

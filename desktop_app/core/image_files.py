@@ -12,6 +12,8 @@ import numpy as np
 
 from .images import to_bgr
 
+# Every reader of image files (sources, training datasets, the fine-tune check) takes these, OpenCV reads them.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels (~300 MB decoded as BGR): larger images are refused
 
 

@@ -16,7 +16,8 @@ from .images import to_bgr
 from .paths import DEFAULT_MODEL
 from .tracking import FaceTracker
 
-STAGES = ("decode", "detect", "crop", "classify", "track")
+STAGES = ("decode", "detect", "crop", "classify", "compare", "track")  # "compare": only with a second model
+FRAME_STAGES = STAGES[1:]  # the cost of processing a decoded frame (the benchmark's total, the status line)
 
 
 @dataclass

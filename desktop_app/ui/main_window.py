@@ -14,7 +14,7 @@ from ..core.frame_pump import FramePump, LatestFrameSlot
 from ..core.frame_sources import camera_choices, open_source
 from ..core.model_spec import ModelSpec
 from ..core.paths import DEFAULT_MODEL
-from ..core.pipeline import FrameResult
+from ..core.pipeline import FRAME_STAGES, FrameResult
 from ..core.session import MediaClock, Session
 from .charts import LabelBars, RollingGraph
 from .error_reporting import ErrorReporter
@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
         result = self.session.result
         if result is not None:
             t = result.timings_ms
-            parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in ("detect", "crop", "classify", "compare", "track") if k in t))
+            parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in FRAME_STAGES if k in t))
             parts.append(f"faces {len(result.faces)}")
         parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results}")
         if pump is not None and pump.state.finished:
