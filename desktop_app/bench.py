@@ -40,7 +40,7 @@ def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: l
               if truth is not None else "")
     return (f"{name}: {len(frames)} frames, detector {detector}, faces per frame median {np.median(faces):.0f}"
             f"{recall}\n{times.format(FRAME_STAGES)}\n"
-            f"  {'total':<8}  {np.median(totals):9.3f} {np.percentile(totals, 95):9.3f}   (detect+crop+classify+track)")
+            f"  {'total':<8}  {np.median(totals):9.3f} {np.percentile(totals, 95):9.3f}   ({'+'.join(s for s in FRAME_STAGES if s in times.summary())})")
 
 
 def class_video(count: int) -> tuple[list[np.ndarray], list]:
