@@ -118,6 +118,16 @@ def build_parser() -> Parser:
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
+    p.add_argument("--init-from", default=None, metavar="MODEL",
+                   help="fine-tune MODEL (run directory, .keras, .tflite with its Keras form beside it, or a "
+                   "bundled name such as fer2013_mini_xception) instead of training from scratch: its input, "
+                   "normalisation and framing are kept (default --epochs 12, --batch-size 16)")
+    p.add_argument("--head-epochs", type=whole_number(0, MAX_EPOCHS), default=None,
+                   help="with --init-from: epochs training only the new head before all layers (default 2)")
+    p.add_argument("--val-split", type=positive_number(0.9), default=None, metavar="FRACTION",
+                   help="with --init-from and no --val: hold out this stratified fraction of --train")
+    p.add_argument("--progress-json", action="store_true",
+                   help="with --init-from: print 'progress {json}' once per epoch and 'done {json}' at the end")
 
     p = sub.add_parser("evaluate", help="metrics of a run or a .tflite on a dataset", formatter_class=fmt)
     p.add_argument("model", type=Path, metavar="MODEL", help="run directory or .tflite (with its .json)")
@@ -204,6 +214,8 @@ def run(args: argparse.Namespace) -> None:
             epochs=getattr(args, "epochs", 0), batch_size=getattr(args, "batch_size", 0),  # 0: chosen from the data
             learning_rate=args.learning_rate, augment=not args.no_augment,
             mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions)
+        if args.init_from or args.val_split or args.head_epochs is not None or args.progress_json:
+            return fine_tune_command(args, config)
         plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
         from .training import train
 
@@ -246,6 +258,21 @@ def run(args: argparse.Namespace) -> None:
         from .geometry_classifier import format_comparison, train_and_compare
 
         print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
+
+
+def fine_tune_command(args: argparse.Namespace, config) -> None:
+    from .fine_tune import plan_fine_tune
+
+    if not args.init_from:
+        raise DataError("--head-epochs, --val-split and --progress-json go with --init-from MODEL")
+    if args.resume:
+        raise DataError("--resume does not apply to --init-from: a fine-tune takes minutes, start it again")
+    config.init_from, config.head_epochs, config.val_split = args.init_from, args.head_epochs, args.val_split
+    plan = plan_fine_tune(config, args.out, input_size=args.input_size, color=args.color,
+                          progress_json=args.progress_json)  # all checks, before TensorFlow loads
+    from .fine_tune import fine_tune
+
+    fine_tune(plan)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -50,6 +50,11 @@ class TrainConfig:
     mixed_precision: bool = False
     seed: int = 0
     exclusions: bool = True  # leave out the images listed in each dataset's exclusions.txt
+    # Fine-tuning (model_training/init_from.py): the base MODEL as given; None for a run from scratch,
+    # whose architecture is ``arch``. With it, input size, colour, normalisation and margin are the base's.
+    init_from: str | None = None
+    head_epochs: int | None = None  # epochs training only the new head, before all layers
+    val_split: float | None = None  # hold out this stratified fraction of --train when no --val is given
 
     def resolved(self) -> "TrainConfig":
         """Fill the architecture's defaults and check every value; DataError names the bad one."""
@@ -71,8 +76,8 @@ class TrainConfig:
             raise DataError(f"weights file not found: {self.weights}")
         if self.weights != "none" and self.arch == "mini_xception":
             raise DataError("--weights applies to the ImageNet backbones, not mini_xception")
-        if not self.train or not self.val:
-            raise DataError("give at least one --train and one --val dataset")
+        if not self.train or not (self.val or self.val_split):
+            raise DataError("give at least one --train and one --val dataset (or --val-split)")
         return self
 
     def check_numbers(self) -> None:
@@ -85,6 +90,10 @@ class TrainConfig:
         _positive("std", self.std)
         _in_range("mean", self.mean, 0.0, 255.0)
         _in_range("crop margin", self.crop_margin, 0.0, 2.0)
+        if self.head_epochs is not None:
+            _in_range("head epochs", self.head_epochs, 0, MAX_EPOCHS)
+        if self.val_split is not None:
+            _in_range("val split", self.val_split, 0.01, 0.9)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

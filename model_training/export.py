@@ -228,13 +228,22 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
         raise DataError(f"quant must be one of {', '.join(QUANTS)}, not {quant!r}")
     out = check_export_out(Path(out) if out else run_dir / f"{run_dir.name}_{quant}.tflite")
     crops = run_dir / "face_crops"
-    train = prepare_examples(config.train, crops, config.crop_margin).examples if quant == "int8" else []
-    val = prepare_examples(config.val, crops, config.crop_margin).examples
+    if config.init_from:  # a fine-tune: its held-out crops are a split of --train, framed for the base
+        from .fine_tune import run_examples
+
+        train_data, val_data = run_examples(config, run_dir)
+        train, val = (train_data.examples if quant == "int8" else []), val_data.examples
+    else:
+        train = prepare_examples(config.train, crops, config.crop_margin).examples if quant == "int8" else []
+        val = prepare_examples(config.val, crops, config.crop_margin).examples
     import keras
 
     keras.mixed_precision.set_global_policy("float32")  # rebuild in float32 whatever training used
-    model = build_model(config)
-    model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
+    if config.init_from:  # the base's architecture, not one of models.py's: best.keras holds it whole
+        model = keras.models.load_model(run_dir / BEST, compile=False)
+    else:
+        model = build_model(config)
+        model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
     base = spec_from_config(config, out.stem)
     rep = None
     if quant == "int8":

@@ -25,7 +25,8 @@ def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = N
         name=name, labels=SPEC_LABELS, input_width=config.input_size, input_height=config.input_size,
         color=config.color, mean=config.mean, std=config.std, output="probabilities",
         crop_margin=config.crop_margin, align_eyes=True, input_dtype=input_dtype,
-        description=f"{config.arch} trained with model_training", provenance=provenance or {},
+        description=(f"fine-tuned from {config.init_from} with model_training" if config.init_from
+                     else f"{config.arch} trained with model_training"), provenance=provenance or {},
         metrics=metrics or {})
 
 
