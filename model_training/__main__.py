@@ -121,7 +121,8 @@ def build_parser() -> Parser:
     p.add_argument("--init-from", default=None, metavar="MODEL",
                    help="fine-tune MODEL (run directory, .keras, .tflite with its Keras form beside it, or a "
                    "bundled name such as fer2013_mini_xception) instead of training from scratch: its input, "
-                   "normalisation and framing are kept (default --epochs 12, --batch-size 16)")
+                   "normalisation and framing are kept (default --epochs 12, --batch-size 16 or 8 for under 160 crops; "
+                   "--learning-rate is then the all-layers rate, the new head trains at 10x)")
     p.add_argument("--head-epochs", type=whole_number(0, MAX_EPOCHS), default=None,
                    help="with --init-from: epochs training only the new head before all layers (default 2)")
     p.add_argument("--val-split", type=positive_number(0.9), default=None, metavar="FRACTION",

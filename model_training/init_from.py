@@ -20,9 +20,10 @@ from .config import COLORS, load_config
 from .labels import NUM_CLASSES, DataError, map_label
 
 BEST = "best.keras"
-# Logit of an output the base lacks (its kernel is zero, so this is its logit on every image): e^-30 is
-# far below any class the base predicts, so at step 0 the new model gives the base's probabilities.
-NEW_CLASS_BIAS = -30.0
+# Logit of an output the base lacks (its kernel is zero, so this is its logit on every image): the base's
+# top logit is above 2.6 on real crops, so the new class starts below 3e-6 and the others keep the base's
+# probabilities; lower would leave Adam (about lr per step) hundreds of steps to bring the class in.
+NEW_CLASS_BIAS = -10.0
 HEAD_NAME = "fine_tune_head"
 
 
@@ -132,7 +133,8 @@ def load_base(base: BaseModel):
     if int(model.outputs[0].shape[-1]) != len(spec.labels):
         raise DataError(f"--init-from {base.origin}: the model has {model.outputs[0].shape[-1]} outputs "
                         f"but its spec {len(spec.labels)} labels")
-    return model
+    # One input tensor rather than the saved list of one: Keras warns on every call otherwise.
+    return keras.Model(model.inputs[0], model.outputs[0], name=model.name)
 
 
 def _head(model):
@@ -175,4 +177,4 @@ def with_affectnet_head(model, spec: ModelSpec):
             x = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
         else:
             x = type(layer).from_config(dict(layer.get_config(), name=f"{layer.name}_ft"))(x)
-    return keras.Model(model.inputs, x, name=f"{model.name}_fine_tuned")
+    return keras.Model(model.inputs[0], x, name=f"{model.name}_fine_tuned")
