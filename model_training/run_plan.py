@@ -141,6 +141,9 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
         if run_dir.exists() and not run_dir.is_dir():
             raise DataError(f"--out {run_dir} is a file, not a run directory")
         config = load_config(run_dir)
+        if config.init_from:
+            raise DataError(f"{run_dir} is a fine-tune of {config.init_from}: it cannot be resumed; start it "
+                            "again with --init-from (it takes minutes)")
         config.epochs = epochs or config.epochs
         config.check_numbers()
         if config.epochs < 1 or config.batch_size < 1:
