@@ -13,6 +13,7 @@ written to a temporary name and renamed, so a killed run never leaves half a mod
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
@@ -179,11 +180,19 @@ def _held_out_callback():  # subclasses a keras class: built when training start
 
     class HeldOutScore(keras.callbacks.Callback):
         """Scores each epoch on the held-out crops, keeps the best model (renamed into place) and
-        ``state.json``."""
+        ``state.json``; stops on a loss that is not finite."""
 
         def __init__(self, val_ds, run_dir: Path, state: dict) -> None:
             super().__init__()
             self.val_ds, self.run_dir, self.state = val_ds, run_dir, state
+
+        def on_train_batch_end(self, batch, logs=None):  # before any epoch end can save broken weights
+            loss = float((logs or {}).get("loss", 0.0))
+            if not math.isfinite(loss):
+                kept = (f"{self.run_dir / BEST} (epoch {self.state['best_epoch']}) is kept"
+                        if self.state["best_epoch"] else "no model was written")
+                raise DataError(f"the training loss became {loss} at epoch {self.state['epochs_done'] + 1}: "
+                                f"stopped; {kept}; try a lower --learning-rate")
 
         def on_epoch_end(self, epoch, logs=None):
             true, probs = _predict(self.model, self.val_ds)
