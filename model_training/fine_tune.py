@@ -131,9 +131,11 @@ def fine_tune(plan: FineTunePlan) -> dict:
     for phase, until, rate in phases:
         if until <= state["epochs_done"]:
             continue
-        for layer in model.layers:  # frozen BatchNormalization runs in inference mode (Keras 3)
-            layer.trainable = (layer is head if phase == "head"
-                               else not isinstance(layer, keras.layers.BatchNormalization))
+        for layer in model.layers:
+            layer.trainable = phase == "all" or layer is head
+        for layer in _nested_layers(model):  # a frozen BatchNormalization runs in inference mode (Keras 3)
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
         with devices.scope():
             model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=["accuracy"])
         callbacks = [_held_out_callback()(val_ds, run_dir, state), ProgressLines(phase, config.epochs, started,
@@ -155,6 +157,16 @@ def fine_tune(plan: FineTunePlan) -> dict:
         print(event_line("done", {"run_dir": str(run_dir), "best_balanced_accuracy":
                                   round(state["best_balanced_accuracy"], 5), "report": str(path)}), flush=True)
     return report
+
+
+def _nested_layers(model) -> list:
+    """Every layer, including those inside a nested backbone model."""
+    out = []
+    for layer in model.layers:
+        out.append(layer)
+        if hasattr(layer, "layers"):
+            out += _nested_layers(layer)
+    return out
 
 
 def _predict(model, dataset):

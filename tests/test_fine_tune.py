@@ -134,6 +134,34 @@ def test_the_new_head_keeps_the_bases_predictions_and_adds_contempt(real_crops):
     assert len({int(i) for i in before.argmax(1)}) >= 2  # the crops are not all one answer
 
 
+def test_a_dense_head_on_a_nested_backbone_is_remapped_too():
+    """The ImageNet backbones' shape (a nested model, then Dense → softmax), with three labels in an
+    order of their own: each maps by name, the rest of AffectNet's classes start quiet."""
+    import keras
+
+    from desktop_app.core.model_spec import ModelSpec
+    from model_training.fine_tune import _nested_layers
+    from model_training.init_from import map_probabilities, with_affectnet_head
+
+    inner_in = keras.Input((32, 32, 3))
+    features = keras.layers.GlobalAveragePooling2D()(keras.layers.BatchNormalization()(
+        keras.layers.Conv2D(4, 3)(inner_in)))
+    backbone = keras.Model(inner_in, features, name="backbone")
+    inputs = keras.Input((32, 32, 3))
+    outputs = keras.layers.Activation("softmax")(keras.layers.Dense(3)(backbone(inputs)))
+    base = keras.Model(inputs, outputs, name="tiny")
+    base.layers[-2].set_weights([np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32),
+                                 np.array([0.5, -0.2, 0.1], np.float32)])
+    spec = ModelSpec("tiny", ("sad", "happy", "surprised"), 32, 32, "rgb", 0.0, 1.0)
+    x = np.random.default_rng(1).normal(size=(5, 32, 32, 3)).astype(np.float32)
+    before = map_probabilities(np.asarray(base(x, training=False)), spec)
+    model = with_affectnet_head(base, spec)
+    # logits near 0 here, so each of the five new classes starts at e^-10 ≈ 4.5e-5 of the mass
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), before, atol=1e-4)
+    assert before[:, [SPEC_LABELS.index(n) for n in ("sad", "happy", "surprise")]].min() > 0
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in _nested_layers(model))
+
+
 def test_framing_and_the_held_out_split():
     fraction, margin = framing(0.15)
     assert fraction == pytest.approx(1.3 / 1.5) and margin == 0.15  # the 0.15 crop inside the stored 0.25 one
