@@ -34,7 +34,7 @@ def own_view(model, frame, face) -> np.ndarray:
         return classifier.classify([crop])[0]
 
 
-def test_a_second_model_gets_its_own_row_and_clearing_removes_it(inspected, tmp_path):
+def test_a_second_model_gets_its_own_row_and_clearing_removes_it(qtbot, inspected, tmp_path):
     dialog, frame, face = inspected
     assert dialog.compare_row.isHidden() and dialog.compare_label is None
     wider, labels = relabelled_copy(tmp_path, "wider_crop", crop_margin=0.3)
@@ -51,6 +51,13 @@ def test_a_second_model_gets_its_own_row_and_clearing_removes_it(inspected, tmp_
     assert "wider_crop" in dialog.compare_heading.text() and "margin 0.3" in dialog.compare_heading.text()
     for view in (dialog.compare_input, dialog.compare_occlusion):
         assert not view.pixmap().isNull() and view.pixmap().width() > 100
+    # the dialog grew to hold the row: nothing is squeezed over the views below it
+    def unsqueezed() -> bool:
+        row = dialog.compare_row
+        return (dialog.compare_input.geometry().bottom() < row.height()
+                and row.geometry().bottom() < dialog.details.geometry().top())
+    qtbot.waitUntil(unsqueezed, timeout=3000)
+    assert dialog.compare_bars.height() == dialog.compare_input.height() == 256
 
     swapped = swapped_copy(tmp_path)  # happy and sad swapped: model 2 now says sad
     dialog.set_compare_model(str(swapped))

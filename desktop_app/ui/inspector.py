@@ -53,10 +53,12 @@ class InspectorDialog(QDialog):
         self.model_input = QLabel()
         self.occlusion = QLabel()
         self.keypoints = QLabel()
+        self.first_titles: list[QLabel] = []  # named "model 1" while a second model is shown
         for col, (title, widget) in enumerate((("What the model saw", self.model_input),
                                                ("Occlusion: what it relied on", self.occlusion),
                                                ("Keypoints and landmarks", self.keypoints))):
-            grid.addWidget(QLabel(f"<b>{title}</b>"), 0, col)
+            self.first_titles.append(QLabel(f"<b>{title}</b>"))
+            grid.addWidget(self.first_titles[-1], 0, col)
             widget.setFixedSize(VIEW_SIZE, VIEW_SIZE)
             grid.addWidget(widget, 1, col)
         self.details = QLabel()
@@ -78,8 +80,7 @@ class InspectorDialog(QDialog):
         self.compare_row = QWidget()  # the second model's input, occlusion map and bars
         second = QGridLayout(self.compare_row)
         second.setContentsMargins(0, 0, 0, 0)
-        self.compare_heading = QLabel()
-        self.compare_heading.setWordWrap(True)
+        self.compare_heading = QLabel()  # two fixed lines: a wrapped label's height is misjudged by the layout
         self.compare_input = QLabel()
         self.compare_occlusion = QLabel()
         self.compare_bars = LabelBars("")
@@ -94,12 +95,17 @@ class InspectorDialog(QDialog):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["label", "raw", "smoothed"])
         self.table.verticalHeader().hide()
+        views = QVBoxLayout()  # the model's views, and model 2's below them
+        views.addLayout(grid)
+        views.addWidget(self.compare_row)
+        views.addStretch(1)
+        side = QHBoxLayout()  # the probabilities beside the views: two rows of views still fit a laptop screen
+        side.addLayout(views)
+        side.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
         column = QVBoxLayout(self)
         column.addLayout(controls)
-        column.addLayout(grid)
-        column.addWidget(self.compare_row)
+        column.addLayout(side)
         column.addWidget(self.details)
-        column.addWidget(self.table)
         self.occlusion_ms = 0.0
         self.top_labels: list[str] = []
 
@@ -166,11 +172,15 @@ class InspectorDialog(QDialog):
     def _show_comparison(self) -> None:
         """Fill the second row for the face on show, or hide it when there is no second model."""
         classifier = self._compare_classifier
+        titles = ("What model 1 saw", "Occlusion: what model 1 relied on") if classifier is not None else (
+            "What the model saw", "Occlusion: what it relied on")
+        for label, title in zip(self.first_titles, titles):
+            label.setText(f"<b>{title}</b>")
         if classifier is None or self._shown is None:
             self.compare_probabilities = self.compare_label = self.compare_agrees = None
             if not self.compare_row.isHidden():
                 self.compare_row.hide()
-                self.adjustSize()
+                self._fit()
             return
         frame_bgr, face = self._shown
         spec = classifier.spec
@@ -192,9 +202,18 @@ class InspectorDialog(QDialog):
         first = self._classifier.spec.name if self._classifier is not None else "model 1"
         self.compare_heading.setText(
             f"<b>Model 2, {spec.name}</b>, says <b>{label}</b> {probabilities.max():.0%}; model 1, {first}, "
-            f"says <b>{face.label}</b> {face.confidence:.0%}: <b>{verdict}</b>. Model 2's crop: margin "
+            f"says <b>{face.label}</b> {face.confidence:.0%}: <b>{verdict}</b>.<br>Model 2's crop: margin "
             f"{spec.crop_margin:g}, input {spec.input_width}×{spec.input_height} {spec.color}.")
-        self.compare_row.show()
+        if self.compare_row.isHidden():
+            self.compare_row.show()
+            self._fit()
+
+    def _fit(self) -> None:
+        """Grow or shrink to the rows shown. adjustSize alone leaves the dialog short of its wrapped
+        text's height (the details), squeezing the views over it; the layout's height for this width
+        is the true one."""
+        self.adjustSize()
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
 
     def _geometry_text(self, label: str) -> str:
         if self.geometry is None:
@@ -236,3 +255,5 @@ class InspectorDialog(QDialog):
                   + 2 * table.frameWidth())
         table.setMinimumHeight(height)
         table.setMaximumHeight(height)
+        width = sum(table.columnWidth(c) for c in range(table.columnCount())) + 2 * table.frameWidth()
+        table.setFixedWidth(width)  # beside the views: as wide as its columns, no scroll bar
