@@ -100,3 +100,28 @@ def test_a_bad_second_model_leaves_the_inspector_as_it_was(inspected, tmp_path, 
     assert dialog.compare_label == "sad" and "swapped" in dialog.compare_status.text()
     dialog.one_model_button.click()
     assert dialog.compare_row.isHidden()
+
+
+def test_a_window_comparing_two_models_opens_the_inspector_on_both(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from desktop_app.ui.main_window import MainWindow
+
+    wider, labels = relabelled_copy(tmp_path, "wider_crop", crop_margin=0.3)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("dataset", str(tmp_path / "dataset"))
+    window = MainWindow("demo", str(DEFAULT_MODEL), "short", settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.comparison.compare_with(str(wider))
+    qtbot.waitUntil(lambda: window.session.result is not None and window.session.result.comparing
+                    and bool(window.session.result.faces), timeout=20000)
+    window.pause_button.setChecked(True)
+    qtbot.wait(200)
+    window.inspect_selected()
+    inspector = window.inspector
+    assert inspector.compare_model_path == str(wider) and not inspector.compare_row.isHidden()
+    face = window.session.selected_face()
+    np.testing.assert_allclose(inspector.compare_probabilities, own_view(wider, window.session.frame, face),
+                               atol=1e-6)
+    window.close()

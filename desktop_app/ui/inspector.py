@@ -155,6 +155,10 @@ class InspectorDialog(QDialog):
         except ModelSpecError as exc:
             self.compare_status.setText(f"<span style='color:#c0392b'>Cannot compare: {exc}</span>")
 
+    @property
+    def compare_model_path(self) -> str | None:
+        return str(self._compare_classifier.model_path) if self._compare_classifier is not None else None
+
     def set_compare_model(self, model_path: str | None) -> None:
         """Show a second model's view of the face beside the first (None: back to one model). A model
         that fails to load raises ModelSpecError and leaves the inspector as it was."""
