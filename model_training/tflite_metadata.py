@@ -138,14 +138,15 @@ def add_metadata(tflite: bytes, meta: MobileMetadata) -> bytes:
     from tensorflow.lite.python import schema_py_generated as schema
 
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(_strip_zip(tflite)))
-    model.metadata = [m for m in (model.metadata or []) if _name(m.name) != METADATA_NAME]
-    buffer = schema.BufferT()
-    buffer.data = np.frombuffer(build_metadata(meta), np.uint8)
-    model.buffers.append(buffer)
-    entry = schema.MetadataT()
-    entry.name = METADATA_NAME
-    entry.buffer = len(model.buffers) - 1
-    model.metadata.append(entry)
+    model.metadata = model.metadata or []
+    entry = next((m for m in model.metadata if _name(m.name) == METADATA_NAME), None)
+    if entry is None:  # a fresh export: a new buffer; otherwise the old one is overwritten in place
+        model.buffers.append(schema.BufferT())
+        entry = schema.MetadataT()
+        entry.name = METADATA_NAME
+        entry.buffer = len(model.buffers) - 1
+        model.metadata.append(entry)
+    model.buffers[entry.buffer].data = np.frombuffer(build_metadata(meta), np.uint8)
     return flatbuffer_utils.convert_object_to_bytearray(model) + labels_zip(meta.labels)
 
 
