@@ -75,6 +75,20 @@ def test_each_export_loads_in_mediapipe_and_agrees_with_the_app(run_dir, crops, 
     assert_mediapipe_agrees(out, crops[1])
 
 
+def test_convert_with_an_exports_spec_rebuilds_the_grey_model_for_mobile(run_dir, crops):
+    """An export's spec describes its RGB uint8 input; ``convert --spec-from`` reads the training colour
+    and normalisation back from its provenance, so the grey Keras file converts again."""
+    first = run_dir / "first_int8.tflite"
+    assert main(["export", str(run_dir), "--quant", "int8", "--out", str(first)]) == 0
+    out = run_dir / "converted.tflite"
+    assert main(["convert", str(run_dir / "best.keras"), "--out", str(out), "--quant", "float32",
+                 "--spec-from", str(first.with_suffix(".json")), "--data", str(crops[0] / "val")]) == 0
+    spec = load_spec(out)
+    assert (spec.color, spec.input_dtype, spec.mean) == ("rgb", "float32", 127.5)
+    assert spec.provenance["trained_color"] == "gray"
+    assert_mediapipe_agrees(out, crops[1])
+
+
 def test_bundled_default_loads_in_mediapipe_and_agrees_with_the_app(crops):
     assert_mediapipe_agrees(DEFAULT_MODEL, crops[1])
 
