@@ -61,10 +61,11 @@ def _strings(b: flatbuffers.Builder, **values: str) -> dict[str, int]:
     return {k: b.CreateString(v) for k, v in values.items()}
 
 
-def _table(b: flatbuffers.Builder, slots: int, offsets: dict[int, int], scalars: dict[int, tuple] = {}) -> int:
+def _table(b: flatbuffers.Builder, slots: int, offsets: dict[int, int],
+           scalars: dict[int, tuple[str, int]] | None = None) -> int:
     """One table: ``offsets`` maps slot → an offset already built, ``scalars`` slot → (prepend, value)."""
     b.StartObject(slots)
-    for slot, (prepend, value) in scalars.items():
+    for slot, (prepend, value) in (scalars or {}).items():
         getattr(b, prepend)(slot, value, 0)
     for slot, offset in offsets.items():
         b.PrependUOffsetTRelativeSlot(slot, offset, 0)

@@ -108,3 +108,25 @@ def test_metadata_is_deterministic_and_replaced_not_stacked():
     meta = metadata_for(load_spec(DEFAULT_MODEL), build_models.FER_VERSION, build_models.FER_AUTHOR,
                         build_models.FER_LICENSE)
     assert add_metadata(bundled, meta) == bundled
+
+
+def test_metadata_reads_back_with_the_standard_schema():
+    """Name, version, author, licence and the RGB normalisation, read with the metadata schema module
+    MediaPipe ships (generated from the same metadata_schema.fbs), not with our writer."""
+    from mediapipe.tasks.metadata import metadata_schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(DEFAULT_MODEL.read_bytes()))
+    (entry,) = [m for m in model.metadata if m.name == b"TFLITE_METADATA"]
+    data = bytes(model.buffers[entry.buffer].data)
+    assert schema.ModelMetadata.ModelMetadataBufferHasIdentifier(data, 0)
+    meta = schema.ModelMetadataT.InitFromObj(schema.ModelMetadata.GetRootAsModelMetadata(data, 0))
+    assert (meta.name, meta.version, meta.license) == (b"fer2013_mini_xception", b"25.10.3", b"MIT")
+    assert b"Arriaga" in meta.author
+    (inp,) = meta.subgraphMetadata[0].inputTensorMetadata
+    assert inp.content.contentProperties.colorSpace == schema.ColorSpaceType.RGB
+    (norm,) = inp.processUnits
+    assert list(norm.options.mean) == [127.5] * 3 and list(norm.options.std) == [127.5] * 3
+    (out,) = meta.subgraphMetadata[0].outputTensorMetadata
+    (labels,) = out.associatedFiles
+    assert (labels.name, labels.type) == (b"labels.txt", schema.AssociatedFileType.TENSOR_AXIS_LABELS)
