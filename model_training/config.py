@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.sample_records import CROP_MARGIN
+
 from .labels import DataError
 
 ARCHS = ("mini_xception", "mobilenet_v3_small", "efficientnet_b0")
@@ -38,7 +40,7 @@ class TrainConfig:
     color: str = ""  # "": the architecture's default
     mean: float = -1.0  # negative: the architecture's default
     std: float = -1.0
-    crop_margin: float = 0.25  # the framing of AffectNet and of captured samples
+    crop_margin: float = CROP_MARGIN  # the framing of AffectNet and of captured samples
     balance: str = "class_weight"
     weights: str = "none"
     # 0: chosen from the training set's size by run_plan.auto_schedule (what the CLI passes unless the

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec, save_spec
+from desktop_app.core.sample_records import CROP_MARGIN
 
 from .config import load_config
 from .datasets import Example, Source, list_examples
@@ -248,7 +249,7 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
 
 def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None = None,
                  labels: list[str] | None = None, color: str | None = None, mean: float = 127.5,
-                 std: float = 127.5, crop_margin: float = 0.25, data: list[str] | None = None) -> ExportResult:
+                 std: float = 127.5, crop_margin: float = CROP_MARGIN, data: list[str] | None = None) -> ExportResult:
     """An existing Keras file: the spec comes from ``spec_from`` (a spec JSON, or the .tflite it sits
     beside) or from ``labels`` + colour/mean/std; ``data`` gives the int8 and parity images."""
     keras_file = Path(keras_file)

@@ -1,7 +1,10 @@
 """AffectNet's eight classes and the mapping of label names (folder names, captured labels) onto them."""
 from __future__ import annotations
 
-AFFECTNET_CLASSES = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
+from desktop_app.core.sample_records import AFFECTNET_LABELS
+
+# The class order is the app's capture labels' (one list, in the Qt-free core); indices are class ids.
+AFFECTNET_CLASSES = AFFECTNET_LABELS
 NUM_CLASSES = len(AFFECTNET_CLASSES)
 # The labels written into every exported spec, in output order.
 SPEC_LABELS = tuple(name.lower() for name in AFFECTNET_CLASSES)

@@ -15,8 +15,7 @@ from desktop_app.core.model_spec import ModelSpec, ModelSpecError
 
 from .config import TrainConfig, load_config
 from .labels import NUM_CLASSES, SPEC_LABELS, DataError, map_label
-
-BEST = "best.keras"
+from .run_plan import BEST
 
 
 def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = None,
