@@ -24,9 +24,10 @@ from desktop_app.core.sample_records import CROP_MARGIN
 
 from .config import load_config
 from .datasets import Example, Source, list_examples
-from .evaluation import image_batches
+from .image_batches import image_batches
 from .labels import DataError
-from .predictors import BEST, provenance_for, spec_from_config
+from .run_plan import BEST
+from .spec_building import metrics_from, provenance_for, spec_from_config
 
 QUANTS = ("float32", "float16", "int8")
 REPRESENTATIVE_IMAGES = 200
@@ -204,17 +205,6 @@ def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return replace(result, path=out, spec_path=spec_path)
-
-
-def metrics_from(run_dir: Path) -> dict:
-    import json
-
-    path = run_dir / "evaluation.json"
-    if not path.is_file():
-        return {}
-    report = json.loads(path.read_text(encoding="utf-8"))
-    keys = ("data", "n", "accuracy", "balanced_accuracy", "macro_f1")
-    return {("dataset" if k == "data" else k): report[k] for k in keys if k in report}
 
 
 def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResult:
