@@ -40,7 +40,7 @@ def bench(data: str | None, archs: list[str], quants: list[str], batches: int) -
 
     from .export import QUANTS, mobile_tflite, write_and_check
     from .models import build_model
-    from .predictors import spec_from_config
+    from .spec_building import spec_from_config
 
     for q in quants:
         if q not in QUANTS:

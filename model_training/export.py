@@ -23,13 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec, save_spec
+from desktop_app.core.sample_records import CROP_MARGIN
 
 from .config import load_config
 from .datasets import Example, Source, list_examples
-from .evaluation import image_batches
+from .image_batches import image_batches
 from .labels import DataError
 from .mobile_input import check_uint8_input, mobile_spec, pinned_representative, rgb_input_model, trained_spec
-from .predictors import BEST, provenance_for, spec_from_config
+from .run_plan import BEST
+from .spec_building import metrics_from, provenance_for, spec_from_config
 from .tflite_metadata import add_metadata, metadata_for
 
 QUANTS = ("float32", "float16", "int8")
@@ -226,17 +228,6 @@ def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
     return replace(result, path=out, spec_path=spec_path)
 
 
-def metrics_from(run_dir: Path) -> dict:
-    import json
-
-    path = run_dir / "evaluation.json"
-    if not path.is_file():
-        return {}
-    report = json.loads(path.read_text(encoding="utf-8"))
-    keys = ("data", "n", "accuracy", "balanced_accuracy", "macro_f1")
-    return {("dataset" if k == "data" else k): report[k] for k in keys if k in report}
-
-
 def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResult:
     from .models import build_model
     from .run_plan import prepare_examples
@@ -264,7 +255,7 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
 
 def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None = None,
                  labels: list[str] | None = None, color: str | None = None, mean: float = 127.5,
-                 std: float = 127.5, crop_margin: float = 0.25, data: list[str] | None = None) -> ExportResult:
+                 std: float = 127.5, crop_margin: float = CROP_MARGIN, data: list[str] | None = None) -> ExportResult:
     """An existing Keras file: the spec comes from ``spec_from`` (a spec JSON, or the .tflite it sits
     beside) or from ``labels`` + colour/mean/std; ``data`` gives the int8 and parity images."""
     keras_file = Path(keras_file)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from desktop_app.core.expression_names import SYNONYMS as NAME_SYNONYMS, normalize
+from desktop_app.core.sample_records import AFFECTNET_LABELS
 
-AFFECTNET_CLASSES = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
+# The class order is the app's capture labels' (one list, in the Qt-free core); indices are class ids.
+AFFECTNET_CLASSES = AFFECTNET_LABELS
 NUM_CLASSES = len(AFFECTNET_CLASSES)
 # The labels written into every exported spec, in output order.
 SPEC_LABELS = tuple(name.lower() for name in AFFECTNET_CLASSES)

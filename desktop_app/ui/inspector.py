@@ -23,6 +23,7 @@ from ..core.model_spec import ModelSpecError
 from ..core.occlusion import occlusion_map
 from ..core.pipeline import FaceResult
 from ..core.preprocessing import batch_to_images, prepare_batch
+from ..core.sample_records import CROP_MARGIN
 from .charts import LabelBars
 from .images_qt import pixmap_from_bgr
 
@@ -226,7 +227,7 @@ class InspectorDialog(QDialog):
         return f"<b>Face geometry: {reading(self.geometry, label)}</b>. {feature_line(self.geometry)}"
 
     def _keypoint_view(self, frame_bgr: np.ndarray, face: FaceResult) -> np.ndarray:
-        size, margin = VIEW_SIZE, 0.25
+        size, margin = VIEW_SIZE, CROP_MARGIN  # framed as a captured sample is
         view = crop_face(frame_bgr, face.box, face.keypoints, size, margin, align=False)
         matrix = crop_transform(face.box, face.keypoints, size, margin, align=False)
         if self.landmarks is not None and self.landmarks.is_face:
