@@ -1,6 +1,8 @@
 """``python -m desktop_app analyze``: run the pipeline headless over videos and images.
 
 Prints a summary, optionally writes a CSV (one row per face per frame) and an annotated video.
+``--compare M2.tflite`` runs a second model on the same faces: its label and probabilities join each
+CSV row and the summary shows, per label of the first model, how often the second one agrees.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from .core.annotate import draw_results
 from .core.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
                                  print_warnings)
+from .core.model_comparison import Agreement, agrees
 from .core.model_spec import ModelSpecError
 from .core.output_files import OutputError, check_outputs, commit, discard, temporary_name
 from .core.paths import DEFAULT_MODEL
@@ -26,14 +29,25 @@ class AnalyzeError(RuntimeError):
     pass
 
 
-def csv_header(labels: tuple[str, ...]) -> list[str]:
-    return ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "label",
-            *[f"p_{label}" for label in labels]]
+def csv_header(labels: tuple[str, ...], compare_labels: tuple[str, ...] = ()) -> list[str]:
+    """The CSV's columns; with a second model, its label, whether it agrees (1/0) and its probabilities."""
+    header = ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "label",
+              *[f"p_{label}" for label in labels]]
+    if compare_labels:
+        header += ["compare_label", "compare_agrees", *[f"compare_p_{label}" for label in compare_labels]]
+    return header
 
 
 def csv_rows(source: str, result: FrameResult) -> list[list]:
-    return [[source, result.index, f"{result.time_s:.3f}", f.face_id, *(round(v) for v in f.box),
-             f"{f.score:.3f}", f.label, *(f"{p:.4f}" for p in f.probabilities)] for f in result.faces]
+    rows = []
+    for f in result.faces:
+        row = [source, result.index, f"{result.time_s:.3f}", f.face_id, *(round(v) for v in f.box),
+               f"{f.score:.3f}", f.label, *(f"{p:.4f}" for p in f.probabilities)]
+        if result.comparing:
+            row += [f.compare_label, int(agrees(f.label, f.compare_label)),
+                    *(f"{p:.4f}" for p in f.compare_probabilities)]
+        rows.append(row)
+    return rows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detector", choices=("short", "full", "group"), default="short",
                    help="BlazeFace short range (faces within ~2 m) or full range (small/distant faces)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="expression .tflite (its .json beside it)")
+    p.add_argument("--compare", type=Path, metavar="M2.tflite",
+                   help="a second expression model (its .json beside it) to run on the same faces")
     p.add_argument("--smoothing", type=float, default=0.5, help="per-face smoothing of probabilities, 0 = off")
     p.add_argument("--min-score", type=float, default=0.5, help="minimum face detection score")
     return p
@@ -82,13 +98,20 @@ def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
     writer = csv_file = video = None
     error: str | None = None
     temps: dict[Path, Path] = {}  # final name → temporary name, renamed once complete
+    agreement: Agreement | None = None
+    names = ("", "")  # the two models' names, for the agreement table
     try:
         with ExpressionPipeline(args.model, args.detector, args.min_score, args.smoothing) as pipeline:
+            if args.compare is not None:  # a bad second model stops here, before any output is opened
+                pipeline.set_comparison(args.compare)
+                agreement = Agreement(pipeline.labels)
+                names = (pipeline.spec.name, pipeline.comparison.spec.name)
+            compare_labels = pipeline.comparison.labels if pipeline.comparison is not None else ()
             if args.csv:
                 temps[args.csv] = temporary_name(args.csv)
                 csv_file = open(temps[args.csv], "w", newline="", encoding="utf-8")
                 writer = csv.writer(csv_file)
-                writer.writerow(csv_header(pipeline.labels))
+                writer.writerow(csv_header(pipeline.labels, compare_labels))
             if args.annotated:
                 temps[args.annotated] = temporary_name(args.annotated)
                 video = AnnotatedWriter(temps[args.annotated], args.annotated)
@@ -101,6 +124,9 @@ def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
                             frames += 1
                             frames_with_face += bool(result.faces)
                             per_label.update(f.label for f in result.faces)
+                            if agreement is not None:
+                                for face in result.faces:
+                                    agreement.add(face.label, face.compare_label)
                             times.add(result.timings_ms)
                             if writer:
                                 writer.writerows(csv_rows(source.name, result))
@@ -141,6 +167,9 @@ def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
     print(f"frames: {frames}", file=out)
     print(f"frames with a face: {frames_with_face}", file=out)
     print("faces per label: " + (", ".join(f"{k} {v}" for k, v in per_label.most_common()) or "none"), file=out)
+    if agreement is not None:
+        print(f"agreement of {names[1]} (--compare) with {names[0]}, per label of {names[0]}:", file=out)
+        print(agreement.format(), file=out)
     print("per-stage time (ms):", file=out)
     print(times.format(STAGES), file=out)
     if error:

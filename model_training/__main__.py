@@ -98,7 +98,7 @@ def build_parser() -> Parser:
     p.add_argument("--captured-weight", type=positive_number(), default=2.0, help="loss weight of --captured samples")
     p.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run directory")
     p.add_argument("--arch", choices=ARCHS, default=d.arch, help="architecture")
-    p.add_argument("--input-size", type=input_side(MIN_INPUT_SIZE, MAX_INPUT_SIZE), default=d.input_size,
+    p.add_argument("--input-size", type=input_side(MIN_INPUT_SIZE, MAX_INPUT_SIZE), default=0,
                    help=f"input side in pixels, {MIN_INPUT_SIZE} to {MAX_INPUT_SIZE} (0: the arch's default)")
     p.add_argument("--color", choices=COLORS, default=None, help="input colour (default: the arch's)")
     p.add_argument("--balance", choices=BALANCE, default=d.balance, help="class imbalance handling")
@@ -191,74 +191,98 @@ def build_parser() -> Parser:
     return parser
 
 
+def run_stats(args: argparse.Namespace) -> None:
+    from .datasets import Source, class_table, list_examples, scan_unreadable
+
+    listing = list_examples([Source.parse(s) for s in args.data], exclusions=not args.no_exclusions)
+    print(class_table(listing.counts()))
+    for reason, n in sorted(listing.skipped.items()):
+        print(f"skipped {n}: {reason}")
+    bad = scan_unreadable(listing.examples, decode=args.decode)
+    print(f"unreadable files: {len(bad)}")
+    for path in bad[:20]:
+        print(f"  {path}")
+
+
+def run_train(args: argparse.Namespace) -> None:
+    from .config import TrainConfig
+    from .run_plan import plan_training
+
+    train_specs = list(args.train) + [f"{c}:{args.captured_weight}" for c in args.captured]
+    config = TrainConfig(
+        train=train_specs, val=list(args.val), arch=args.arch, input_size=args.input_size or None,  # 0: arch's
+        color=args.color, balance=args.balance, weights=args.weights,
+        epochs=getattr(args, "epochs", None), batch_size=getattr(args, "batch_size", None),  # None: from the data
+        learning_rate=args.learning_rate, augment=not args.no_augment,
+        mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions)
+    if args.init_from or args.val_split or args.head_epochs is not None or args.progress_json:
+        return fine_tune_command(args, config)
+    plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
+    from .training import train
+
+    train(plan)
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    from .evaluation import evaluate, format_report
+
+    print(format_report(evaluate(args.model, args.data, args.out)))
+
+
+def run_export(args: argparse.Namespace) -> None:
+    from .export import export_run
+
+    print(export_run(args.run_dir, args.quant, args.out).format())
+
+
+def run_convert(args: argparse.Namespace) -> None:
+    from .export import convert_file
+
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    result = convert_file(args.keras_file, args.quant, args.out, spec_from=args.spec_from, labels=labels,
+                          color=args.color, mean=args.mean, std=args.std, data=args.data or None)
+    print(result.format())
+
+
+def run_bench(args: argparse.Namespace) -> None:
+    from .bench import bench
+
+    bench(args.data, args.archs.split(","), args.quants.split(","), args.batches)
+
+
+def run_bench_scale(args: argparse.Namespace) -> None:
+    from .bench_scale import bench_scale
+
+    bench_scale(args.dir, args.images, args.archs.split(","), args.batch_size, args.batches, args.epoch_steps)
+
+
+def run_audit(args: argparse.Namespace) -> None:
+    from .audit import audit
+
+    print(audit(args.data, args.out, args.model, top=args.top, geometry=not args.no_geometry).summary())
+
+
+def run_geometry(args: argparse.Namespace) -> None:
+    from .geometry_classifier import format_comparison, train_and_compare
+
+    print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
+
+
+COMMANDS = {  # command → the function that runs it (its flags are in build_parser)
+    "stats": run_stats,
+    "train": run_train,
+    "evaluate": run_evaluate,
+    "export": run_export,
+    "convert": run_convert,
+    "bench": run_bench,
+    "bench-scale": run_bench_scale,
+    "audit": run_audit,
+    "geometry": run_geometry,
+}
+
+
 def run(args: argparse.Namespace) -> None:
-    if args.command == "stats":
-        from .datasets import Source, class_table, list_examples, scan_unreadable
-
-        listing = list_examples([Source.parse(s) for s in args.data], exclusions=not args.no_exclusions)
-        print(class_table(listing.counts()))
-        for reason, n in sorted(listing.skipped.items()):
-            print(f"skipped {n}: {reason}")
-        bad = scan_unreadable(listing.examples, decode=args.decode)
-        print(f"unreadable files: {len(bad)}")
-        for path in bad[:20]:
-            print(f"  {path}")
-        return
-    if args.command == "train":
-        from .config import TrainConfig
-        from .run_plan import plan_training
-
-        train_specs = list(args.train) + [f"{c}:{args.captured_weight}" for c in args.captured]
-        config = TrainConfig(
-            train=train_specs, val=list(args.val), arch=args.arch, input_size=args.input_size,
-            color=args.color or "", balance=args.balance, weights=args.weights,
-            epochs=getattr(args, "epochs", 0), batch_size=getattr(args, "batch_size", 0),  # 0: chosen from the data
-            learning_rate=args.learning_rate, augment=not args.no_augment,
-            mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions)
-        if args.init_from or args.val_split or args.head_epochs is not None or args.progress_json:
-            return fine_tune_command(args, config)
-        plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
-        from .training import train
-
-        train(plan)
-        return
-    if args.command == "evaluate":
-        from .evaluation import evaluate, format_report
-
-        print(format_report(evaluate(args.model, args.data, args.out)))
-        return
-    if args.command == "export":
-        from .export import export_run
-
-        print(export_run(args.run_dir, args.quant, args.out).format())
-        return
-    if args.command == "convert":
-        from .export import convert_file
-
-        labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
-        result = convert_file(args.keras_file, args.quant, args.out, spec_from=args.spec_from, labels=labels,
-                              color=args.color, mean=args.mean, std=args.std, data=args.data or None)
-        print(result.format())
-        return
-    if args.command == "bench":
-        from .bench import bench
-
-        bench(args.data, args.archs.split(","), args.quants.split(","), args.batches)
-    if args.command == "bench-scale":
-        from .bench_scale import bench_scale
-
-        bench_scale(args.dir, args.images, args.archs.split(","), args.batch_size, args.batches,
-                    args.epoch_steps)
-        return
-    if args.command == "audit":
-        from .audit import audit
-
-        print(audit(args.data, args.out, args.model, top=args.top, geometry=not args.no_geometry).summary())
-        return
-    if args.command == "geometry":
-        from .geometry_classifier import format_comparison, train_and_compare
-
-        print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
+    COMMANDS[args.command](args)
 
 
 def fine_tune_command(args: argparse.Namespace, config) -> None:

@@ -38,9 +38,9 @@ def pipeline_throughput(examples, config: TrainConfig, batches: int) -> float:
 def bench(data: str | None, archs: list[str], quants: list[str], batches: int) -> list[dict]:
     import keras
 
-    from .export import QUANTS, representative_from, to_tflite, write_and_check
+    from .export import QUANTS, mobile_tflite, write_and_check
     from .models import build_model
-    from .predictors import spec_from_config
+    from .spec_building import spec_from_config
 
     for q in quants:
         if q not in QUANTS:
@@ -57,9 +57,9 @@ def bench(data: str | None, archs: list[str], quants: list[str], batches: int) -
             model = build_model(config)
             spec = spec_from_config(config, arch)
             for quant in quants:
-                rep = representative_from(examples, spec) if quant == "int8" else None
                 out = Path(tmp) / f"{arch}_{quant}.tflite"
-                result = write_and_check(model, to_tflite(model, quant, rep), spec, out, examples[:32])
+                exported, out_spec, tflite = mobile_tflite(model, spec, quant, examples)  # what export ships
+                result = write_and_check(exported, tflite, out_spec, out, examples[:32])
                 rows.append({"arch": arch, "quant": quant, "input": config.input_size,
                              "size_kib": result.size_bytes / 1024, "median_ms": result.latency_median_ms,
                              "p95_ms": result.latency_p95_ms, "pipeline_images_s": rate})

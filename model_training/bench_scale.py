@@ -20,19 +20,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop_app.core.sample_records import CROP_MARGIN, CROP_SIZE
+
 from .datasets import Source, class_table, list_examples, scan_unreadable
 
 AFFECTNET_TRAIN_IMAGES = 287_651
 # Training images per class in AffectNet (README): Neutral … Contempt.
 AFFECTNET_COUNTS = (74_874, 134_416, 25_461, 14_093, 6_382, 2_808, 24_888, 3_757)
-CROP = 224
 MARKER = "bench_scale.json"
 RSS_EVERY_S = 0.5
 PARTIAL_EPOCH_BATCHES = 10  # the 224 px backbones: a full epoch takes hours on a CPU
 
 
 def base_faces() -> list[np.ndarray]:
-    """The demo photo's face, cropped as AffectNet crops are (224 px, margin 0.25), and its mirror."""
+    """The demo photo's face, cropped as AffectNet crops and captured samples are, and its mirror."""
     from desktop_app.core.face_crop import crop_face
     from desktop_app.core.face_detection import FaceDetector
     from desktop_app.core.paths import DEMO_FACE
@@ -40,18 +41,18 @@ def base_faces() -> list[np.ndarray]:
     frame = cv2.imread(str(DEMO_FACE))
     with FaceDetector("full") as detector:
         face = max(detector.detect(frame), key=lambda d: d.box[2] * d.box[3])
-    crop = crop_face(frame, face.box, face.keypoints, CROP, 0.25)
+    crop = crop_face(frame, face.box, face.keypoints, CROP_SIZE, CROP_MARGIN)
     return [crop, cv2.flip(crop, 1)]
 
 
 def vary(base: np.ndarray, rng: np.random.Generator, noise: np.ndarray) -> np.ndarray:
     """One face-like crop: ±20° pose, ±15% scale, ±10% shift, exposure, colour cast, sensor noise."""
-    m = cv2.getRotationMatrix2D((CROP / 2, CROP / 2), rng.uniform(-20, 20), rng.uniform(0.85, 1.15))
-    m[:, 2] += rng.uniform(-0.1, 0.1, 2) * CROP
-    image = cv2.warpAffine(base, m, (CROP, CROP), borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    m = cv2.getRotationMatrix2D((CROP_SIZE / 2, CROP_SIZE / 2), rng.uniform(-20, 20), rng.uniform(0.85, 1.15))
+    m[:, 2] += rng.uniform(-0.1, 0.1, 2) * CROP_SIZE
+    image = cv2.warpAffine(base, m, (CROP_SIZE, CROP_SIZE), borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     image = image * rng.uniform(0.6, 1.3, 3) + rng.uniform(-30, 30)
-    y, x = rng.integers(0, noise.shape[0] - CROP, 2)
-    image += noise[y:y + CROP, x:x + CROP] * rng.uniform(0, 1.5)
+    y, x = rng.integers(0, noise.shape[0] - CROP_SIZE, 2)
+    image += noise[y:y + CROP_SIZE, x:x + CROP_SIZE] * rng.uniform(0, 1.5)
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
@@ -85,7 +86,7 @@ def write_affectnet_shaped(root: Path, images: int, seed: int = 0) -> Path:
             (ann / f"{n}_exp.npy").write_bytes(label_bytes[labels[n]])
             (ann / f"{n}_aro.npy").write_bytes(npy_bytes(np.array(str(rng.uniform(-1, 1)))))
             (ann / f"{n}_val.npy").write_bytes(npy_bytes(np.array(str(rng.uniform(-1, 1)))))
-            (ann / f"{n}_lnd.npy").write_bytes(npy_bytes(rng.uniform(0, CROP, 136).astype(np.float32)))
+            (ann / f"{n}_lnd.npy").write_bytes(npy_bytes(rng.uniform(0, CROP_SIZE, 136).astype(np.float32)))
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         list(pool.map(write, range(0, images, 1000)))

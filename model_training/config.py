@@ -4,9 +4,11 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from desktop_app.core.sample_records import CROP_MARGIN
 
 from .labels import DataError
 
@@ -27,6 +29,10 @@ MIN_INPUT_SIZE, MAX_INPUT_SIZE = 32, 512
 MAX_EPOCHS = 10_000
 MAX_BATCH_SIZE = 4096
 MAX_LEARNING_RATE = 1.0
+# How "not chosen" was written before it was None; from_dict reads these back as None. Runs are resolved
+# before config.json is saved, so only a hand-written or hand-edited config holds them.
+LEGACY_NOT_CHOSEN: dict[str, Any] = {"input_size": 0, "color": "", "mean": -1.0, "std": -1.0, "epochs": 0,
+                                     "batch_size": 0}
 
 
 @dataclass
@@ -34,17 +40,17 @@ class TrainConfig:
     train: list[str] = field(default_factory=list)
     val: list[str] = field(default_factory=list)
     arch: str = "mini_xception"
-    input_size: int = 0  # 0: the architecture's default
-    color: str = ""  # "": the architecture's default
-    mean: float = -1.0  # negative: the architecture's default
-    std: float = -1.0
-    crop_margin: float = 0.25  # the framing of AffectNet and of captured samples
+    input_size: int | None = None  # None: the architecture's default
+    color: str | None = None
+    mean: float | None = None
+    std: float | None = None
+    crop_margin: float = CROP_MARGIN  # the framing of AffectNet and of captured samples
     balance: str = "class_weight"
     weights: str = "none"
-    # 0: chosen from the training set's size by run_plan.auto_schedule (what the CLI passes unless the
+    # None: chosen from the training set's size by run_plan.auto_schedule (what the CLI passes unless the
     # flag is given); library callers that build a TrainConfig keep these fixed values.
-    epochs: int = 30
-    batch_size: int = 64
+    epochs: int | None = 30
+    batch_size: int | None = 64
     learning_rate: float = 1e-3
     augment: bool = True
     mixed_precision: bool = False
@@ -57,34 +63,35 @@ class TrainConfig:
     val_split: float | None = None  # hold out this stratified fraction of --train when no --val is given
 
     def resolved(self) -> "TrainConfig":
-        """Fill the architecture's defaults and check every value; DataError names the bad one."""
+        """A copy with the architecture's defaults filled in, every value checked; DataError names the
+        bad one. ``self`` is left as it was."""
         if self.arch not in ARCHS:
             raise DataError(f"arch must be one of {', '.join(ARCHS)}, not {self.arch!r}")
         if self.balance not in BALANCE:
             raise DataError(f"balance must be one of {', '.join(BALANCE)}, not {self.balance!r}")
         size, color, mean, std = ARCH_DEFAULTS[self.arch]
-        self.input_size = self.input_size or size
-        self.color = self.color or color
-        self.mean = mean if self.mean < 0 else self.mean
-        self.std = std if self.std < 0 else self.std
-        if self.color not in COLORS:
-            raise DataError(f"color must be one of {', '.join(COLORS)}, not {self.color!r}")
-        self.check_numbers()
-        if self.arch != "mini_xception" and self.color != "rgb":
-            raise DataError(f"{self.arch} takes rgb input (use --color rgb or mini_xception)")
-        if self.weights != "none" and not Path(self.weights).is_file():
-            raise DataError(f"weights file not found: {self.weights}")
-        if self.weights != "none" and self.arch == "mini_xception":
+        config = replace(self, input_size=_chosen(self.input_size, size), color=_chosen(self.color, color),
+                         mean=_chosen(self.mean, mean), std=_chosen(self.std, std))
+        if config.color not in COLORS:
+            raise DataError(f"color must be one of {', '.join(COLORS)}, not {config.color!r}")
+        config.check_numbers()
+        if config.arch != "mini_xception" and config.color != "rgb":
+            raise DataError(f"{config.arch} takes rgb input (use --color rgb or mini_xception)")
+        if config.weights != "none" and not Path(config.weights).is_file():
+            raise DataError(f"weights file not found: {config.weights}")
+        if config.weights != "none" and config.arch == "mini_xception":
             raise DataError("--weights applies to the ImageNet backbones, not mini_xception")
-        if not self.train or not (self.val or self.val_split):
+        if not config.train or not (config.val or config.val_split):
             raise DataError("give at least one --train and one --val dataset (or --val-split)")
-        return self
+        return config
 
     def check_numbers(self) -> None:
-        """Every numeric field finite and in range (0 epochs / batch size: not chosen yet)."""
+        """Every numeric field finite and in range (None epochs / batch size: not chosen yet)."""
         _in_range("input size", self.input_size, MIN_INPUT_SIZE, MAX_INPUT_SIZE)
-        _in_range("epochs", self.epochs, 0, MAX_EPOCHS)
-        _in_range("batch size", self.batch_size, 0, MAX_BATCH_SIZE)
+        if self.epochs is not None:
+            _in_range("epochs", self.epochs, 0, MAX_EPOCHS)
+        if self.batch_size is not None:
+            _in_range("batch size", self.batch_size, 0, MAX_BATCH_SIZE)
         _in_range("seed", self.seed, 0, 2**32 - 1)
         _positive("learning rate", self.learning_rate, MAX_LEARNING_RATE)
         _positive("std", self.std)
@@ -106,7 +113,12 @@ class TrainConfig:
                 close = difflib.get_close_matches(key, names, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise DataError(f"{where}: unknown key {key!r}{hint}")
-        return cls(**data)
+        return cls(**{key: None if LEGACY_NOT_CHOSEN.get(key, ()) == value else value
+                      for key, value in data.items()})
+
+
+def _chosen(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 def _in_range(name: str, value: float, low: float, high: float) -> None:

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.core.image_files import IMAGE_SUFFIXES
 from desktop_app.core.sample_manifest import current_samples
+from desktop_app.core.sample_records import MANIFEST
 
 from .exclusions import SKIP_REASON, drop_excluded
 from .labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
-MANIFEST = "manifest.jsonl"
 
 
 @dataclass(frozen=True)

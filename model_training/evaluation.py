@@ -8,39 +8,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from desktop_app.core.preprocessing import prepare_batch
-
-from .datasets import Example, Source, list_examples
+from .datasets import Source, list_examples
+from .image_batches import image_batches
 from .labels import AFFECTNET_CLASSES, DataError
 from .metrics import plot_confusion, summarize
 from .predictors import Predictor, load_predictor
+from .spec_building import EVALUATION_FILE
 
-BATCH = 64
 MISTAKES = 20
-
-
-def image_batches(examples: list[Example], spec, skipped: Counter,
-                  batch: int = BATCH) -> Iterator[tuple[np.ndarray, list[Example]]]:
-    """Stream prepared batches; unreadable files are counted in ``skipped`` and left out."""
-    crops, kept = [], []
-    for e in examples:
-        image = cv2.imread(e.path, cv2.IMREAD_COLOR)
-        if image is None:
-            skipped["unreadable image"] += 1
-            continue
-        crops.append(image)
-        kept.append(e)
-        if len(crops) == batch:
-            yield prepare_batch(crops, spec), kept
-            crops, kept = [], []
-    if crops:
-        yield prepare_batch(crops, spec), kept
 
 
 def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
@@ -71,7 +50,7 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
     text = json.dumps(report, indent=2) + "\n"
     (out_dir / "report.json").write_text(text, encoding="utf-8")
     if model.is_dir():
-        (model / "evaluation.json").write_text(text, encoding="utf-8")
+        (model / EVALUATION_FILE).write_text(text, encoding="utf-8")
     plot_confusion(np.array(report["confusion_matrix"]), out_dir / "confusion.png",
                    f"{model.name}: balanced accuracy {report['balanced_accuracy']:.3f}")
     report["out_dir"] = str(out_dir)

@@ -4,6 +4,9 @@ Every export reloads the file in the app's own ``ExpressionClassifier``, compare
 real images (max probability difference, share of identical top-1), and times it with LiteRT. Breaking
 parity (NaN, a difference above ``MAX_PROB_DIFF``, int8 top-1 below ``MIN_INT8_TOP1_AGREEMENT``) fails
 the export, and nothing reaches ``--out``: files are checked in a temporary folder and moved after.
+
+Every export is mobile-ready: RGB input (``mobile_input``) and standard TFLite metadata with the labels
+packed in (``tflite_metadata``), so MediaPipe Tasks' ImageClassifier loads it unchanged.
 """
 from __future__ import annotations
 
@@ -20,12 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec, save_spec
+from desktop_app.core.sample_records import CROP_MARGIN
 
 from .config import load_config
 from .datasets import Example, Source, list_examples
-from .evaluation import image_batches
+from .image_batches import image_batches
 from .labels import DataError
-from .predictors import BEST, provenance_for, spec_from_config
+from .mobile_input import check_uint8_input, mobile_spec, pinned_representative, rgb_input_model, trained_spec
+from .run_plan import BEST
+from .spec_building import metrics_from, provenance_for, spec_from_config
+from .tflite_metadata import add_metadata, metadata_for
 
 QUANTS = ("float32", "float16", "int8")
 REPRESENTATIVE_IMAGES = 200
@@ -37,6 +44,8 @@ LATENCY_RUNS = 100
 MAX_PROB_DIFF = {"float32": 1e-4, "float16": 0.05}
 MIN_INT8_TOP1_AGREEMENT = 0.90  # share of parity images whose int8 top-1 class equals Keras' top-1
 RANDOM_PARITY_INPUTS = 16  # convert without --data: NaN and difference checked on random inputs only
+METADATA_AUTHOR = "model_training (tflite-facial-expression)"
+UNSTATED_LICENSE = "not stated: the terms of the training data apply"
 
 
 @dataclass
@@ -75,6 +84,20 @@ def to_tflite(model, quant: str, representative: Callable[[], Iterator[list[np.n
         return _convert(converter, quant, representative)
 
 
+def mobile_tflite(model, trained: ModelSpec, quant: str, examples: list[Example]):
+    """Keras model + the spec it was trained with → (the model behind an RGB input, its spec, the .tflite
+    with metadata). int8 calibrates on ``examples`` as raw RGB pixels."""
+    spec = mobile_spec(trained, quant)
+    mobile = rgb_input_model(model, trained, quant)
+    rep = pinned_representative(representative_from(examples, spec)) if quant == "int8" and examples else None
+    tflite = to_tflite(mobile, quant, rep)
+    if quant == "int8":
+        check_uint8_input(tflite)
+    version = str(spec.provenance.get("date", ""))[:10] or "1"
+    license = str(spec.provenance.get("license", "")) or UNSTATED_LICENSE
+    return mobile, spec, add_metadata(tflite, metadata_for(spec, version, METADATA_AUTHOR, license))
+
+
 def _convert(converter, quant: str, representative) -> bytes:
     import tensorflow as tf
 
@@ -87,7 +110,7 @@ def _convert(converter, quant: str, representative) -> bytes:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
+        converter.inference_input_type = tf.uint8  # MediaPipe takes uint8 or float32 image tensors
         converter.inference_output_type = tf.float32
     return converter.convert()
 
@@ -205,17 +228,6 @@ def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
     return replace(result, path=out, spec_path=spec_path)
 
 
-def metrics_from(run_dir: Path) -> dict:
-    import json
-
-    path = run_dir / "evaluation.json"
-    if not path.is_file():
-        return {}
-    report = json.loads(path.read_text(encoding="utf-8"))
-    keys = ("data", "n", "accuracy", "balanced_accuracy", "macro_f1")
-    return {("dataset" if k == "data" else k): report[k] for k in keys if k in report}
-
-
 def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResult:
     from .models import build_model
     from .run_plan import prepare_examples
@@ -244,20 +256,15 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
     else:
         model = build_model(config)
         model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
-    base = spec_from_config(config, out.stem)
-    rep = None
-    if quant == "int8":
-        rep = representative_from(train, base)
-    tflite = to_tflite(model, quant, rep)
-    spec = replace(base, input_dtype="int8" if quant == "int8" else "float32",
-                   provenance=provenance_for(config, {"run_dir": str(run_dir), "quantization": quant}),
-                   metrics=metrics_from(run_dir))
+    trained = spec_from_config(config, out.stem, metrics=metrics_from(run_dir),
+                               provenance=provenance_for(config, {"run_dir": str(run_dir), "quantization": quant}))
+    model, spec, tflite = mobile_tflite(model, trained, quant, train)
     return export_checked(model, tflite, spec, out, quant, sample_examples(val, PARITY_IMAGES))
 
 
 def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None = None,
                  labels: list[str] | None = None, color: str | None = None, mean: float = 127.5,
-                 std: float = 127.5, crop_margin: float = 0.25, data: list[str] | None = None) -> ExportResult:
+                 std: float = 127.5, crop_margin: float = CROP_MARGIN, data: list[str] | None = None) -> ExportResult:
     """An existing Keras file: the spec comes from ``spec_from`` (a spec JSON, or the .tflite it sits
     beside) or from ``labels`` + colour/mean/std; ``data`` gives the int8 and parity images."""
     keras_file = Path(keras_file)
@@ -278,8 +285,8 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
         raise DataError(f"{keras_file} is not a loadable Keras model: {str(exc).splitlines()[0]}") from None
     _, height, width, channels = model.inputs[0].shape
     if spec_from is not None:
-        try:
-            spec = load_spec(Path(spec_from).with_suffix(".tflite"))
+        try:  # an export's spec describes its RGB input: the Keras model takes what it was trained on
+            spec = trained_spec(load_spec(Path(spec_from).with_suffix(".tflite")))
         except ModelSpecError as exc:
             raise DataError(str(exc)) from None
     elif labels:
@@ -293,9 +300,8 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
                         f"with the model's {(height, width, channels)}")
     if int(model.outputs[0].shape[-1]) != len(spec.labels):
         raise DataError(f"the model has {model.outputs[0].shape[-1]} outputs but {len(spec.labels)} labels")
-    rep = representative_from(examples, spec) if examples else None
-    tflite = to_tflite(model, quant, rep)
-    spec = replace(spec, name=out.stem, input_dtype="int8" if quant == "int8" else "float32",
+    spec = replace(spec, name=out.stem, input_dtype="float32",
                    provenance={**spec.provenance, "converted_from": str(keras_file), "tensorflow": tf.__version__,
                                "quantization": quant, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    model, spec, tflite = mobile_tflite(model, spec, quant, examples)
     return export_checked(model, tflite, spec, out, quant, sample_examples(examples, PARITY_IMAGES))

@@ -9,10 +9,9 @@ import cv2
 
 from desktop_app.core.face_crop import crop_face
 from desktop_app.core.face_detection import FaceDetector
+from desktop_app.core.sample_records import CROP_SIZE
 
 from .datasets import Example
-
-CACHE_SIZE = 224
 
 
 def cache_face_crops(examples: list[Example], cache_dir: Path, margin: float,
@@ -35,6 +34,6 @@ def cache_face_crops(examples: list[Example], cache_dir: Path, margin: float,
                     skipped["no face found"] += 1
                     continue
                 face = max(faces, key=lambda d: d.box[2] * d.box[3])
-                cv2.imwrite(str(target), crop_face(frame, face.box, face.keypoints, CACHE_SIZE, margin))
+                cv2.imwrite(str(target), crop_face(frame, face.box, face.keypoints, CROP_SIZE, margin))
             out.append(Example(str(target), e.label, e.weight))
     return out

@@ -61,7 +61,7 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     if config.head_epochs > config.epochs:
         raise DataError(f"--head-epochs {config.head_epochs} is more than --epochs {config.epochs}")
     run_dir = Path(run_dir)
-    config.resolved()
+    config = config.resolved()
     check_out_dir(run_dir)
     existed = run_dir.exists()
     try:

@@ -3,7 +3,9 @@ AffectNet's eight outputs without changing what it predicts.
 
 MODEL is a run directory, a ``.keras`` file (its spec ``.json`` beside it), a ``.tflite`` (the app's
 model: its Keras form is ``M.keras`` beside it or the run directory its spec's provenance names) or a
-bundled model's name (``resources/models/<name>.keras`` + ``<name>.json``). Resolving needs no
+bundled model's name (``resources/models/<name>.keras`` + ``<name>.json``). A spec beside an export
+describes the export's RGB input; the Keras form's own colour and normalisation come from its
+provenance (``mobile_input.trained_spec``). Resolving needs no
 TensorFlow, so a bad MODEL fails in a second with one line.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec
 from desktop_app.core.paths import MODELS_DIR
 
 from .config import COLORS, load_config
+from .mobile_input import trained_spec
 from .labels import NUM_CLASSES, DataError, map_label
 
 BEST = "best.keras"
@@ -37,14 +40,16 @@ class BaseModel:
 
 
 def _spec_beside(model: Path, what: str) -> ModelSpec:
+    """The spec of ``model``'s Keras form: an export's spec describes its RGB input (``mobile_input``),
+    and the colour and normalisation the Keras model itself was trained with are in its provenance."""
     try:
-        return load_spec(model.with_suffix(".tflite"))
+        return trained_spec(load_spec(model.with_suffix(".tflite")))
     except ModelSpecError as exc:
         raise DataError(f"--init-from {what}: {exc}") from None
 
 
 def _from_run(run_dir: Path, origin: str) -> BaseModel:
-    from .predictors import spec_from_config
+    from .spec_building import spec_from_config
 
     config = load_config(run_dir)
     if not (run_dir / BEST).is_file():

@@ -1,21 +1,18 @@
 """AffectNet's eight classes and the mapping of label names (folder names, captured labels) onto them."""
 from __future__ import annotations
 
-AFFECTNET_CLASSES = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
+from desktop_app.core.expression_names import SYNONYMS as NAME_SYNONYMS, normalize
+from desktop_app.core.sample_records import AFFECTNET_LABELS
+
+# The class order is the app's capture labels' (one list, in the Qt-free core); indices are class ids.
+AFFECTNET_CLASSES = AFFECTNET_LABELS
 NUM_CLASSES = len(AFFECTNET_CLASSES)
 # The labels written into every exported spec, in output order.
 SPEC_LABELS = tuple(name.lower() for name in AFFECTNET_CLASSES)
 
-SYNONYMS = {
-    "neutral": 0, "calm": 0, "none": 0,
-    "happy": 1, "happiness": 1, "joy": 1, "smile": 1, "smiling": 1,
-    "sad": 2, "sadness": 2, "unhappy": 2,
-    "surprise": 3, "surprised": 3,
-    "fear": 4, "afraid": 4, "scared": 4, "fearful": 4,
-    "disgust": 5, "disgusted": 5,
-    "anger": 6, "angry": 6, "mad": 6,
-    "contempt": 7, "contemptuous": 7,
-}
+# every spelling the app's one name table knows → class index (its canonical names are SPEC_LABELS)
+SYNONYMS = {spelling: SPEC_LABELS.index(name)
+            for spelling, name in NAME_SYNONYMS.items()}
 
 
 class DataError(ValueError):
@@ -24,7 +21,7 @@ class DataError(ValueError):
 
 def map_label(name: str) -> int:
     """A label name (any case, common synonyms) → AffectNet class index; DataError when unmappable."""
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    key = normalize(name)
     if key in SYNONYMS:
         return SYNONYMS[key]
     raise DataError(f"label {name!r} does not map onto AffectNet's classes "

@@ -6,35 +6,16 @@ FER2013 one, has its labels mapped by name).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from desktop_app.core.model_spec import ModelSpec, ModelSpecError
 
-from .config import TrainConfig, load_config
-from .labels import NUM_CLASSES, SPEC_LABELS, DataError, map_label
-
-BEST = "best.keras"
-
-
-def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = None,
-                     metrics: dict | None = None, input_dtype: str = "float32") -> ModelSpec:
-    return ModelSpec(
-        name=name, labels=SPEC_LABELS, input_width=config.input_size, input_height=config.input_size,
-        color=config.color, mean=config.mean, std=config.std, output="probabilities",
-        crop_margin=config.crop_margin, align_eyes=True, input_dtype=input_dtype,
-        description=(f"fine-tuned from {config.init_from} with model_training" if config.init_from
-                     else f"{config.arch} trained with model_training"), provenance=provenance or {},
-        metrics=metrics or {})
-
-
-def provenance_for(config: TrainConfig, extra: dict | None = None) -> dict:
-    import tensorflow as tf
-    return {"tool": "model_training", "tensorflow": tf.__version__,
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "config": config.to_dict(),
-            **(extra or {})}
+from .config import load_config
+from .labels import NUM_CLASSES, DataError, map_label
+from .run_plan import BEST
+from .spec_building import spec_from_config
 
 
 class Predictor:

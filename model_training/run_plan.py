@@ -78,9 +78,9 @@ def _steps(n: int) -> str:
     return f"{n} step" + ("" if n == 1 else "s")
 
 
-def auto_schedule(n_train: int, batch_size: int, epochs: int) -> tuple[int, int, str]:
-    """(batch size, epochs, one line saying what was chosen and why); a non-zero argument is the
-    user's and is kept. Batch: the largest power of two from 8 to 64 that still gives
+def auto_schedule(n_train: int, batch_size: int | None, epochs: int | None) -> tuple[int, int, str]:
+    """(batch size, epochs, one line saying what was chosen and why); an argument that is not None (or
+    0) is the user's and is kept. Batch: the largest power of two from 8 to 64 that still gives
     MIN_STEPS_PER_EPOCH steps per epoch. Epochs: 30, or more when 30 epochs give under MIN_TOTAL_STEPS."""
     reasons = []
     if not batch_size:
@@ -133,8 +133,8 @@ class Plan:
 
 
 def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> Plan:
-    """Resolve the config (or, with ``resume``, reload RUN_DIR's; a non-zero ``config.epochs`` is the new
-    total), list and check the data."""
+    """Resolve the config (or, with ``resume``, reload RUN_DIR's; ``config.epochs``, unless None, is the new
+    total), list and check the data. ``config`` itself is not changed: the plan holds the resolved copy."""
     run_dir = Path(run_dir)
     if resume:
         epochs = config.epochs
@@ -146,13 +146,13 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
                             "again with --init-from (it takes minutes)")
         config.epochs = epochs or config.epochs
         config.check_numbers()
-        if config.epochs < 1 or config.batch_size < 1:
+        if not config.epochs or not config.batch_size:  # None (not chosen) or 0
             raise DataError(f"{run_dir / 'config.json'}: epochs and batch size must be at least 1")
         state = load_state(run_dir)
         if state["epochs_done"] >= config.epochs:
             raise DataError(f"{run_dir} already has {state['epochs_done']} epochs: give a larger --epochs")
     else:
-        config.resolved()
+        config = config.resolved()
         check_out_dir(run_dir)
         state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     crops = run_dir / "face_crops"

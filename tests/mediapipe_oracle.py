@@ -1,4 +1,5 @@
-"""MediaPipe's own Tasks FaceDetector, kept only as the oracle the LiteRT detector is checked against.
+"""MediaPipe's own Tasks, kept only as oracles: the FaceDetector the LiteRT detector is checked against,
+and the ImageClassifier a mobile app would load our exported expression models with.
 
 The app never imports this (``libmediapipe.so`` looks up a Google host at start); tests do, offline.
 """
@@ -10,13 +11,14 @@ import sys
 import numpy as np
 
 
-def _import_mediapipe_without_tensorflow():
+def _import_mediapipe_without_tensorflow(task: str = "face_detector"):
     """``mediapipe.tasks`` tries ``import tensorflow`` for doc decorators only (+2 s, +650 MB)."""
     if "tensorflow" in sys.modules:
+        importlib.import_module(f"mediapipe.tasks.python.vision.{task}")
         return importlib.import_module("mediapipe")
     sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import tensorflow` fail fast
     try:
-        importlib.import_module("mediapipe.tasks.python.vision.face_detector")
+        importlib.import_module(f"mediapipe.tasks.python.vision.{task}")
         return importlib.import_module("mediapipe")
     finally:
         del sys.modules["tensorflow"]
@@ -49,6 +51,33 @@ class TasksFaceDetector:
 
     def close(self) -> None:
         self._detector.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class TasksImageClassifier:
+    """MediaPipe Tasks' ImageClassifier on a ``.tflite`` as a mobile app loads it: the model's own metadata
+    (RGB, normalisation, labels.txt) is all it reads. ``scores`` gives label → score for every label."""
+
+    def __init__(self, model_path: str) -> None:
+        self._mp = _import_mediapipe_without_tensorflow("image_classifier")
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+        from mediapipe.tasks.python.vision import image_classifier as mp_classifier
+
+        options = mp_classifier.ImageClassifierOptions(base_options=BaseOptions(model_asset_path=model_path))
+        self._classifier = mp_classifier.ImageClassifier.create_from_options(options)
+
+    def scores(self, image_bgr: np.ndarray) -> dict[str, float]:
+        rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])
+        result = self._classifier.classify(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb))
+        return {c.category_name: c.score for c in result.classifications[0].categories}
+
+    def close(self) -> None:
+        self._classifier.close()
 
     def __enter__(self):
         return self

@@ -28,10 +28,10 @@ if str(ROOT) not in sys.path:  # run as a script
 
 from desktop_app.core.face_crop import crop_face  # noqa: E402
 from desktop_app.core.face_detection import FaceDetector  # noqa: E402
+from desktop_app.core.sample_records import CROP_MARGIN as MARGIN  # noqa: E402 - the app's capture margin
+from desktop_app.core.sample_records import CROP_SIZE as CROP  # noqa: E402
 
 CANVAS = 320
-CROP = 224
-MARGIN = 0.25  # the app's capture margin (README, dataset layout)
 TRAIN_BACKGROUNDS = ("coffee", "rocket", "brick", "grass")
 VAL_BACKGROUNDS = ("chelsea", "gravel", "retina")
 

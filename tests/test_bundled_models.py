@@ -43,7 +43,9 @@ def test_spec_labels_match_tflite_output_size():
     (inp,) = interp.get_input_details()
     (out,) = interp.get_output_details()
     assert int(out["shape"][-1]) == len(spec["labels"]) == 7
-    assert list(inp["shape"]) == [1, spec["input"]["height"], spec["input"]["width"], 1]
+    # RGB: MediaPipe Tasks' ImageClassifier refuses 1-channel models (the grey original is in provenance).
+    assert spec["input"]["color"] == "rgb" and spec["provenance"]["trained_color"] == "gray"
+    assert list(inp["shape"]) == [1, spec["input"]["height"], spec["input"]["width"], 3]
     assert inp["dtype"].__name__ == spec["input"]["dtype"]
 
 

@@ -29,6 +29,7 @@ from model_training.fine_tune_data import framing, stratified_split
 from model_training.datasets import Example
 from model_training.init_from import BaseModel, resolve_base
 from model_training.labels import SPEC_LABELS, DataError
+from model_training.mobile_input import trained_spec
 from real_face_crops import write_crops
 
 BUNDLED = "fer2013_mini_xception"
@@ -99,7 +100,8 @@ def fine_tuned(tmp_path_factory, dataset) -> tuple[Path, list[str]]:
 
 def test_a_bundled_name_a_tflite_and_a_run_resolve_to_their_keras_form(tmp_path):
     by_name = resolve_base(BUNDLED)
-    assert by_name.keras_path == MODELS_DIR / f"{BUNDLED}.keras" and by_name.spec == load_spec(DEFAULT_MODEL)
+    assert by_name.keras_path == MODELS_DIR / f"{BUNDLED}.keras"
+    assert by_name.spec == trained_spec(load_spec(DEFAULT_MODEL)) and by_name.spec.color == "gray"  # not the export's RGB
     by_tflite = resolve_base(str(DEFAULT_MODEL))
     assert by_tflite.keras_path == by_name.keras_path and by_tflite.spec.crop_margin == 0.15
     lone = tmp_path / "lone.tflite"  # an export whose Keras form and run folder are gone
@@ -212,13 +214,14 @@ def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tm
     assert "parity vs Keras on 12 images" in done.stdout  # the held-out crops, split again as training did
     with ExpressionClassifier(out) as classifier:
         spec = classifier.spec
-        assert spec.labels == SPEC_LABELS and (spec.input_width, spec.color, spec.crop_margin) == (64, "gray", 0.15)
+        assert spec.labels == SPEC_LABELS and (spec.input_width, spec.crop_margin) == (64, 0.15)
+        assert spec.color == "rgb" and spec.provenance["trained_color"] == "gray"  # every export takes RGB
         probs = classifier.classify_batch(prepare_batch([cv2.imread(str(next(dataset.glob("Contempt/*.png"))))],
                                                         spec))
         assert probs.shape == (1, 8) and abs(float(probs.sum()) - 1) < 1e-4
     assert spec.provenance["config"]["init_from"] == str(DEFAULT_MODEL)
     again = resolve_base(str(out))  # fine-tuning the fine-tuned export finds its run through the spec
-    assert again.keras_path == run / "best.keras" and again.spec.labels == SPEC_LABELS
+    assert again.keras_path == run / "best.keras" and again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
 
 
 def test_a_killed_fine_tune_leaves_no_half_written_model(tmp_path, dataset):

@@ -13,7 +13,7 @@ from desktop_app.core.paths import DEFAULT_MODEL
 
 def test_bundled_spec_loads():
     spec = load_spec(DEFAULT_MODEL)
-    assert spec.input_width == 64 and spec.color == "gray" and "happy" in spec.labels
+    assert spec.input_width == 64 and spec.color == "rgb" and "happy" in spec.labels
     assert ModelSpec.from_dict(spec.to_dict()) == spec
 
 
@@ -21,6 +21,7 @@ def test_bundled_spec_loads():
     (lambda d: d.pop("labels"), "missing field 'labels'"),
     (lambda d: d.__setitem__("labels", ["a", "a"]), "duplicates"),
     (lambda d: d["input"].__setitem__("color", "cmyk"), "input.color"),
+    (lambda d: d["input"].__setitem__("dtype", "float64"), "input.dtype must be one of"),
     (lambda d: d["input"].__setitem__("width", "64"), "input.width"),
     (lambda d: d["normalization"].__setitem__("std", 0), "std must be positive"),
     (lambda d: d.__setitem__("spec_version", 99), "spec_version"),
@@ -61,6 +62,11 @@ def test_model_disagreeing_with_its_spec_is_an_error(tmp_path):
     data["input"]["width"] = 48
     spec_path_for(model).write_text(json.dumps(data))
     with pytest.raises(ModelSpecError, match="disagrees"):
+        ExpressionClassifier(model)
+    data["input"]["width"] = 64
+    data["input"]["dtype"] = "uint8"  # an int8 export's spec beside a float model: fed wrongly, so refused
+    spec_path_for(model).write_text(json.dumps(data))
+    with pytest.raises(ModelSpecError, match="model input is float32 but its spec says input.dtype 'uint8'"):
         ExpressionClassifier(model)
 
 

@@ -185,3 +185,28 @@ def test_training_input_matches_the_app_preprocessing(tmp_path, color):
     expected = prepare_batch([cv2.imread(p) for p in paths], spec)
     assert x.shape == expected.shape
     assert np.abs(x - expected).max() <= 1.01 / 127.5  # at most one grey level of rounding
+
+
+def test_resolved_is_a_new_config_and_old_sentinels_read_as_not_chosen(tmp_path):
+    from model_training.config import load_config, save_config
+
+    chosen = TrainConfig(train=["a"], val=["b"], arch="mobilenet_v3_small", epochs=None)
+    resolved = chosen.resolved()
+    assert (resolved.input_size, resolved.color, resolved.mean, resolved.std) == (224, "rgb", 0.0, 1.0)
+    assert (chosen.input_size, chosen.color, chosen.mean, chosen.std, chosen.epochs) == (None,) * 5
+    assert resolved.epochs is None  # left to auto_schedule, which sees the data
+    old = {**TrainConfig(train=["a"], val=["b"]).to_dict(), "input_size": 0, "color": "", "mean": -1.0,
+           "std": -1.0, "epochs": 0, "batch_size": 0}  # how "not chosen" was written before None
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    loaded = load_config(tmp_path)
+    assert (loaded.input_size, loaded.color, loaded.mean, loaded.std, loaded.epochs, loaded.batch_size) == (None,) * 6
+    assert loaded.resolved().input_size == 64 and loaded.resolved().color == "gray"
+    save_config(resolved, tmp_path)
+    assert load_config(tmp_path) == resolved
+
+
+def test_every_command_has_a_runner():
+    from model_training.__main__ import COMMANDS, build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert list(sub.choices) == list(COMMANDS)

@@ -56,11 +56,17 @@ def test_window_benchmark_prints_its_figures():
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (.ci/run installs it)")
 def test_screenshot_script_draws_window_inspector_and_presentation(tmp_path):
+    from test_model_comparison import relabelled_copy
+
+    second, _ = relabelled_copy(tmp_path, "wider_crop", crop_margin=0.3)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
-    done = subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--out", str(tmp_path)], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--out", str(tmp_path),
+                           "--compare", str(second)], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    shots = {name: cv2.imread(str(tmp_path / f"{name}.png")) for name in ("window", "inspector", "presentation")}
+    shots = {name: cv2.imread(str(tmp_path / f"{name}.png"))
+             for name in ("window", "inspector", "presentation", "inspector_compare")}
+    # the second model's row below the first: the same width, taller
+    assert shots["inspector_compare"].shape[0] > shots["inspector"].shape[0] + 200
     assert all(image is not None and image.std() > 20 for image in shots.values())
     assert shots["window"].shape[1] == shots["presentation"].shape[1] == 1000
     # presentation mode fills the screen: no toolbar strip of light grey across the top

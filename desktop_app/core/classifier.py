@@ -36,6 +36,9 @@ class ExpressionClassifier:
         self._in_dtype = inp["dtype"]
         self._in_quant = inp.get("quantization", (0.0, 0))
         self._out_quant = out.get("quantization", (0.0, 0))
+        if np.dtype(self._in_dtype).name != self.spec.input_dtype:  # the spec says what to feed; so must the model
+            raise ModelSpecError(f"{self.model_path}: model input is {np.dtype(self._in_dtype).name} but its spec "
+                                 f"says input.dtype {self.spec.input_dtype!r}")
         expected = (self.spec.input_height, self.spec.input_width, self.spec.channels)
         if tuple(inp["shape"][1:]) != expected:
             raise ModelSpecError(f"{self.model_path}: model input {tuple(inp['shape'][1:])} disagrees "
@@ -54,7 +57,7 @@ class ExpressionClassifier:
             self._interp.resize_tensor_input(self._in_index, list(batch.shape))
             self._interp.allocate_tensors()
             self._batch = len(batch)
-        if self._in_dtype != np.float32:  # quantised input: map the float input onto its integers
+        if self._in_dtype != np.float32:  # quantised input (int8 export: uint8 pixels, scale 1, zero 0)
             scale, zero = self._in_quant
             info = np.iinfo(self._in_dtype)
             batch = np.clip(np.round(batch / scale + zero), info.min, info.max).astype(self._in_dtype)

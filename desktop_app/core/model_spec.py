@@ -14,6 +14,7 @@ from typing import Any
 SPEC_VERSION = 1
 COLORS = ("gray", "rgb", "bgr")
 OUTPUTS = ("probabilities", "logits")
+DTYPES = ("float32", "uint8", "int8")  # the .tflite's input tensor: float, or quantised (int8 exports: uint8)
 _KIND_NAMES = {list: "a list", dict: "an object", int: "an integer", str: "a string", bool: "true or false"}
 
 
@@ -108,6 +109,8 @@ class ModelSpec:
             raise ModelSpecError(f"{where}: crop.margin must be between 0 and 1")
         align_eyes = optional(crop, "align_eyes", bool, True, "crop.align_eyes")
         dtype = optional(inp, "dtype", str, "float32", "input.dtype")
+        if dtype not in DTYPES:
+            raise ModelSpecError(f"{where}: input.dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
         name = optional(data, "name", str, "model", "name")
         description = optional(data, "description", str, "", "description")
         provenance = optional(data, "provenance", dict, {}, "provenance")

@@ -13,6 +13,7 @@ from .face_crop import crop_face
 from .face_detection import FaceDetector
 from .frame_sources import Frame
 from .images import to_bgr
+from .model_comparison import classify_faces, load_comparison
 from .paths import DEFAULT_MODEL
 from .tracking import FaceTracker
 
@@ -82,7 +83,7 @@ class ExpressionPipeline:
     def set_comparison(self, model_path: Path | str | None) -> None:
         """Run a second model on the same faces (None: stop). A model that fails to load raises and
         leaves the comparison as it was."""
-        built = ExpressionClassifier(model_path) if model_path is not None else None
+        built = load_comparison(model_path) if model_path is not None else None
         self.take_comparison(built)
 
     def take_comparison(self, classifier: ExpressionClassifier | None) -> ExpressionClassifier | None:
@@ -146,14 +147,8 @@ class ExpressionPipeline:
     def _compare(self, image: np.ndarray, detections, crops: list[np.ndarray], result: FrameResult) -> None:
         """Add the comparison model's smoothed probabilities and label to each face of ``result``."""
         t0 = time.perf_counter()
-        classifier, own = self.comparison, self.spec
-        other = classifier.spec
-        same_crop = (other.input_width, other.crop_margin, other.align_eyes) == (
-            own.input_width, own.crop_margin, own.align_eyes)
-        other_crops = crops if same_crop else [
-            crop_face(image, d.box, d.keypoints, other.input_width, other.crop_margin, other.align_eyes)
-            for d in detections]
-        raw = classifier.classify(other_crops)
+        classifier = self.comparison
+        raw = classify_faces(classifier, image, detections, self.spec, crops)  # each model's own crop
         a = self.tracker.smoothing
         tracks: dict[int, np.ndarray] = {}
         for face, p in zip(result.faces, raw):
@@ -165,7 +160,7 @@ class ExpressionPipeline:
         self._compare_tracks = tracks  # a face out of view for a frame restarts its smoothing
         result.compare_labels = classifier.labels
         result.compare_model_path = str(classifier.model_path)
-        result.compare_model_name = other.name
+        result.compare_model_name = classifier.spec.name
         result.timings_ms["compare"] = (time.perf_counter() - t0) * 1e3
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-CROP_SIZE = 224
+CROP_SIZE = 224  # AffectNet's crop side: captured samples, cached ':crop' faces and bench-scale's set match it
 CROP_MARGIN = 0.25  # AffectNet framing: the face with a quarter of its side around it
 AFFECTNET_LABELS = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
 MANIFEST = "manifest.jsonl"

@@ -1,6 +1,8 @@
 """Why did the model say that? The exact model input, every probability (raw and smoothed), an
 occlusion-sensitivity map, the detector's keypoints and the face's 468 landmarks with the geometry
-they measure ("mouth corners up; the model says sad"), for one face of a frozen frame."""
+they measure ("mouth corners up; the model says sad"), for one face of a frozen frame. "Compare with…"
+adds a second row: another model's input, occlusion map and probabilities for the same face, and whether
+the two agree (core.model_comparison crops and reads it exactly as the live comparison and analyze do)."""
 from __future__ import annotations
 
 import time
@@ -9,15 +11,20 @@ import cv2
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QDialog, QGridLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.classifier import ExpressionClassifier
 from ..core.face_crop import crop_face, crop_transform
 from ..core.face_geometry import FaceGeometry, face_geometry, feature_line, reading
 from ..core.face_landmarks import FaceLandmarker, FaceLandmarks
+from ..core.model_comparison import agrees, face_crop_for, load_comparison
+from ..core.model_spec import ModelSpecError
 from ..core.occlusion import occlusion_map
 from ..core.pipeline import FaceResult
 from ..core.preprocessing import batch_to_images, prepare_batch
+from ..core.sample_records import CROP_MARGIN
+from .charts import LabelBars
 from .images_qt import pixmap_from_bgr
 
 VIEW_SIZE = 256
@@ -47,21 +54,59 @@ class InspectorDialog(QDialog):
         self.model_input = QLabel()
         self.occlusion = QLabel()
         self.keypoints = QLabel()
+        self.first_titles: list[QLabel] = []  # named "model 1" while a second model is shown
         for col, (title, widget) in enumerate((("What the model saw", self.model_input),
                                                ("Occlusion: what it relied on", self.occlusion),
                                                ("Keypoints and landmarks", self.keypoints))):
-            grid.addWidget(QLabel(f"<b>{title}</b>"), 0, col)
+            self.first_titles.append(QLabel(f"<b>{title}</b>"))
+            grid.addWidget(self.first_titles[-1], 0, col)
             widget.setFixedSize(VIEW_SIZE, VIEW_SIZE)
             grid.addWidget(widget, 1, col)
         self.details = QLabel()
         self.details.setWordWrap(True)
+        self._compare_classifier: ExpressionClassifier | None = None
+        self._shown: tuple[np.ndarray, FaceResult] | None = None  # the frame and face on show
+        self.compare_probabilities: np.ndarray | None = None  # the second model on this face (this frame)
+        self.compare_label: str | None = None
+        self.compare_agrees: bool | None = None
+        controls = QHBoxLayout()
+        self.compare_button = QPushButton("Compare with…", clicked=self.choose_compare_model)
+        self.one_model_button = QPushButton("One model", clicked=lambda: self.set_compare_model(None))
+        self.one_model_button.setEnabled(False)
+        self.compare_status = QLabel("Compare this face with a second model's view of it.")
+        self.compare_status.setWordWrap(True)
+        controls.addWidget(self.compare_button)
+        controls.addWidget(self.one_model_button)
+        controls.addWidget(self.compare_status, 1)
+        self.compare_row = QWidget()  # the second model's input, occlusion map and bars
+        second = QGridLayout(self.compare_row)
+        second.setContentsMargins(0, 0, 0, 0)
+        self.compare_heading = QLabel()  # two fixed lines: a wrapped label's height is misjudged by the layout
+        self.compare_input = QLabel()
+        self.compare_occlusion = QLabel()
+        self.compare_bars = LabelBars("")
+        second.addWidget(self.compare_heading, 0, 0, 1, 3)
+        for col, (title, widget) in enumerate((("What model 2 saw", self.compare_input),
+                                               ("Occlusion: what model 2 relied on", self.compare_occlusion),
+                                               ("Model 2's probabilities (this frame)", self.compare_bars))):
+            second.addWidget(QLabel(f"<b>{title}</b>"), 1, col)
+            widget.setFixedSize(VIEW_SIZE, VIEW_SIZE)
+            second.addWidget(widget, 2, col)
+        self.compare_row.hide()
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["label", "raw", "smoothed"])
         self.table.verticalHeader().hide()
+        views = QVBoxLayout()  # the model's views, and model 2's below them
+        views.addLayout(grid)
+        views.addWidget(self.compare_row)
+        views.addStretch(1)
+        side = QHBoxLayout()  # the probabilities beside the views: two rows of views still fit a laptop screen
+        side.addLayout(views)
+        side.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
         column = QVBoxLayout(self)
-        column.addLayout(grid)
+        column.addLayout(controls)
+        column.addLayout(side)
         column.addWidget(self.details)
-        column.addWidget(self.table)
         self.occlusion_ms = 0.0
         self.top_labels: list[str] = []
 
@@ -96,8 +141,84 @@ class InspectorDialog(QDialog):
             f"{spec.color}, (pixel − {spec.mean:g}) / {spec.std:g}. Occlusion map {self.occlusion_ms:.0f} ms "
             f"(red = covering it lowers '{face.label}' most).<br>Keypoints: {points}<br>"
             + self._geometry_text(face.label))
+        self._shown = (frame_bgr, face)
+        self._show_comparison()
         self.show()
         self.raise_()
+
+    def choose_compare_model(self) -> None:
+        """The "Compare with…" button: pick a second .tflite (its .json beside it)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with a second model", "", "TFLite models (*.tflite)")
+        if not path:
+            return
+        try:
+            self.set_compare_model(path)
+        except ModelSpecError as exc:
+            self.compare_status.setText(f"<span style='color:#c0392b'>Cannot compare: {exc}</span>")
+
+    @property
+    def compare_model_path(self) -> str | None:
+        return str(self._compare_classifier.model_path) if self._compare_classifier is not None else None
+
+    def set_compare_model(self, model_path: str | None) -> None:
+        """Show a second model's view of the face beside the first (None: back to one model). A model
+        that fails to load raises ModelSpecError and leaves the inspector as it was."""
+        classifier = load_comparison(model_path) if model_path is not None else None
+        if self._compare_classifier is not None:
+            self._compare_classifier.close()
+        self._compare_classifier = classifier
+        self.one_model_button.setEnabled(classifier is not None)
+        self.compare_status.setText(
+            f"Model 2: <b>{classifier.spec.name}</b> ({len(classifier.labels)} labels, "
+            f"{classifier.spec.input_width}×{classifier.spec.input_height} {classifier.spec.color})"
+            if classifier is not None else "Compare this face with a second model's view of it.")
+        self._show_comparison()
+
+    def _show_comparison(self) -> None:
+        """Fill the second row for the face on show, or hide it when there is no second model."""
+        classifier = self._compare_classifier
+        titles = ("What model 1 saw", "Occlusion: what model 1 relied on") if classifier is not None else (
+            "What the model saw", "Occlusion: what it relied on")
+        for label, title in zip(self.first_titles, titles):
+            label.setText(f"<b>{title}</b>")
+        if classifier is None or self._shown is None:
+            self.compare_probabilities = self.compare_label = self.compare_agrees = None
+            if not self.compare_row.isHidden():
+                self.compare_row.hide()
+                self._fit()
+            return
+        frame_bgr, face = self._shown
+        spec = classifier.spec
+        crop = face_crop_for(spec, frame_bgr, face)  # its own crop, as the live comparison makes it
+        batch = prepare_batch([crop], spec)
+        probabilities = classifier.classify_batch(batch)[0]
+        label = spec.labels[int(np.argmax(probabilities))]
+        seen = batch_to_images(batch, spec)[0]
+        self.compare_input.setPixmap(pixmap_from_bgr(seen, VIEW_SIZE))
+        heat = occlusion_map(classifier, crop, spec)
+        self.compare_occlusion.setPixmap(pixmap_from_bgr(occlusion_overlay(seen, heat), VIEW_SIZE))
+        if self.compare_bars.labels != spec.labels:
+            self.compare_bars.set_labels(spec.labels)
+        self.compare_bars.set_values(probabilities)
+        self.compare_probabilities, self.compare_label = probabilities, label
+        self.compare_agrees = agrees(face.label, label)
+        verdict = ("<span style='color:#1e7b34'>they agree</span>" if self.compare_agrees
+                   else "<span style='color:#c0392b'>they disagree</span>")
+        first = self._classifier.spec.name if self._classifier is not None else "model 1"
+        self.compare_heading.setText(
+            f"<b>Model 2, {spec.name}</b>, says <b>{label}</b> {probabilities.max():.0%}; model 1, {first}, "
+            f"says <b>{face.label}</b> {face.confidence:.0%}: <b>{verdict}</b>.<br>Model 2's crop: margin "
+            f"{spec.crop_margin:g}, input {spec.input_width}×{spec.input_height} {spec.color}.")
+        if self.compare_row.isHidden():
+            self.compare_row.show()
+            self._fit()
+
+    def _fit(self) -> None:
+        """Grow or shrink to the rows shown. adjustSize alone leaves the dialog short of its wrapped
+        text's height (the details), squeezing the views over it; the layout's height for this width
+        is the true one."""
+        self.adjustSize()
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
 
     def _geometry_text(self, label: str) -> str:
         if self.geometry is None:
@@ -106,7 +227,7 @@ class InspectorDialog(QDialog):
         return f"<b>Face geometry: {reading(self.geometry, label)}</b>. {feature_line(self.geometry)}"
 
     def _keypoint_view(self, frame_bgr: np.ndarray, face: FaceResult) -> np.ndarray:
-        size, margin = VIEW_SIZE, 0.25
+        size, margin = VIEW_SIZE, CROP_MARGIN  # framed as a captured sample is
         view = crop_face(frame_bgr, face.box, face.keypoints, size, margin, align=False)
         matrix = crop_transform(face.box, face.keypoints, size, margin, align=False)
         if self.landmarks is not None and self.landmarks.is_face:
@@ -139,3 +260,5 @@ class InspectorDialog(QDialog):
                   + 2 * table.frameWidth())
         table.setMinimumHeight(height)
         table.setMaximumHeight(height)
+        width = sum(table.columnWidth(c) for c in range(table.columnCount())) + 2 * table.frameWidth()
+        table.setFixedWidth(width)  # beside the views: as wide as its columns, no scroll bar

@@ -299,7 +299,10 @@ class MainWindow(QMainWindow):
         if self.inspector is None:
             self.inspector = InspectorDialog(self)
         try:
-            self.inspector.inspect(session.frame, face, session.result.model_path)
+            result = session.result  # comparing two models live: the inspector shows both
+            if result.comparing and self.inspector.compare_model_path != result.compare_model_path:
+                self.inspector.set_compare_model(result.compare_model_path)
+            self.inspector.inspect(session.frame, face, result.model_path)
         except Exception as exc:  # noqa: BLE001 - a failed inspection must not take the window down
             self.show_message(f"inspector: {exc}")
 

