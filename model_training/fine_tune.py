@@ -1,9 +1,10 @@
 """``train --init-from MODEL``: fine-tune an existing model on a few hundred captured crops in minutes.
 
 Two phases: ``head_epochs`` training only the new eight-class head (the body keeps the base's
-features) at ten times the learning rate, then every layer at the learning rate. BatchNormalization layers stay frozen in
-inference mode throughout: a few hundred crops cannot re-estimate their statistics, and updating them
-from small batches wrecks what the base knows (shared/NOTES.md, "Training on this CPU").
+features) at ten times the learning rate, then every layer at the learning rate. BatchNormalization
+layers stay frozen in inference mode throughout: a few hundred crops cannot re-estimate their
+statistics, and updating them from small batches wrecks what the base knows (shared/NOTES.md,
+"Training on this CPU").
 
 RUN_DIR gets ``config.json`` (with ``init_from``), ``best.keras`` (best held-out balanced accuracy,
 written to a temporary name and renamed, so a killed run never leaves half a model), ``state.json``,
@@ -17,7 +18,7 @@ import math
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import TrainConfig, save_config
@@ -47,21 +48,20 @@ class FineTunePlan:
 
 def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = None, color: str | None = None,
                    progress_json: bool = False) -> FineTunePlan:
-    """Resolve the base, take its input, normalisation and framing, list and split the data; every
-    bad input fails here with one line, before TensorFlow loads. ``input_size`` / ``color``: the
-    flags as given (None or 0 when left out)."""
+    """Resolve the base, take its input, normalisation and framing, list and split the data (``config``
+    is left as it was; the plan holds the resolved copy); every bad input fails here with one line,
+    before TensorFlow loads. ``input_size`` / ``color``: the flags as given (None or 0 when left out)."""
     if not config.init_from:
         raise DataError("plan_fine_tune needs init_from")
     base = resolve_base(config.init_from)
     check_flags(base, input_size, color)
     spec = base.spec
-    config.input_size, config.color, config.mean, config.std = spec.input_width, spec.color, spec.mean, spec.std
-    config.head_epochs = DEFAULT_HEAD_EPOCHS if config.head_epochs is None else config.head_epochs
-    config.epochs = config.epochs or DEFAULT_EPOCHS
+    head_epochs = DEFAULT_HEAD_EPOCHS if config.head_epochs is None else config.head_epochs
+    config = replace(config, input_size=spec.input_width, color=spec.color, mean=spec.mean, std=spec.std,
+                     head_epochs=head_epochs, epochs=config.epochs or DEFAULT_EPOCHS).resolved()
     if config.head_epochs > config.epochs:
         raise DataError(f"--head-epochs {config.head_epochs} is more than --epochs {config.epochs}")
     run_dir = Path(run_dir)
-    config = config.resolved()
     check_out_dir(run_dir)
     existed = run_dir.exists()
     try:
@@ -71,10 +71,9 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
         if not existed:  # the crops cut so far: a refused run leaves nothing behind
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
-    config.crop_margin = margin
-    if not config.batch_size:  # at least MIN_STEPS_PER_EPOCH steps an epoch when the crops allow
-        few = len(train.examples) < DEFAULT_BATCH * MIN_STEPS_PER_EPOCH
-        config.batch_size = SMALL_BATCH if few else DEFAULT_BATCH
+    few = len(train.examples) < DEFAULT_BATCH * MIN_STEPS_PER_EPOCH  # keep MIN_STEPS_PER_EPOCH steps if it can
+    config = replace(config, crop_margin=margin,
+                     batch_size=config.batch_size or (SMALL_BATCH if few else DEFAULT_BATCH))
     return FineTunePlan(config, run_dir, base, train, val, progress_json)
 
 

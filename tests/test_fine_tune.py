@@ -101,7 +101,8 @@ def fine_tuned(tmp_path_factory, dataset) -> tuple[Path, list[str]]:
 def test_a_bundled_name_a_tflite_and_a_run_resolve_to_their_keras_form(tmp_path):
     by_name = resolve_base(BUNDLED)
     assert by_name.keras_path == MODELS_DIR / f"{BUNDLED}.keras"
-    assert by_name.spec == trained_spec(load_spec(DEFAULT_MODEL)) and by_name.spec.color == "gray"  # not the export's RGB
+    assert by_name.spec == trained_spec(load_spec(DEFAULT_MODEL))
+    assert by_name.spec.color == "gray"  # the Keras form's colour, not the export's RGB input
     by_tflite = resolve_base(str(DEFAULT_MODEL))
     assert by_tflite.keras_path == by_name.keras_path and by_tflite.spec.crop_margin == 0.15
     lone = tmp_path / "lone.tflite"  # an export whose Keras form and run folder are gone
