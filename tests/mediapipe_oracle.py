@@ -24,7 +24,20 @@ def _import_mediapipe_without_tensorflow(task: str = "face_detector"):
         del sys.modules["tensorflow"]
 
 
-class TasksFaceDetector:
+class _ClosedOnExit:
+    """``with`` closes the MediaPipe task (its graph holds threads until then)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class TasksFaceDetector(_ClosedOnExit):
     """Detections as (boxes xmin, ymin, xmax, ymax in pixels, keypoints (N, 6, 2) pixels, scores)."""
 
     def __init__(self, model_path: str, min_score: float) -> None:
@@ -52,14 +65,8 @@ class TasksFaceDetector:
     def close(self) -> None:
         self._detector.close()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class TasksImageClassifier:
+class TasksImageClassifier(_ClosedOnExit):
     """MediaPipe Tasks' ImageClassifier on a ``.tflite`` as a mobile app loads it: the model's own metadata
     (RGB, normalisation, labels.txt) is all it reads. ``scores`` gives label → score for every label."""
 
@@ -78,9 +85,3 @@ class TasksImageClassifier:
 
     def close(self) -> None:
         self._classifier.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -23,7 +23,6 @@ from desktop_app.core.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR, REPO_ROOT
 from desktop_app.core.preprocessing import prepare_batch
 from desktop_app.core.sample_store import SampleStore
-from model_training.__main__ import main
 from model_training.face_samples import lfw_face
 from model_training.fine_tune_data import framing, stratified_split
 from model_training.datasets import Example
@@ -31,22 +30,10 @@ from model_training.init_from import BaseModel, resolve_base
 from model_training.labels import SPEC_LABELS, DataError
 from model_training.mobile_input import trained_spec
 from real_face_crops import write_crops
+from training_runs import cli, one_line_error
 
 BUNDLED = "fer2013_mini_xception"
 CONTEMPT_FACES = tuple(range(40, 56))  # LFW faces standing in for a class the base lacks (see dataset())
-
-
-def cli(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code)
-
-
-def one_line_error(capsys) -> str:
-    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(err) == 1 and err[0].startswith("error: "), err
-    return err[0]
 
 
 def fingerprint(root: Path) -> dict[str, str]:

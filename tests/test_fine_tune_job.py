@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from desktop_app.core.fine_tune_job import (INSTALL_HINT, Done, JobPaths, OutputReader, Progress, dataset_problem,
                                             export_argv, format_progress, label_counts, missing_requirements,
-                                            parse_line, requirements_message, train_argv)
+                                            parse_line, report_summary, requirements_message, train_argv)
 
 PROGRESS = {"phase": "head", "epoch": 3, "epochs": 12, "loss": 0.4123, "val_balanced_accuracy": 0.781,
             "elapsed_s": 30.2, "eta_s": 40.4}
@@ -56,7 +56,8 @@ def test_reader_joins_chunks_keeps_the_tail_and_the_error_line():
     reader.finish()
     assert reader.error_line == "error: the dataset has one label"
     assert list(reader.tail) == ["loading 2", "Traceback", "error: the dataset has one label"]
-    assert reader.failure_text("training", 2) == "training failed: the dataset has one label"
+    assert reader.failure_text("training", 2) == "training stopped: the dataset has one label"
+    assert reader.failure_text("training", 1) == "training failed: the dataset has one label"
     plain = OutputReader()
     plain.feed("out of memory\n", "err")
     assert plain.failure_text("export", 1) == "export failed (exit code 1): out of memory"
@@ -84,3 +85,17 @@ def test_dataset_check_counts_label_folders(tmp_path):
     for i in range(2, 5):
         (tmp_path / "Sad" / f"{i}.png").write_bytes(b"x")
     assert dataset_problem(tmp_path) is None
+    (tmp_path / "Surprise").mkdir()  # one stray key press
+    (tmp_path / "Surprise" / "0.png").write_bytes(b"x")
+    problem = dataset_problem(tmp_path)
+    assert "Surprise has 1" in problem and "Review dataset" in problem
+
+
+def test_report_summary_says_old_and_new_on_how_many_faces(tmp_path):
+    report = tmp_path / "finetune_report.json"
+    report.write_text(json.dumps({"held_out": 40, "base_balanced_accuracy": 0.667,
+                                  "fine_tuned_balanced_accuracy": 1.0, "classes": []}))
+    assert report_summary(report) == "held-out balanced accuracy 0.67 → 1.00 (old → new) on 40 faces"
+    report.write_text("{")
+    assert report_summary(report) is None
+    assert report_summary(tmp_path / "missing.json") is None

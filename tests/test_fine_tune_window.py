@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop_app.core.expression_names import same_expression
 from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
 from desktop_app.core.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL, REPO_ROOT
-from desktop_app.ui.fine_tune_dialog import FineTuneDialog
+from desktop_app.ui.fine_tune_dialog import PROGRESS_STEPS, TRAIN_SHARE, FineTuneDialog
 from desktop_app.ui.shortcuts import help_rows
 from test_inspect_and_capture_ui import window  # noqa: F401 (fixture: the demo, paused on a face)
 
@@ -50,7 +51,8 @@ STUB = textwrap.dedent('''
                   "epochs": epochs, "loss": 1.0 / epoch, "val_balanced_accuracy": 0.5 + epoch / 100,
                   "elapsed_s": epoch * 2.0, "eta_s": (epochs - epoch) * 2.0}), flush=True)
         report = run / "finetune_report.json"
-        report.write_text("{}")
+        report.write_text(json.dumps({"held_out": 3, "base_balanced_accuracy": 0.5,
+                                      "fine_tuned_balanced_accuracy": 0.54, "classes": []}))
         print("done " + json.dumps({"run_dir": str(run), "best_balanced_accuracy": 0.54,
                                     "report": str(report)}), flush=True)
     elif args[0] == "export":
@@ -104,8 +106,8 @@ def test_dialog_runs_training_then_export_and_shows_progress(qtbot, tmp_path, st
                             state_folder=tmp_path / "state")
     qtbot.addWidget(dialog)
     dialog.show()
-    seen = []
-    dialog.bar.valueChanged.connect(seen.append)
+    seen = {}  # bar value → the line under it
+    dialog.bar.valueChanged.connect(lambda value: seen.setdefault(value, dialog.line.text()))
     with qtbot.waitSignal(dialog.model_ready, timeout=30000) as ready:
         assert dialog.start()
         assert dialog.running and dialog.cancel_button.isVisible()
@@ -113,9 +115,15 @@ def test_dialog_runs_training_then_export_and_shows_progress(qtbot, tmp_path, st
     assert dialog.state == "done" and not dialog.running and dialog.close_button.isVisible()
     assert model.parent.parent == tmp_path / "state" / "fine-tuned" and model.name.startswith("fine_tuned_")
     assert load_spec(model).name == "fine_tuned_stub" and (model.parent / "run" / "finetune_report.json").is_file()
-    assert 250 in seen and dialog.bar.value() == dialog.bar.maximum()  # epoch 1/4 was shown on its way
-    assert dialog.line.text().startswith("epoch 4/4 · loss 0.25 · balanced acc 0.54 · 0 s left")
-    assert "0.54" in dialog.message.text() and "Keep new" in dialog.message.text()
+    # training fills the bar up to the export's share; 100% only once the model is exported
+    epoch_1, trained = round(0.25 * TRAIN_SHARE * PROGRESS_STEPS), round(TRAIN_SHARE * PROGRESS_STEPS)
+    assert list(seen)[-2:] == [trained, PROGRESS_STEPS] and dialog.bar.value() == dialog.bar.maximum()
+    assert seen[epoch_1].startswith("epoch 1/4 · loss 1.00 · balanced acc 0.51 · 6 s left, then the export")
+    assert "since the start" in seen[epoch_1] and seen[trained].startswith("epoch 4/4 · loss 0.25 · balanced acc 0.54 · "
+                                                                           "0 s left, then the export")
+    assert dialog.line.text().startswith("took ")
+    assert "held-out balanced accuracy 0.50 → 0.54 (old → new) on 3 faces" in dialog.message.text()
+    assert "Keep new" in dialog.message.text()
     assert fingerprint(dataset) == before  # the dataset is only read
 
 
@@ -170,7 +178,7 @@ def test_a_thin_dataset_or_the_cli_refusing_it_is_said_before_anything_is_kept(q
     with qtbot.waitSignal(dialog.ended, timeout=20000) as ended:
         dialog.start()
     assert ended.args == ["failed"]
-    assert "training failed: --train: the dataset has only one label with samples" in dialog.message.text()
+    assert "training stopped: --train: the dataset has only one label with samples" in dialog.message.text()
     assert fine_tuned_folders(tmp_path / "state") == []
 
 
@@ -203,8 +211,11 @@ def test_after_done_both_models_run_on_the_live_face_until_keep_new(qtbot, windo
     assert result.model_path == str(DEFAULT_MODEL) and result.compare_model_path == new
     assert result.compare_model_name == "fine_tuned_stub" and len(face.compare_probabilities) == len(result.compare_labels)
     assert face.label == face.compare_label == "happy"
-    np.testing.assert_allclose(window.compare_bars.values, face.compare_probabilities)
-    assert window.compare_bars.labels == result.compare_labels
+    shown = dict(zip(window.compare_bars.labels, window.compare_bars.values))  # each label's own value ...
+    assert shown == pytest.approx(dict(zip(result.compare_labels, face.compare_probabilities)))
+    assert sorted(window.compare_bars.labels) == sorted(result.compare_labels)
+    # ... in rows that read across: the old model's expressions first, in its order
+    assert all(same_expression(a, b) for a, b in zip(window.bars.labels, window.compare_bars.labels))
     assert any("| new: happy" in text for _, text, _ in window.video.placed_labels)
     assert "Ctrl+T" in dict(help_rows())
 
@@ -223,11 +234,12 @@ def test_after_done_both_models_run_on_the_live_face_until_keep_new(qtbot, windo
 
 
 def test_keep_old_ends_the_comparison_with_the_old_model(qtbot, window, stub):
-    run_to_comparison(qtbot, window, stub)
+    new = run_to_comparison(qtbot, window, stub)
     comparing_result(qtbot, window)
     with qtbot.waitSignal(window.worker.comparison_loaded, timeout=20000):
         qtbot.mouseClick(window.comparison.keep_old_button, Qt.MouseButton.LeftButton)
     assert window.session.comparison is None and window.session.model.path == str(DEFAULT_MODEL)
+    assert Path(new).is_file() and new in window.banner_text.text()  # not deleted, and the user is told where
     assert window.settings.value("model") == str(DEFAULT_MODEL)
     window.pause_button.setChecked(False)
     seen = []

@@ -12,21 +12,7 @@ import pytest
 from model_training.__main__ import main
 from model_training.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
 from model_training.labels import SPEC_LABELS
-from training_runs import train_run, write_splits
-
-
-def cli(argv: list[str]) -> int:
-    """The exit status ``python -m model_training ARGV`` would have (argparse's errors raise SystemExit)."""
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code)
-
-
-def one_line_error(capsys) -> str:
-    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(err) == 1 and err[0].startswith("error: "), err
-    return err[0]
+from training_runs import cli, one_line_error, train_run, write_splits
 
 
 @pytest.fixture(scope="module")

@@ -20,3 +20,17 @@ def train_run(data: Path, name: str, *flags: str) -> Path:
     assert main(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(out),
                  *flags]) == 0
     return out
+
+
+def cli(argv: list[str]) -> int:
+    """The exit status ``python -m model_training ARGV`` would have (argparse's errors raise SystemExit)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+def one_line_error(capsys) -> str:
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]

@@ -35,3 +35,14 @@ def same_expression(a: str, b: str) -> bool:
     if ca is None or cb is None:
         return normalize(a) == normalize(b)
     return ca == cb
+
+
+def aligned_order(reference: tuple[str, ...], labels: tuple[str, ...]) -> list[int]:
+    """Indices into ``labels``: first the label naming each of ``reference``'s expressions, in its order,
+    then the rest in their own order. Two models' bars shown side by side then read row by row."""
+    order: list[int] = []
+    for ref in reference:
+        match = next((i for i, label in enumerate(labels) if i not in order and same_expression(ref, label)), None)
+        if match is not None:
+            order.append(match)
+    return order + [i for i in range(len(labels)) if i not in order]

@@ -77,7 +77,25 @@ def dataset_problem(dataset: Path | str) -> str | None:
         have = ", ".join(f"{label} {n}" for label, n in sorted(counts.items())) or "no samples"
         return (f"the dataset {dataset} needs at least {MIN_LABELS} labels with {MIN_PER_LABEL} or more samples "
                 f"each to fine-tune on (it has: {have})")
+    few = sorted((label, n) for label, n in counts.items() if n < MIN_PER_LABEL)
+    if few:  # one stray key press: training would refuse it or learn nothing from it
+        have = ", ".join(f"{label} has {n}" for label, n in few)
+        return (f"every label needs {MIN_PER_LABEL} or more samples ({have}): capture more of "
+                f"{'it' if len(few) == 1 else 'them'}, or delete {'it' if len(few) == 1 else 'them'} "
+                "with Review dataset…")
     return None
+
+
+def report_summary(report: Path | str) -> str | None:
+    """Old and new models on the held-out crops, from training's ``finetune_report.json``: "held-out
+    balanced accuracy 0.67 → 1.00 (old → new) on 40 faces". None when the report cannot be read."""
+    try:
+        data = json.loads(Path(report).read_text(encoding="utf-8"))
+        old, new = float(data["base_balanced_accuracy"]), float(data["fine_tuned_balanced_accuracy"])
+        held_out = int(data["held_out"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return f"held-out balanced accuracy {old:.2f} → {new:.2f} (old → new) on {held_out} faces"
 
 
 @dataclass(frozen=True)
@@ -226,7 +244,8 @@ class OutputReader:
 
     def failure_text(self, step: str, exit_code: int) -> str:
         """One line for the user: the CLI's own ``error:`` line when it gave one, else the last output."""
-        if self.error_line:
-            return f"{step} failed: {self.error_line[len('error:'):].strip()}"
+        if self.error_line:  # exit 2: the CLI refused its input or stopped a run that went wrong
+            verb = "stopped" if exit_code == 2 else "failed"
+            return f"{step} {verb}: {self.error_line[len('error:'):].strip()}"
         tail = " / ".join(list(self.tail)[-3:])
         return f"{step} failed (exit code {exit_code})" + (f": {tail}" if tail else "")

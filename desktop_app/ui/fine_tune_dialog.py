@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,13 +20,16 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 
 from ..core.error_log import log_exception, state_dir
 from ..core.fine_tune_job import (Done, JobPaths, OutputReader, Progress, dataset_problem, export_argv,
-                                  format_duration, format_progress, missing_requirements, requirements_message,
-                                  train_argv)
+                                  format_duration, format_progress, missing_requirements, report_summary,
+                                  requirements_message, train_argv)
 from ..core.model_spec import spec_path_for
 from ..core.paths import REPO_ROOT
 
 GRACE_MS = 3000  # after terminate(), a process that has not ended by then is killed
 PROGRESS_STEPS = 1000
+# Training fills the bar to here; the export (conversion and its parity check, ~15 s on 2 cores) is the
+# rest, so the bar never stands at 100% while there is still something to wait for.
+TRAIN_SHARE = 0.85
 
 
 class FineTuneDialog(QDialog):
@@ -54,6 +58,8 @@ class FineTuneDialog(QDialog):
         self.done_info: Done | None = None  # training's ``done`` line
         self._cancelling = False
         self._kill_timer = QTimer(self, singleShot=True, timeout=self._kill)
+        self._started = 0.0  # time.monotonic() of start(): times shown count from the click
+        self._clock = QTimer(self, interval=1000, timeout=self._show_export_time)
 
         about = QLabel(f"Model: <b>{self.base_model.name}</b><br>Dataset: <b>{self.dataset}</b> (only read)")
         about.setWordWrap(True)
@@ -96,6 +102,7 @@ class FineTuneDialog(QDialog):
         except OSError as exc:
             return self._refuse(f"Not started: cannot create {self.paths.folder}: {exc}")
         self.state = "train"
+        self._started = time.monotonic()
         self.message.setText(f"Training (the new model goes to {self.paths.folder})…")
         self.bar.setRange(0, 0)  # busy until the first epoch ends
         self.line.setText("preparing the data and the model…")
@@ -144,10 +151,17 @@ class FineTuneDialog(QDialog):
     def _events(self, events: list[Progress | Done]) -> None:
         for event in events:
             if isinstance(event, Progress) and not self._cancelling:
-                self.bar.setRange(0, PROGRESS_STEPS)
-                self.bar.setValue(round(event.fraction * PROGRESS_STEPS))
                 phase = {"head": "training the new head", "all": "fine-tuning all layers"}.get(event.phase, event.phase)
-                self.line.setText(f"{format_progress(event)}  ({phase}, {format_duration(event.elapsed_s)} so far)")
+                self.line.setText(f"{format_progress(event)}, then the export  "
+                                  f"({phase}, {self._since_start()} since the start)")
+                self.bar.setRange(0, PROGRESS_STEPS)
+                self.bar.setValue(round(event.fraction * TRAIN_SHARE * PROGRESS_STEPS))
+
+    def _since_start(self) -> str:
+        return format_duration(time.monotonic() - self._started)
+
+    def _show_export_time(self) -> None:
+        self.line.setText(f"converting and checking the TFLite model ({self._since_start()} since the start)…")
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         process = self.process
@@ -174,6 +188,7 @@ class FineTuneDialog(QDialog):
         self._events(self.reader.finish())
         self._release(process)
         if self._cancelling:
+            self._clock.stop()
             self._remove_run()
             self.state = "cancelled"
             self.message.setText("Cancelled: nothing was kept (the dataset is unchanged).")
@@ -203,19 +218,27 @@ class FineTuneDialog(QDialog):
         best = done.best_balanced_accuracy
         self.done_info = done
         self.state = "export"
-        self.message.setText("Exporting the new model to TFLite…"
+        self.message.setText("Training done; exporting the new model to TFLite…"
                              + (f" (best balanced accuracy {best:.2f})" if best is not None else ""))
-        self.bar.setRange(0, 0)
+        self.bar.setRange(0, PROGRESS_STEPS)
+        self.bar.setValue(round(TRAIN_SHARE * PROGRESS_STEPS))
+        self._show_export_time()
+        self._clock.start()
         run_dir = Path(done.run_dir) if done.run_dir else self.paths.run_dir
         self._run("export", export_argv(run_dir, self.paths.model, self.command))
 
     def _succeed(self) -> None:
         self.state = "done"
+        self._clock.stop()
         best = self.done_info.best_balanced_accuracy
+        summary = report_summary(self.done_info.report) if self.done_info.report else None
+        if summary is None and best is not None:
+            summary = f"best balanced accuracy {best:.2f}"
         self.bar.setRange(0, PROGRESS_STEPS)
         self.bar.setValue(PROGRESS_STEPS)
+        self.line.setText(f"took {self._since_start()}")
         self.message.setText(
-            f"Done{f': best balanced accuracy {best:.2f}' if best is not None else ''}. The new model "
+            f"Done{f': {summary}' if summary else ''}. The new model "
             f"({self.paths.model}) now runs beside the old one on the live faces: keep one with "
             f"<b>Keep new</b> or <b>Keep old</b> in the window.")
         self._set_running(False)
@@ -223,11 +246,13 @@ class FineTuneDialog(QDialog):
         self.model_ready.emit(str(self.paths.model))
 
     def _fail(self, text: str) -> None:
+        self._clock.stop()
         self._remove_run()
         tail = "\n".join(self.reader.tail)
         log = log_exception(RuntimeError(f"{text}\nlast output:\n{tail}"), "fine-tuning failed")
         self.state = "failed"
         self.message.setText(text + (f" (last output in {log})" if log else ""))
+        self.line.setText("")
         self.bar.setRange(0, PROGRESS_STEPS)
         self.bar.setValue(0)
         self._set_running(False)

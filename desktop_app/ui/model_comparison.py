@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from ..core.expression_names import aligned_order
 from ..core.model_spec import ModelSpec
 from .charts import LabelBars
 
@@ -17,6 +18,8 @@ class ModelComparison:
         self.window = window
         self.bars = LabelBars("New model")  # the comparison model's bars, beside the first ones
         self.bars.hide()
+        self.labels: tuple[str, ...] = ()  # the new model's labels in its output order ...
+        self.order: list[int] = []  # ... and the order its bars show them in: the old model's rows first
         self.bar = QWidget()  # old and new model side by side until the user keeps one
         self.bar.setStyleSheet("background:#003d5c; color:white;")
         row = QHBoxLayout(self.bar)
@@ -73,15 +76,17 @@ class ModelComparison:
         self.text.setText(f"Comparing on the live faces: <b>old</b> = {old}, <b>new</b> = {spec.name} "
                           f"(each face's label and the bars show both). Keep one:")
         w.bars.set_title("Old model")
-        self.bars.set_labels(spec.labels)
+        self.labels, self.order = tuple(spec.labels), aligned_order(w.session.labels, tuple(spec.labels))
+        self.bars.set_labels(tuple(spec.labels[i] for i in self.order))
         self.bars.set_title("New model")
         self.bars.show()
         self.bar.show()
 
     def show_result(self, result, face) -> None:
         """The new model's bars for the selected face of ``result`` (nothing while not comparing)."""
-        if result.comparing and result.compare_labels == self.bars.labels:
-            self.bars.set_values(face.compare_probabilities if face else None)
+        if result.comparing and result.compare_labels == self.labels:
+            values = face.compare_probabilities if face is not None else None
+            self.bars.set_values(None if values is None else values[self.order])
 
     def keep_new_model(self) -> None:
         """The new model becomes the only one (remembered as the last model, as Ctrl+M does)."""
@@ -90,7 +95,11 @@ class ModelComparison:
             self.window.worker.request(model_path=comparison.path, compare_path=None)
 
     def keep_old_model(self) -> None:
+        """The old model stays; the new one is not deleted (the status line says where it is)."""
+        comparison = self.window.session.comparison
         self.window.worker.request(compare_path=None)
+        if comparison is not None:
+            self.window.show_message(f"Kept the old model. The new one was not deleted: {comparison.path}")
 
     def close(self) -> None:
         """A training process never outlives the window."""
