@@ -192,6 +192,9 @@ def run_to_comparison(qtbot, window, stub) -> str:
     new = loaded.args[1]
     assert window.comparison.dialog.state == "done" and window.session.comparison.path == new
     assert window.comparison.bar.isVisible() and window.compare_bars.isVisible()
+    # the bar above the video says how the two did; the dialog steps aside instead of covering the bars
+    assert "0.50 → 0.54 (old → new) on 3 faces" in window.comparison.text.text()
+    assert not window.comparison.dialog.isVisible()
     return new
 
 

@@ -56,6 +56,7 @@ class FineTuneDialog(QDialog):
         self.state = "idle"
         self.reader = OutputReader()
         self.done_info: Done | None = None  # training's ``done`` line
+        self.summary = ""  # old vs new on the held-out faces, once done (the comparison bar repeats it)
         self._cancelling = False
         self._kill_timer = QTimer(self, singleShot=True, timeout=self._kill)
         self._started = 0.0  # time.monotonic() of start(): times shown count from the click
@@ -236,6 +237,7 @@ class FineTuneDialog(QDialog):
             summary = f"best balanced accuracy {best:.2f}"
         self.bar.setRange(0, PROGRESS_STEPS)
         self.bar.setValue(PROGRESS_STEPS)
+        self.summary = summary or ""
         self.line.setText(f"took {self._since_start()}")
         self.message.setText(
             f"Done{f': {summary}' if summary else ''}. The new model "

@@ -73,8 +73,13 @@ class ModelComparison:
             return
         w.session.set_comparison(path, spec.name, spec.labels)
         old = w.session.model.name if w.session.model is not None else "old"
-        self.text.setText(f"Comparing on the live faces: <b>old</b> = {old}, <b>new</b> = {spec.name} "
-                          f"(each face's label and the bars show both). Keep one:")
+        dialog = self.dialog
+        summary = dialog.summary if dialog is not None and dialog.state == "done" else ""
+        self.text.setText(f"Comparing on the live faces: <b>old</b> = {old}, <b>new</b> = {spec.name}"
+                          f"{f' ({summary})' if summary else ''}. Each face's label and the bars show both. "
+                          "Keep one:")
+        if summary:  # the bar says what the dialog said: the dialog would only hide the faces and bars
+            dialog.hide()
         w.bars.set_title("Old model")
         self.labels, self.order = tuple(spec.labels), aligned_order(w.session.labels, tuple(spec.labels))
         self.bars.set_labels(tuple(spec.labels[i] for i in self.order))
