@@ -292,6 +292,9 @@ def fine_tune_command(args: argparse.Namespace, config) -> None:
         raise DataError("--head-epochs, --val-split and --progress-json go with --init-from MODEL")
     if args.resume:
         raise DataError("--resume does not apply to --init-from: a fine-tune takes minutes, start it again")
+    if args.arch != config.__class__.arch or args.weights != config.__class__.weights:
+        raise DataError("--arch and --weights do not apply to --init-from: the base's architecture and weights "
+                        "are what is fine-tuned")
     config.init_from, config.head_epochs, config.val_split = args.init_from, args.head_epochs, args.val_split
     plan = plan_fine_tune(config, args.out, input_size=args.input_size, color=args.color,
                           progress_json=args.progress_json)  # all checks, before TensorFlow loads

@@ -28,6 +28,7 @@ from desktop_app.core.sample_records import CROP_MARGIN
 from .config import load_config
 from .datasets import Example, Source, list_examples
 from .image_batches import image_batches
+from .init_from import LOAD_ERRORS
 from .labels import DataError
 from .mobile_input import check_uint8_input, mobile_spec, pinned_representative, rgb_input_model, trained_spec
 from .run_plan import BEST
@@ -257,7 +258,7 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
         model = build_model(config)
         model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
     trained = spec_from_config(config, out.stem, metrics=metrics_from(run_dir),
-                               provenance=provenance_for(config, {"run_dir": str(run_dir), "quantization": quant}))
+                               provenance=provenance_for(config, {"run_dir": str(run_dir.resolve()), "quantization": quant}))
     model, spec, tflite = mobile_tflite(model, trained, quant, train)
     return export_checked(model, tflite, spec, out, quant, sample_examples(val, PARITY_IMAGES))
 
@@ -281,8 +282,9 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
 
     try:
         model = keras.models.load_model(keras_file, compile=False)
-    except (ValueError, OSError, TypeError) as exc:
-        raise DataError(f"{keras_file} is not a loadable Keras model: {str(exc).splitlines()[0]}") from None
+    except LOAD_ERRORS as exc:
+        raise DataError(f"{keras_file} is not a loadable Keras model: "
+                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     _, height, width, channels = model.inputs[0].shape
     if spec_from is not None:
         try:  # an export's spec describes its RGB input: the Keras model takes what it was trained on

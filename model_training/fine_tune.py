@@ -14,7 +14,7 @@ written to a temporary name and renamed, so a killed run never leaves half a mod
 from __future__ import annotations
 
 import json
-import math
+from collections import Counter
 import os
 import shutil
 import time
@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import TrainConfig, save_config
+from .datasets import Example
 from .fine_tune_data import describe_split, fine_tune_examples
 from .init_from import BaseModel, check_flags, resolve_base
 from .labels import DataError
@@ -34,6 +35,9 @@ DEFAULT_BATCH, SMALL_BATCH, MIN_STEPS_PER_EPOCH = 16, 8, 10
 # The new head trains at 10x --learning-rate (1e-2 by default), all layers then at --learning-rate: at
 # 1e-3 a class the base lacks had not moved after 24 steps on 36 crops; 1e-2 learned it in 16.
 HEAD_LR_FACTOR = 10.0
+# The crops trained on and held out, as split at the start: export checks parity on the same held-out
+# crops even when samples were captured or deleted meanwhile (the window only reads the dataset).
+SPLIT = "split.json"
 
 
 @dataclass
@@ -56,9 +60,10 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     base = resolve_base(config.init_from)
     check_flags(base, input_size, color)
     spec = base.spec
-    head_epochs = DEFAULT_HEAD_EPOCHS if config.head_epochs is None else config.head_epochs
+    epochs = config.epochs or DEFAULT_EPOCHS
+    head_epochs = min(DEFAULT_HEAD_EPOCHS, epochs) if config.head_epochs is None else config.head_epochs
     config = replace(config, input_size=spec.input_width, color=spec.color, mean=spec.mean, std=spec.std,
-                     head_epochs=head_epochs, epochs=config.epochs or DEFAULT_EPOCHS).resolved()
+                     head_epochs=head_epochs, epochs=epochs).resolved()
     if config.head_epochs > config.epochs:
         raise DataError(f"--head-epochs {config.head_epochs} is more than --epochs {config.epochs}")
     run_dir = Path(run_dir)
@@ -77,8 +82,25 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     return FineTunePlan(config, run_dir, base, train, val, progress_json)
 
 
+def save_split(run_dir: Path, train: Prepared, val: Prepared) -> None:
+    rows = {name: [[e.path, e.label, e.weight] for e in data.examples]
+            for name, data in (("train", train), ("held_out", val))}
+    partial = run_dir / (SPLIT + ".partial")
+    partial.write_text(json.dumps(rows) + "\n", encoding="utf-8")
+    partial.replace(run_dir / SPLIT)
+
+
 def run_examples(config: TrainConfig, run_dir: Path) -> tuple[Prepared, Prepared]:
-    """A finished fine-tune's (training, held-out) crops again, as it split them (for ``export``)."""
+    """A finished fine-tune's (training, held-out) crops as it split them (for ``export``): read back
+    from ``split.json``; a run without one is split again from its sources."""
+    try:
+        rows = json.loads((Path(run_dir) / SPLIT).read_text(encoding="utf-8"))
+        return tuple(Prepared([Example(str(p), int(label), float(w)) for p, label, w in rows[name]], Counter(), [])
+                     for name in ("train", "held_out"))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{run_dir / SPLIT} cannot be read: {exc}") from None
     base_margin = config.crop_margin
     train, val, _ = fine_tune_examples(config.train, config.val, config.val_split, base_margin, run_dir,
                                        config.seed, config.exclusions)
@@ -98,7 +120,9 @@ def fine_tune(plan: FineTunePlan) -> dict:
     from .backend import setup_devices
     from .fine_tune_report import compare, format_table, write_report
     from .init_from import load_base, map_probabilities, with_affectnet_head
-    from .input_pipeline import make_dataset
+    from .input_pipeline import make_dataset, oversample
+    from .nan_guard import StopOnNonFiniteLoss
+    from .training import compile_model, predict_probabilities
     from .progress_lines import ProgressLines, event_line
     from .run_plan import class_weights_for
 
@@ -108,23 +132,25 @@ def fine_tune(plan: FineTunePlan) -> dict:
     print(describe_split(plan.train_data, plan.val_data), flush=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(config, run_dir)
+    save_split(run_dir, plan.train_data, plan.val_data)
     devices = setup_devices(False)
     common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
                   batch_size=config.batch_size, pad_to=devices.batch_multiple)
-    weights = class_weights_for(plan.train_data.examples) if config.balance == "class_weight" else None
-    train_ds = make_dataset(plan.train_data.examples, training=True, augment_images=config.augment,
+    train_examples = plan.train_data.examples
+    if config.balance == "oversample":
+        train_examples = oversample(train_examples, config.seed)
+    weights = class_weights_for(train_examples) if config.balance == "class_weight" else None
+    train_ds = make_dataset(train_examples, training=True, augment_images=config.augment,
                             seed=config.seed, class_weights=weights, **common)
     val_ds = make_dataset(plan.val_data.examples, training=False, **common)
 
     with devices.scope():
         base = load_base(plan.base)
-        y_true, base_raw = _predict(base, val_ds)
+        y_true, base_raw = predict_probabilities(base, val_ds)
         base_pred = map_probabilities(base_raw, plan.base.spec).argmax(1)
         model = with_affectnet_head(base, plan.base.spec)
     state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     head = model.get_layer("fine_tune_head")
-    loss = (keras.losses.CategoricalFocalCrossentropy() if config.balance == "focal"
-            else keras.losses.CategoricalCrossentropy())
     phases = [("head", config.head_epochs, config.learning_rate * HEAD_LR_FACTOR),
               ("all", config.epochs, config.learning_rate)]
     for phase, until, rate in phases:
@@ -136,13 +162,13 @@ def fine_tune(plan: FineTunePlan) -> dict:
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
         with devices.scope():
-            model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=["accuracy"])
-        callbacks = [_held_out_callback()(val_ds, run_dir, state), ProgressLines(phase, config.epochs, started,
-                                                                         plan.progress_json)]
+            compile_model(model, config, rate)
+        callbacks = [StopOnNonFiniteLoss(run_dir), _held_out_callback()(val_ds, run_dir, state),
+                     ProgressLines(phase, config.epochs, started, plan.progress_json)]
         model.fit(train_ds, epochs=until, initial_epoch=state["epochs_done"], callbacks=callbacks, verbose=0,
                   shuffle=False)
     best = keras.models.load_model(run_dir / BEST, compile=False)
-    _, tuned_probs = _predict(best, val_ds)
+    _, tuned_probs = predict_probabilities(best, val_ds)
     report = compare(y_true, base_pred, tuned_probs.argmax(1), plan.base.origin, str(run_dir / BEST))
     report.update(best_epoch=state["best_epoch"], epochs=config.epochs, head_epochs=config.head_epochs,
                   crop_margin=config.crop_margin, base_crop_margin=plan.base.spec.crop_margin,
@@ -168,45 +194,24 @@ def _nested_layers(model) -> list:
     return out
 
 
-def _predict(model, dataset):
-    """(true class, probabilities) over a dataset of (x, one-hot y, w), padding rows left out."""
-    import keras
-    import numpy as np
-
-    from .input_pipeline import iter_batches
-
-    true, probs = [], []
-    for x, y, _ in iter_batches(dataset):
-        real = y.sum(axis=1) > 0
-        true.append(np.argmax(y[real], axis=1))
-        probs.append(keras.ops.convert_to_numpy(model(x, training=False))[real])
-    return np.concatenate(true), np.concatenate(probs)
-
 
 def _held_out_callback():  # subclasses a keras class: built when training starts, not at import
     import keras
     import numpy as np
 
     from .metrics import balanced_accuracy
+    from .training import predict_probabilities
 
     class HeldOutScore(keras.callbacks.Callback):
         """Scores each epoch on the held-out crops, keeps the best model (renamed into place) and
-        ``state.json``; stops on a loss that is not finite."""
+        ``state.json`` (``nan_guard`` stops on a loss that is not finite before this sees the weights)."""
 
         def __init__(self, val_ds, run_dir: Path, state: dict) -> None:
             super().__init__()
             self.val_ds, self.run_dir, self.state = val_ds, run_dir, state
 
-        def on_train_batch_end(self, batch, logs=None):  # before any epoch end can save broken weights
-            loss = float((logs or {}).get("loss", 0.0))
-            if not math.isfinite(loss):
-                kept = (f"{self.run_dir / BEST} (epoch {self.state['best_epoch']}) is kept"
-                        if self.state["best_epoch"] else "no model was written")
-                raise DataError(f"the training loss became {loss} at epoch {self.state['epochs_done'] + 1}: "
-                                f"stopped; {kept}; try a lower --learning-rate")
-
         def on_epoch_end(self, epoch, logs=None):
-            true, probs = _predict(self.model, self.val_ds)
+            true, probs = predict_probabilities(self.model, self.val_ds)
             score = balanced_accuracy(true, np.argmax(probs, axis=1))
             if logs is not None:
                 logs["val_balanced_accuracy"] = score

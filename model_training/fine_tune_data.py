@@ -88,7 +88,7 @@ def fine_tune_examples(train_specs: list[str], val_specs: list[str], val_split: 
     fraction, margin = framing(base_margin)
     cache = Path(run_dir) / CACHE
 
-    def prepared(specs: list[str]) -> Prepared:
+    def prepared(specs: list[str], flag: str) -> Prepared:
         whole = [s for s in specs if Source.parse(s).crop]
         crops = [s for s in specs if not Source.parse(s).crop]
         out = Prepared([], Counter(), [])
@@ -98,7 +98,7 @@ def fine_tune_examples(train_specs: list[str], val_specs: list[str], val_split: 
             try:
                 found = prepare_examples(group, cache, margin, exclusions)
             except DataError as exc:
-                raise DataError(f"--train: {exc}") from None
+                raise DataError(f"{flag}: {exc}") from None
             examples = recrop(found.examples, cut, cache, found.skipped) if cut < 1.0 else found.examples
             out.examples.extend(examples)
             out.skipped.update(found.skipped)
@@ -108,10 +108,10 @@ def fine_tune_examples(train_specs: list[str], val_specs: list[str], val_split: 
             raise DataError(f"no image in {', '.join(specs)} could be cropped" + (f" ({reasons})" if reasons else ""))
         return out
 
-    train = prepared(train_specs)
+    train = prepared(train_specs, "--train")
     check_classes(train.examples, ", ".join(train_specs))
     if val_specs:
-        val = prepared(val_specs)
+        val = prepared(val_specs, "--val")
     elif val_split:
         kept, held = stratified_split(train.examples, val_split, seed)
         val = Prepared(held, Counter(), [])

@@ -10,6 +10,7 @@ TensorFlow, so a bad MODEL fails in a second with one line.
 """
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from desktop_app.core.paths import MODELS_DIR
 from .config import COLORS, load_config
 from .mobile_input import trained_spec
 from .labels import NUM_CLASSES, DataError, map_label
+from .run_plan import BEST
 
-BEST = "best.keras"
+# What a damaged or foreign .keras raises on loading (a .keras is a zip: a bad CRC or a missing member).
+LOAD_ERRORS = (ValueError, OSError, TypeError, KeyError, zipfile.BadZipFile)
 # Logit of an output the base lacks (its kernel is zero, so this is its logit on every image): the base's
 # top logit is above 2.6 on real crops, so the new class starts below 3e-6 and the others keep the base's
 # probabilities; lower would leave Adam (about lr per step) hundreds of steps to bring the class in.
@@ -127,7 +130,7 @@ def load_base(base: BaseModel):
 
     try:
         model = keras.models.load_model(base.keras_path, compile=False)
-    except (ValueError, OSError, TypeError) as exc:
+    except LOAD_ERRORS as exc:
         raise DataError(f"--init-from {base.origin}: {base.keras_path} does not load in Keras: "
                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     spec = base.spec

@@ -25,7 +25,11 @@ def kept_checkpoints(run_dir: Path) -> str:
         state = json.loads((run_dir / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         state = {}
-    if not (run_dir / LAST).is_file() or not state.get("epochs_done"):
+    if not state.get("epochs_done"):
+        return "no checkpoint was written (no epoch finished)"
+    if not (run_dir / LAST).is_file():  # a fine-tune keeps only its best model
+        if (run_dir / BEST).is_file():
+            return f"{run_dir / BEST} (epoch {state.get('best_epoch', '?')}) is kept"
         return "no checkpoint was written (no epoch finished)"
     kept = f"{run_dir / LAST} (epoch {state['epochs_done']}) is the last good checkpoint"
     if (run_dir / BEST).is_file():

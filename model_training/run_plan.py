@@ -110,9 +110,18 @@ def check_out_dir(run_dir: Path) -> None:
     if run_dir.exists() and not run_dir.is_dir():
         raise DataError(f"--out {run_dir} is a file, not a run directory: choose another --out")
     if (run_dir / STATE).exists():
+        if _is_fine_tune(run_dir):  # a fine-tune is not resumed (it takes minutes): say the one way out
+            raise DataError(f"{run_dir} already holds a fine-tune: choose another --out")
         raise DataError(f"{run_dir} already holds a run: use --resume or another --out")
     if run_dir.is_dir() and any(run_dir.iterdir()) and not (run_dir / "config.json").is_file():
         raise DataError(f"--out {run_dir} is a folder with other files in it: choose a new or empty folder")
+
+
+def _is_fine_tune(run_dir: Path) -> bool:
+    try:
+        return bool(json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("init_from"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def load_state(run_dir: Path) -> dict:

@@ -20,14 +20,20 @@ from .nan_guard import StopOnNonFiniteLoss
 from .run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe
 
 
-def predict_labels(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
-    """(true, predicted) class indices over a dataset of (x, one-hot y, w)."""
-    true, pred = [], []
+def predict_probabilities(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
+    """(true class indices, predicted probabilities) over a dataset of (x, one-hot y, w)."""
+    true, probs = [], []
     for x, y, _ in iter_batches(dataset):
         real = y.sum(axis=1) > 0  # padding rows carry no label
         true.append(np.argmax(y[real], axis=1))
-        pred.append(np.argmax(keras.ops.convert_to_numpy(model(x, training=False))[real], axis=1))
-    return np.concatenate(true), np.concatenate(pred)
+        probs.append(keras.ops.convert_to_numpy(model(x, training=False))[real])
+    return np.concatenate(true), np.concatenate(probs)
+
+
+def predict_labels(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
+    """(true, predicted) class indices over a dataset of (x, one-hot y, w)."""
+    true, probs = predict_probabilities(model, dataset)
+    return true, np.argmax(probs, axis=1)
 
 
 class BalancedAccuracy(keras.callbacks.Callback):
@@ -64,10 +70,12 @@ class LastCheckpoint(keras.callbacks.Callback):
         tmp.replace(self.run_dir / STATE)
 
 
-def compile_model(model: keras.Model, config: TrainConfig) -> None:
+def compile_model(model: keras.Model, config: TrainConfig, learning_rate: float | None = None) -> None:
+    """Adam at ``learning_rate`` (default: the config's) with the config's loss."""
     loss = (keras.losses.CategoricalFocalCrossentropy() if config.balance == "focal"
             else keras.losses.CategoricalCrossentropy())
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss, metrics=["accuracy"])
+    rate = config.learning_rate if learning_rate is None else learning_rate
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=["accuracy"])
 
 
 def train(plan: Plan) -> dict:

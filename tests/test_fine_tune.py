@@ -195,11 +195,18 @@ def test_fine_tune_prints_the_windows_lines_and_a_before_after_report(fine_tuned
 
 
 def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tmp_path, dataset):
-    run, _ = fine_tuned
+    # export checks parity on the crops training held out, as recorded in split.json, even when the
+    # dataset changed meanwhile (here: its folder is gone from the copied run's config)
+    run = tmp_path / "run"
+    shutil.copytree(fine_tuned[0], run)
+    split = json.loads((run / "split.json").read_text())
+    assert len(split["held_out"]) == 12 and len(split["train"]) == 36
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "train": [str(tmp_path / "deleted_dataset")]}))
     out = tmp_path / "app" / "fine_tuned.tflite"
     done = subprocess.run(export_argv(run, out), cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "parity vs Keras on 12 images" in done.stdout  # the held-out crops, split again as training did
+    assert "parity vs Keras on 12 images" in done.stdout
     with ExpressionClassifier(out) as classifier:
         spec = classifier.spec
         assert spec.labels == SPEC_LABELS and (spec.input_width, spec.crop_margin) == (64, 0.15)
@@ -209,7 +216,7 @@ def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tm
         assert probs.shape == (1, 8) and abs(float(probs.sum()) - 1) < 1e-4
     assert spec.provenance["config"]["init_from"] == str(DEFAULT_MODEL)
     again = resolve_base(str(out))  # fine-tuning the fine-tuned export finds its run through the spec
-    assert again.keras_path == run / "best.keras" and again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
+    assert again.keras_path.resolve() == (run / "best.keras").resolve() and again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
 
 
 def test_a_killed_fine_tune_leaves_no_half_written_model(tmp_path, dataset):
@@ -242,6 +249,7 @@ def test_a_killed_fine_tune_leaves_no_half_written_model(tmp_path, dataset):
     (["--color", "rgb"], "--color rgb disagrees with --init-from"),
     (["--head-epochs", "20", "--epochs", "5"], "--head-epochs 20 is more than --epochs 5"),
     (["--resume"], "--resume does not apply to --init-from"),
+    (["--arch", "efficientnet_b0"], "--arch and --weights do not apply to --init-from"),
 ])
 def test_flags_that_disagree_with_the_base_are_refused(dataset, tmp_path, capsys, flags, says):
     run = tmp_path / "run"
@@ -253,6 +261,20 @@ def test_flags_that_disagree_with_the_base_are_refused(dataset, tmp_path, capsys
 def test_fine_tune_flags_without_init_from_are_refused(dataset, tmp_path, capsys):
     assert cli(["train", "--train", str(dataset), "--val-split", "0.2", "--out", str(tmp_path / "r")]) == 2
     assert "go with --init-from MODEL" in one_line_error(capsys)
+
+
+def test_a_damaged_keras_file_is_refused_in_one_line(dataset, tmp_path, capsys):
+    damaged = tmp_path / "damaged.keras"
+    data = bytearray((MODELS_DIR / f"{BUNDLED}.keras").read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the weights: the zip's CRC no longer matches
+    damaged.write_bytes(bytes(data))
+    shutil.copy(MODELS_DIR / f"{BUNDLED}.json", tmp_path / "damaged.json")
+    assert cli(["train", "--init-from", str(damaged), "--train", str(dataset), "--val-split", "0.2",
+                "--out", str(tmp_path / "run")]) == 2
+    assert "does not load in Keras" in one_line_error(capsys)
+    assert cli(["convert", str(damaged), "--spec-from", str(MODELS_DIR / f"{BUNDLED}.json"),
+                "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "is not a loadable Keras model" in one_line_error(capsys)
 
 
 def test_a_missing_or_unknown_base_is_refused(dataset, tmp_path, capsys):

@@ -124,4 +124,16 @@ def test_a_window_comparing_two_models_opens_the_inspector_on_both(qtbot, tmp_pa
     face = window.session.selected_face()
     np.testing.assert_allclose(inspector.compare_probabilities, own_view(wider, window.session.frame, face),
                                atol=1e-6)
+
+    with qtbot.waitSignal(window.worker.comparison_loaded, timeout=20000):  # Keep old ends the comparison ...
+        window.comparison.keep_old_model()
+    window.pause_button.setChecked(False)
+    qtbot.waitUntil(lambda: not window.session.result.comparing and bool(window.session.result.faces), timeout=20000)
+    window.pause_button.setChecked(True)
+    qtbot.wait(200)
+    window.inspect_selected()
+    assert inspector.compare_model_path is None and inspector.compare_row.isHidden()  # ... in the inspector too
+    inspector.set_compare_model(str(wider))  # a second model the user picks stays while no comparison runs
+    window.inspect_selected()
+    assert inspector.compare_model_path == str(wider) and not inspector.compare_row.isHidden()
     window.close()

@@ -271,7 +271,9 @@ class FineTuneDialog(QDialog):
         if self.process is None:
             return
         self._cancelling = True
+        self._clock.stop()
         self.message.setText("Cancelling…")
+        self.line.setText("")
         self.cancel_button.setEnabled(False)
         self.process.terminate()
         self._kill_timer.start(self.grace_ms)

@@ -65,6 +65,7 @@ class InspectorDialog(QDialog):
         self.details = QLabel()
         self.details.setWordWrap(True)
         self._compare_classifier: ExpressionClassifier | None = None
+        self.follows_live_comparison = False  # model 2 was set by the window's live comparison, not by the user
         self._shown: tuple[np.ndarray, FaceResult] | None = None  # the frame and face on show
         self.compare_probabilities: np.ndarray | None = None  # the second model on this face (this frame)
         self.compare_label: str | None = None
@@ -160,9 +161,10 @@ class InspectorDialog(QDialog):
     def compare_model_path(self) -> str | None:
         return str(self._compare_classifier.model_path) if self._compare_classifier is not None else None
 
-    def set_compare_model(self, model_path: str | None) -> None:
+    def set_compare_model(self, model_path: str | None, show: bool = True) -> None:
         """Show a second model's view of the face beside the first (None: back to one model). A model
-        that fails to load raises ModelSpecError and leaves the inspector as it was."""
+        that fails to load raises ModelSpecError and leaves the inspector as it was. ``show=False``: only
+        set it, for a caller about to ``inspect`` another face (no occlusion map of the old one)."""
         classifier = load_comparison(model_path) if model_path is not None else None
         if self._compare_classifier is not None:
             self._compare_classifier.close()
@@ -172,7 +174,8 @@ class InspectorDialog(QDialog):
             f"Model 2: <b>{classifier.spec.name}</b> ({len(classifier.labels)} labels, "
             f"{classifier.spec.input_width}×{classifier.spec.input_height} {classifier.spec.color})"
             if classifier is not None else "Compare this face with a second model's view of it.")
-        self._show_comparison()
+        if show:
+            self._show_comparison()
 
     def _show_comparison(self) -> None:
         """Fill the second row for the face on show, or hide it when there is no second model."""

@@ -299,9 +299,11 @@ class MainWindow(QMainWindow):
         if self.inspector is None:
             self.inspector = InspectorDialog(self)
         try:
-            result = session.result  # comparing two models live: the inspector shows both
-            if result.comparing and self.inspector.compare_model_path != result.compare_model_path:
-                self.inspector.set_compare_model(result.compare_model_path)
+            result = session.result  # comparing two models live: the inspector shows both, until it ends
+            live = result.compare_model_path if result.comparing else None
+            if self.inspector.compare_model_path != live and (live or self.inspector.follows_live_comparison):
+                self.inspector.set_compare_model(live, show=False)
+            self.inspector.follows_live_comparison = live is not None
             self.inspector.inspect(session.frame, face, result.model_path)
         except Exception as exc:  # noqa: BLE001 - a failed inspection must not take the window down
             self.show_message(f"inspector: {exc}")
