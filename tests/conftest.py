@@ -1,6 +1,7 @@
 """Shared test set-up: headless Qt and media the tests write themselves (markers: pytest.ini)."""
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -18,6 +19,18 @@ from desktop_app.core.paths import DEMO_FACE  # noqa: E402
 from desktop_app.ui.qt_environment import restore_qt_environment  # noqa: E402
 
 restore_qt_environment()  # importing cv2 pointed Qt at cv2's own plugins
+
+# As in the app (desktop_app/ui/gui_app.py): garbage is collected on the main thread only, between tests.
+# Left on, the collector can run on a window's worker thread and destroy a widget a test left behind
+# there, which deadlocked a full run once (the worker's ~QMenu waiting for the GIL, the GUI thread's
+# ~QObject for the worker's mutex).
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

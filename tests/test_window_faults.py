@@ -142,3 +142,38 @@ def test_closing_with_samples_waiting_writes_them_to_a_fallback(qtbot, window, t
     assert str(fallback) in told[0]
     with SampleStore(fallback) as store:
         assert sorted(s.label for s in store.samples()) == ["Sad", "Surprise"]
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    """A reference cycle dropped on a worker thread is freed by the GUI thread's timer, never by the
+    worker (where freeing a Qt object can deadlock): gui_application() turns the automatic collector off."""
+    import gc
+    import threading
+
+    from desktop_app.ui.gui_app import gui_application
+
+    gc.enable()
+    gui_application()
+    assert not gc.isenabled()
+    freed_on: list[str] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            freed_on.append(threading.current_thread().name)
+
+    def worker() -> None:
+        Cycle()  # unreachable at once, but only a collection can free it
+        kept = [{} for _ in range(5000)]  # enough live objects to trigger an automatic collection, were it on
+        del kept
+
+    thread = threading.Thread(target=worker, name="worker")
+    thread.start()
+    thread.join()
+    assert freed_on == []
+    kept = [[] for _ in range(gc.get_threshold()[0] + 100)]  # generation 0 over its threshold: the timer's
+    qtbot.waitUntil(lambda: bool(freed_on), timeout=5000)  # next check (once a second) collects
+    del kept
+    assert freed_on == [threading.main_thread().name]

@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         return analyze(["demo"])  # what was asked for could be shown: exit 0, as `make run` expects
     restore_qt_environment()
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from .gui_app import gui_application
 
     from .main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = gui_application()
     app.setOrganizationName("tflite-facial-expression")
     app.setApplicationName("desktop_app")
     window = MainWindow(args.source, args.model, args.detector)

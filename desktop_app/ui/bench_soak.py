@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from .gui_app import gui_application
 
     from .bench_window import write_clip
     from .main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = gui_application()
     samples: list[tuple[float, float, int]] = []  # (seconds since start, RSS MB, results shown)
     with tempfile.TemporaryDirectory() as tmp:
         clip = write_clip(Path(tmp) / "clip.avi", args.clip_seconds)

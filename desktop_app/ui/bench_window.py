@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> int:
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from .gui_app import gui_application
 
     from .main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = gui_application()
     with tempfile.TemporaryDirectory() as tmp:
         clip = write_clip(Path(tmp) / "clip.avi", args.seconds + args.warm_up + 2)
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)

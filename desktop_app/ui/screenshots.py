@@ -57,13 +57,13 @@ def take(out: Path, compare: Path | None = None) -> int:
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, Qt
-    from PySide6.QtWidgets import QApplication
+    from .gui_app import gui_application
 
     from ..core.demo_media import four_face_frames
     from ..core.paths import DEFAULT_MODEL
     from .main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = gui_application()
     out.mkdir(parents=True, exist_ok=True)
 
     def wait_until(condition, timeout: float = 20.0) -> None:
