@@ -26,7 +26,7 @@ from .datasets import Example
 from .fine_tune_data import describe_split, fine_tune_examples
 from .init_from import BaseModel, check_flags, resolve_base
 from .labels import DataError
-from .run_plan import BEST, STATE, Prepared, check_out_dir
+from .run_plan import BEST, STATE, Prepared, check_out_dir, write_json
 
 # Defaults measured to finish ~200 captured crops in under two minutes on a 2-core CPU (README).
 DEFAULT_EPOCHS = 12
@@ -83,11 +83,8 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
 
 
 def save_split(run_dir: Path, train: Prepared, val: Prepared) -> None:
-    rows = {name: [[e.path, e.label, e.weight] for e in data.examples]
-            for name, data in (("train", train), ("held_out", val))}
-    partial = run_dir / (SPLIT + ".partial")
-    partial.write_text(json.dumps(rows) + "\n", encoding="utf-8")
-    partial.replace(run_dir / SPLIT)
+    write_json(run_dir / SPLIT, {name: [[e.path, e.label, e.weight] for e in data.examples]
+                                 for name, data in (("train", train), ("held_out", val))}, indent=None)
 
 
 def run_examples(config: TrainConfig, run_dir: Path) -> tuple[Prepared, Prepared]:
@@ -221,8 +218,6 @@ def _held_out_callback():  # subclasses a keras class: built when training start
                 _save_atomic(self.model, self.run_dir / BEST)
                 self.state.update(best_balanced_accuracy=score, best_epoch=epoch + 1)
             self.state["epochs_done"] = epoch + 1
-            partial = self.run_dir / (STATE + ".partial")
-            partial.write_text(json.dumps(self.state, indent=2) + "\n", encoding="utf-8")
-            partial.replace(self.run_dir / STATE)
+            write_json(self.run_dir / STATE, self.state)
 
     return HeldOutScore

@@ -7,13 +7,13 @@ printed as a table.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from .labels import AFFECTNET_CLASSES
 from .metrics import summarize
+from .run_plan import write_json
 
 REPORT = "finetune_report.json"
 
@@ -41,9 +41,7 @@ def compare(y_true: np.ndarray, base_pred: np.ndarray, tuned_pred: np.ndarray, b
 
 def write_report(report: dict, run_dir: Path) -> Path:
     path = Path(run_dir) / REPORT
-    partial = path.with_name(f".{REPORT}.partial")
-    partial.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
+    write_json(path, report)
     return path
 
 

@@ -21,7 +21,7 @@ from desktop_app.core.paths import MODELS_DIR
 
 from .config import COLORS, load_config
 from .mobile_input import trained_spec
-from .labels import NUM_CLASSES, DataError, map_label
+from .labels import NUM_CLASSES, DataError, map_label, to_affectnet
 from .run_plan import BEST
 
 # What a damaged or foreign .keras raises on loading (a .keras is a zip: a bad CRC or a missing member).
@@ -118,9 +118,7 @@ def columns(spec: ModelSpec) -> list[int]:
 
 def map_probabilities(probs: np.ndarray, spec: ModelSpec) -> np.ndarray:
     """The base's outputs → AffectNet's eight columns (0 for a class the base lacks)."""
-    out = np.zeros((len(probs), NUM_CLASSES), np.float32)
-    out[:, columns(spec)] = probs
-    return out
+    return to_affectnet(probs, columns(spec))
 
 
 def load_base(base: BaseModel):

@@ -1,6 +1,8 @@
 """AffectNet's eight classes and the mapping of label names (folder names, captured labels) onto them."""
 from __future__ import annotations
 
+import numpy as np
+
 from desktop_app.core.expression_names import SYNONYMS as NAME_SYNONYMS, normalize
 from desktop_app.core.sample_records import AFFECTNET_LABELS
 
@@ -17,6 +19,14 @@ SYNONYMS = {spelling: SPEC_LABELS.index(name)
 
 class DataError(ValueError):
     """Bad input from the user (a path, a label, a dataset); the message is shown as it is."""
+
+
+def to_affectnet(probs: np.ndarray, columns: list[int]) -> np.ndarray:
+    """A model's probabilities (N, its labels) → AffectNet's eight columns: output i adds to class
+    ``columns[i]`` (from ``map_label``); a class the model lacks stays 0."""
+    out = np.zeros((len(probs), NUM_CLASSES), np.float32)
+    np.add.at(out, (slice(None), columns), probs)
+    return out
 
 
 def map_label(name: str) -> int:

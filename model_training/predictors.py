@@ -13,7 +13,7 @@ import numpy as np
 from desktop_app.core.model_spec import ModelSpec, ModelSpecError
 
 from .config import load_config
-from .labels import NUM_CLASSES, DataError, map_label
+from .labels import DataError, map_label, to_affectnet
 from .run_plan import BEST
 from .spec_building import spec_from_config
 
@@ -55,11 +55,7 @@ class TFLitePredictor(Predictor):
         self.columns = [map_label(label) for label in self.spec.labels]
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        raw = self.classifier.classify_batch(batch)
-        out = np.zeros((len(raw), NUM_CLASSES), np.float32)
-        for i, column in enumerate(self.columns):
-            out[:, column] += raw[:, i]
-        return out
+        return to_affectnet(self.classifier.classify_batch(batch), self.columns)
 
 
 def load_predictor(model: Path) -> Predictor:

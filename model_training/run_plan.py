@@ -117,6 +117,14 @@ def check_out_dir(run_dir: Path) -> None:
         raise DataError(f"--out {run_dir} is a folder with other files in it: choose a new or empty folder")
 
 
+def write_json(path: Path, data, indent: int | None = 2) -> None:
+    """Write ``data`` as JSON under a temporary name and rename it into place: a run killed meanwhile
+    leaves the old file or the new one, never half of one."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=indent) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
 def _is_fine_tune(run_dir: Path) -> bool:
     try:
         return bool(json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("init_from"))

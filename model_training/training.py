@@ -17,7 +17,7 @@ from .input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
 from .metrics import balanced_accuracy, plot_curves
 from .models import build_model
 from .nan_guard import StopOnNonFiniteLoss
-from .run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe
+from .run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe, write_json
 
 
 def predict_probabilities(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
@@ -65,9 +65,7 @@ class LastCheckpoint(keras.callbacks.Callback):
             self.state.update(best_balanced_accuracy=score, best_epoch=epoch + 1)
         self.state["epochs_done"] = epoch + 1
         self.model.save(self.run_dir / LAST)
-        tmp = self.run_dir / (STATE + ".tmp")
-        tmp.write_text(json.dumps(self.state, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(self.run_dir / STATE)
+        write_json(self.run_dir / STATE, self.state)
 
 
 def compile_model(model: keras.Model, config: TrainConfig, learning_rate: float | None = None) -> None:

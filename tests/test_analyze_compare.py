@@ -124,7 +124,7 @@ def test_a_bad_second_model_is_one_line_and_writes_nothing(photos, tmp_path):
 
 
 def test_agreement_reads_labels_through_the_one_name_table():
-    from desktop_app.core.model_comparison import Agreement, matching_label
+    from desktop_app.core.model_comparison import Agreement
 
     agreement = Agreement(("angry", "happy", "neutral"))
     assert agreement.add("angry", "Anger") and agreement.add("happy", "happiness")
@@ -132,4 +132,3 @@ def test_agreement_reads_labels_through_the_one_name_table():
     assert [(r.label, r.faces, r.agreed) for r in agreement.rows()] == [
         ("angry", 1, 1), ("happy", 2, 1), ("neutral", 1, 0)]
     assert agreement.total().share == 0.5
-    assert matching_label("angry", ("neutral", "anger")) == "anger" and matching_label("contempt", ("sad",)) is None

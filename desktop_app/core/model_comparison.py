@@ -8,7 +8,7 @@ alignment, and its labels are matched to the first model's through ``expression_
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -66,11 +66,6 @@ def classify_faces(classifier: ExpressionClassifier, image: np.ndarray, faces: S
 def agrees(first_label: str, second_label: str | None) -> bool:
     """Two models agree on a face when their labels name the same expression."""
     return second_label is not None and same_expression(first_label, second_label)
-
-
-def matching_label(label: str, labels: Iterable[str]) -> str | None:
-    """The label among ``labels`` naming the same expression as ``label`` (None: that model has none)."""
-    return next((other for other in labels if same_expression(label, other)), None)
 
 
 @dataclass(frozen=True)

@@ -119,15 +119,8 @@ class InspectorDialog(QDialog):
     def inspect(self, frame_bgr: np.ndarray, face: FaceResult, model_path: str) -> None:
         classifier = self.classifier_for(model_path)
         spec = classifier.spec
-        crop = face.crop if face.crop is not None else crop_face(
-            frame_bgr, face.box, face.keypoints, spec.input_width, spec.crop_margin, spec.align_eyes)
-        batch = prepare_batch([crop], spec)
-        seen = batch_to_images(batch, spec)[0]
-        self.model_input.setPixmap(pixmap_from_bgr(seen, VIEW_SIZE))
-        started = time.perf_counter()
-        heat = occlusion_map(classifier, crop, spec)
-        self.occlusion_ms = (time.perf_counter() - started) * 1e3
-        self.occlusion.setPixmap(pixmap_from_bgr(occlusion_overlay(seen, heat), VIEW_SIZE))
+        crop = face.crop if face.crop is not None else face_crop_for(spec, frame_bgr, face)
+        _, self.occlusion_ms = self._show_views(classifier, crop, self.model_input, self.occlusion)
         if self._landmarker is None:
             self._landmarker = FaceLandmarker()
         self.landmarks = self._landmarker.in_frame(frame_bgr, face.box, face.keypoints)
@@ -193,13 +186,9 @@ class InspectorDialog(QDialog):
         frame_bgr, face = self._shown
         spec = classifier.spec
         crop = face_crop_for(spec, frame_bgr, face)  # its own crop, as the live comparison makes it
-        batch = prepare_batch([crop], spec)
+        batch, _ = self._show_views(classifier, crop, self.compare_input, self.compare_occlusion)
         probabilities = classifier.classify_batch(batch)[0]
         label = spec.labels[int(np.argmax(probabilities))]
-        seen = batch_to_images(batch, spec)[0]
-        self.compare_input.setPixmap(pixmap_from_bgr(seen, VIEW_SIZE))
-        heat = occlusion_map(classifier, crop, spec)
-        self.compare_occlusion.setPixmap(pixmap_from_bgr(occlusion_overlay(seen, heat), VIEW_SIZE))
         if self.compare_bars.labels != spec.labels:
             self.compare_bars.set_labels(spec.labels)
         self.compare_bars.set_values(probabilities)
@@ -215,6 +204,21 @@ class InspectorDialog(QDialog):
         if self.compare_row.isHidden():
             self.compare_row.show()
             self._fit()
+
+    @staticmethod
+    def _show_views(classifier: ExpressionClassifier, crop: np.ndarray, input_view: QLabel,
+                    occlusion_view: QLabel) -> tuple[np.ndarray, float]:
+        """What the model saw and its occlusion map, for either row; returns (its input batch, the
+        occlusion map's time in ms)."""
+        spec = classifier.spec
+        batch = prepare_batch([crop], spec)
+        seen = batch_to_images(batch, spec)[0]
+        input_view.setPixmap(pixmap_from_bgr(seen, VIEW_SIZE))
+        started = time.perf_counter()
+        heat = occlusion_map(classifier, crop, spec)
+        occlusion_ms = (time.perf_counter() - started) * 1e3
+        occlusion_view.setPixmap(pixmap_from_bgr(occlusion_overlay(seen, heat), VIEW_SIZE))
+        return batch, occlusion_ms
 
     def _fit(self) -> None:
         """Grow or shrink to the rows shown. adjustSize alone leaves the dialog short of its wrapped

@@ -54,9 +54,6 @@ FER_NAME = "fer2013_mini_xception"
 FER_TFLITE = f"{FER_NAME}.tflite"
 FER_SPEC = f"{FER_NAME}.json"
 FER_KERAS = f"{FER_NAME}.keras"
-# A .keras file is a zip; Keras stamps the save time into metadata.json and the zip entries. Both are
-# fixed so that a rebuild gives the same bytes and SHA256SUMS can pin the file.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 FER_INPUT_SIZE = 64
 # model_input = (pixel - MEAN) / STD for pixel in 0..255, i.e. (x / 255 - 0.5) * 2
@@ -190,42 +187,8 @@ def convert_to_tflite(keras_model) -> bytes:
 
 
 def save_keras_reproducible(keras_model, path: Path) -> bytes:
-    """Save ``keras_model`` as ``.keras`` with no save time in it; returns the bytes written."""
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / path.name
-        keras_model.save(raw)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(raw) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                data = src.read(info)
-                if info.filename == "metadata.json":
-                    meta = json.loads(data)
-                    meta.pop("date_saved", None)
-                    data = json.dumps(meta, sort_keys=True).encode("utf-8")
-                elif info.filename == "config.json":
-                    data = json.dumps(_renumber_shared_objects(json.loads(data))).encode("utf-8")
-                entry = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                entry.external_attr = 0o644 << 16
-                dst.writestr(entry, data)
-    path.write_bytes(buffer.getvalue())
-    return buffer.getvalue()
-
-
-def _renumber_shared_objects(config):
-    """Keras names objects shared between layers by their Python ``id()``, a memory address that changes
-    from run to run; number them 1, 2, ... in order of appearance instead (the links stay the same)."""
-    numbers: dict[int, int] = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            return {key: (numbers.setdefault(value, len(numbers) + 1) if key == "shared_object_id" else walk(value))
-                    for key, value in node.items()}
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(config)
+    """Save ``keras_model`` as ``.keras`` that rebuilds to the same bytes (model_training.keras_files)."""
+    return _repo_module("model_training.keras_files").save_reproducible(keras_model, path)
 
 
 def keras_file_parity(keras_path: Path, tflite_path: Path) -> float:
