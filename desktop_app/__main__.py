@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return command.main(argv[1:])
         except Exception as exc:  # noqa: BLE001 - a bug, not bad input: one line here, the traceback in the log
-            from .core.error_log import describe
+            from desktop_app.core.error_log import describe
 
             print(f"error: {describe(exc, f'{argv[0]} failed unexpectedly')}", file=sys.stderr)
             return 1
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and not argv[0].startswith("-"):
         print(f"error: unknown command {argv[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    from .ui.app import main as run
+    from desktop_app.ui.app import main as run
     return run(argv)
 
 

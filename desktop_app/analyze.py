@@ -13,15 +13,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .core.annotate import draw_results
-from .core.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
+from desktop_app.core.annotate import draw_results
+from desktop_app.core.media.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
                                  print_warnings)
-from .core.model_comparison import Agreement, agrees
-from .core.model_spec import ModelSpecError
-from .core.output_files import OutputError, check_outputs, commit, discard, temporary_name
-from .core.paths import DEFAULT_MODEL
-from .core.pipeline import STAGES, ExpressionPipeline, FrameResult
-from .core.stats import StageTimes
+from desktop_app.core.expression.model_comparison import Agreement, agrees
+from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.output_files import OutputError, check_outputs, commit, discard, temporary_name
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.pipeline import STAGES, ExpressionPipeline, FrameResult
+from desktop_app.core.stats import StageTimes
 
 
 

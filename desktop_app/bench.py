@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 
-from .core.demo_media import four_face_frames, group_frame
-from .core.frame_sources import DemoSource, SourceError
-from .core.model_spec import ModelSpecError
-from .core.paths import DEFAULT_MODEL
-from .core.pipeline import FRAME_STAGES, ExpressionPipeline
-from .core.stats import StageTimes
-from .core.tracking import iou
+from desktop_app.core.media.demo_media import four_face_frames, group_frame
+from desktop_app.core.media.frame_sources import DemoSource, SourceError
+from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.pipeline import FRAME_STAGES, ExpressionPipeline
+from desktop_app.core.stats import StageTimes
+from desktop_app.core.tracking import iou
 
 
 def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: list | None = None,

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .core.paths import DEMO_FACE
+from desktop_app.core.paths import DEMO_FACE
 
 CHILD = ("import resource, sys\n"
          "from desktop_app.analyze import main\n"

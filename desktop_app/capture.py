@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .core.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
+from desktop_app.core.media.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
                                  print_warnings)
-from .core.model_spec import ModelSpecError
-from .core.paths import DEFAULT_MODEL
-from .core.sample_records import StoreError, validate_label
-from .core.sample_store import SampleStore
+from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.samples.sample_records import StoreError, validate_label
+from desktop_app.core.samples.sample_store import SampleStore
 
 
 
@@ -54,7 +54,7 @@ def _open(spec: str, demo_frames: int) -> FrameSource:
 def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | None = None) -> int:
     """Returns the exit code; raises SourceError/ModelSpecError/StoreError/CaptureError for main."""
     err = err or sys.stderr
-    from .core.pipeline import ExpressionPipeline  # MediaPipe and LiteRT load only once inputs are valid
+    from desktop_app.core.pipeline import ExpressionPipeline  # MediaPipe and LiteRT load only once inputs are valid
 
     try:
         label = validate_label(args.label)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .labels import DataError
+from model_training.data.labels import DataError
 
 BACKEND_HELP = "Keras backend: tensorflow, jax or torch (default: $KERAS_BACKEND, else tensorflow)"
 SOURCE_HELP = "dataset folder, optionally DIR:WEIGHT (loss weight) and :crop (whole photos: detect faces)"
@@ -76,9 +76,9 @@ def pixel_value(text: str) -> float:
 
 
 def build_parser() -> Parser:
-    from .config import (ARCHS, BALANCE, COLORS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_INPUT_SIZE, MAX_LEARNING_RATE,
+    from model_training.train.config import (ARCHS, BALANCE, COLORS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_INPUT_SIZE, MAX_LEARNING_RATE,
                          MIN_INPUT_SIZE, TrainConfig)
-    from .export import QUANTS
+    from model_training.export.export import QUANTS
 
     d = TrainConfig()
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -192,7 +192,7 @@ def build_parser() -> Parser:
 
 
 def run_stats(args: argparse.Namespace) -> None:
-    from .datasets import Source, class_table, list_examples, scan_unreadable
+    from model_training.data.datasets import Source, class_table, list_examples, scan_unreadable
 
     listing = list_examples([Source.parse(s) for s in args.data], exclusions=not args.no_exclusions)
     print(class_table(listing.counts()))
@@ -205,8 +205,8 @@ def run_stats(args: argparse.Namespace) -> None:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    from .config import TrainConfig
-    from .run_plan import plan_training
+    from model_training.train.config import TrainConfig
+    from model_training.train.run_plan import plan_training
 
     train_specs = list(args.train) + [f"{c}:{args.captured_weight}" for c in args.captured]
     config = TrainConfig(
@@ -218,25 +218,25 @@ def run_train(args: argparse.Namespace) -> None:
     if args.init_from or args.val_split or args.head_epochs is not None or args.progress_json:
         return fine_tune_command(args, config)
     plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads
-    from .training import train
+    from model_training.train.training import train
 
     train(plan)
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
-    from .evaluation import evaluate, format_report
+    from model_training.audit.evaluation import evaluate, format_report
 
     print(format_report(evaluate(args.model, args.data, args.out)))
 
 
 def run_export(args: argparse.Namespace) -> None:
-    from .export import export_run
+    from model_training.export.export import export_run
 
     print(export_run(args.run_dir, args.quant, args.out).format())
 
 
 def run_convert(args: argparse.Namespace) -> None:
-    from .export import convert_file
+    from model_training.export.export import convert_file
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     result = convert_file(args.keras_file, args.quant, args.out, spec_from=args.spec_from, labels=labels,
@@ -245,25 +245,25 @@ def run_convert(args: argparse.Namespace) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> None:
-    from .bench import bench
+    from model_training.bench.bench import bench
 
     bench(args.data, args.archs.split(","), args.quants.split(","), args.batches)
 
 
 def run_bench_scale(args: argparse.Namespace) -> None:
-    from .bench_scale import bench_scale
+    from model_training.bench.bench_scale import bench_scale
 
     bench_scale(args.dir, args.images, args.archs.split(","), args.batch_size, args.batches, args.epoch_steps)
 
 
 def run_audit(args: argparse.Namespace) -> None:
-    from .audit import audit
+    from model_training.audit.audit import audit
 
     print(audit(args.data, args.out, args.model, top=args.top, geometry=not args.no_geometry).summary())
 
 
 def run_geometry(args: argparse.Namespace) -> None:
-    from .geometry_classifier import format_comparison, train_and_compare
+    from model_training.audit.geometry_classifier import format_comparison, train_and_compare
 
     print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
 
@@ -286,7 +286,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def fine_tune_command(args: argparse.Namespace, config) -> None:
-    from .fine_tune import plan_fine_tune
+    from model_training.finetune.fine_tune import plan_fine_tune
 
     if not args.init_from:
         raise DataError("--head-epochs, --val-split and --progress-json go with --init-from MODEL")
@@ -298,7 +298,7 @@ def fine_tune_command(args: argparse.Namespace, config) -> None:
     config.init_from, config.head_epochs, config.val_split = args.init_from, args.head_epochs, args.val_split
     plan = plan_fine_tune(config, args.out, input_size=args.input_size, color=args.color,
                           progress_json=args.progress_json)  # all checks, before TensorFlow loads
-    from .fine_tune import fine_tune
+    from model_training.finetune.fine_tune import fine_tune
 
     fine_tune(plan)
 
@@ -306,9 +306,9 @@ def fine_tune_command(args: argparse.Namespace, config) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
-    from desktop_app.core.model_spec import ModelSpecError
+    from desktop_app.core.expression.model_spec import ModelSpecError
 
-    from .backend import select_backend
+    from model_training.train.backend import select_backend
 
     try:
         keras_run = (args.command in ("train", "bench-scale")

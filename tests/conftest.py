@@ -14,7 +14,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.core.demo_media import four_face_frames  # noqa: E402  (after the Qt platform is set)
+from desktop_app.core.media.demo_media import four_face_frames  # noqa: E402  (after the Qt platform is set)
 from desktop_app.core.paths import DEMO_FACE  # noqa: E402
 from desktop_app.ui.qt_environment import restore_qt_environment  # noqa: E402
 

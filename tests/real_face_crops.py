@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
-from desktop_app.core.face_crop import crop_face  # noqa: E402
-from desktop_app.core.face_detection import FaceDetector  # noqa: E402
-from desktop_app.core.sample_records import CROP_MARGIN as MARGIN  # noqa: E402 - the app's capture margin
-from desktop_app.core.sample_records import CROP_SIZE as CROP  # noqa: E402
+from desktop_app.core.detection.face_crop import crop_face  # noqa: E402
+from desktop_app.core.detection.face_detection import FaceDetector  # noqa: E402
+from desktop_app.core.samples.sample_records import CROP_MARGIN as MARGIN  # noqa: E402 - the app's capture margin
+from desktop_app.core.samples.sample_records import CROP_SIZE as CROP  # noqa: E402
 
 CANVAS = 320
 TRAIN_BACKGROUNDS = ("coffee", "rocket", "brick", "grass")

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core.model_spec import load_spec
+from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from conftest import write_video
 
@@ -213,7 +213,7 @@ def test_a_few_frames_short_of_the_header_is_normal_but_far_short_is_truncated(t
 
 
 def test_truncation_rule():
-    from desktop_app.core.frame_sources import is_truncated
+    from desktop_app.core.media.frame_sources import is_truncated
 
     assert not is_truncated(95, 98) and not is_truncated(0, 0) and not is_truncated(10, 10)
     assert is_truncated(60, 98) and is_truncated(94, 100) and not is_truncated(95, 100)

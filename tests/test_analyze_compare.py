@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core.expression_names import same_expression
-from desktop_app.core.model_spec import load_spec, spec_path_for
+from desktop_app.core.expression.expression_names import same_expression
+from desktop_app.core.expression.model_spec import load_spec, spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
 from test_analyze_cli import _one_error_line, analyze
@@ -124,7 +124,7 @@ def test_a_bad_second_model_is_one_line_and_writes_nothing(photos, tmp_path):
 
 
 def test_agreement_reads_labels_through_the_one_name_table():
-    from desktop_app.core.model_comparison import Agreement
+    from desktop_app.core.expression.model_comparison import Agreement
 
     agreement = Agreement(("angry", "happy", "neutral"))
     assert agreement.add("angry", "Anger") and agreement.add("happy", "happiness")

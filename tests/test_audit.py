@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.audit import CSV_NAME, SHEET_NAME, Progress, audit
-from model_training.audit_scores import HAPPY, NEUTRAL, model_evidence
-from model_training.face_samples import lfw_face, precision_at_k, write_flipped_faces
-from model_training.near_duplicates import dhash, near_duplicate_pairs
-from model_training.synthetic import write_affectnet_like
+from model_training.audit.audit import CSV_NAME, SHEET_NAME, Progress, audit
+from model_training.audit.audit_scores import HAPPY, NEUTRAL, model_evidence
+from model_training.data.face_samples import lfw_face, precision_at_k, write_flipped_faces
+from model_training.data.near_duplicates import dhash, near_duplicate_pairs
+from model_training.data.synthetic import write_affectnet_like
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_affectnet_layout_counts_unreadable_files_and_runs_without_geometry(tmp_
 
 
 def test_captured_layout_is_read_with_its_relabels(tmp_path):
-    from desktop_app.core.sample_store import SampleStore
+    from desktop_app.core.samples.sample_store import SampleStore
 
     keypoints = np.array([[30, 40], [66, 40], [48, 55], [48, 70], [20, 45], [76, 45]], np.float32)
     with SampleStore(tmp_path / "cap") as store:

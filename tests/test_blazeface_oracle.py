@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import skimage.data
 
-from desktop_app.core.blazeface_decoding import FULL_RANGE, SHORT_RANGE, ssd_anchor_centres
-from desktop_app.core.face_detection import BlazeFaceModel, detect_view
+from desktop_app.core.detection.blazeface_decoding import FULL_RANGE, SHORT_RANGE, ssd_anchor_centres
+from desktop_app.core.detection.blazeface_model import BlazeFaceModel, detect_view
 from desktop_app.core.paths import DEMO_FACE, DETECTOR_MODELS
 from mediapipe_oracle import TasksFaceDetector
 

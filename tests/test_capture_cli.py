@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from desktop_app.core.sample_records import MANIFEST
-from desktop_app.core.sample_store import SampleStore
+from desktop_app.core.samples.sample_records import MANIFEST
+from desktop_app.core.samples.sample_store import SampleStore
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = "import sys; from desktop_app.capture import main; sys.exit(main(sys.argv[1:]))"

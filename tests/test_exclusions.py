@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.audit import audit
-from model_training.config import TrainConfig
-from model_training.datasets import Source, list_examples
-from model_training.exclusions import EXCLUSIONS_FILE, SKIP_REASON, add_exclusions, read_exclusions
-from model_training.face_samples import lfw_face, write_flipped_faces
-from model_training.labels import DataError
-from model_training.run_plan import describe, plan_training
-from model_training.synthetic import write_affectnet_like
+from model_training.audit.audit import audit
+from model_training.train.config import TrainConfig
+from model_training.data.datasets import Source, list_examples
+from model_training.data.exclusions import EXCLUSIONS_FILE, SKIP_REASON, add_exclusions, read_exclusions
+from model_training.data.face_samples import lfw_face, write_flipped_faces
+from model_training.data.labels import DataError
+from model_training.train.run_plan import describe, plan_training
+from model_training.data.synthetic import write_affectnet_like
 
 
 def tree_digest(root: Path) -> str:
@@ -61,7 +61,7 @@ def test_train_honours_exclusions_and_reports_them_unless_told_not_to(tmp_path):
 
 
 def test_a_captured_sample_stays_excluded_after_a_relabel(tmp_path):
-    from desktop_app.core.sample_store import SampleStore
+    from desktop_app.core.samples.sample_store import SampleStore
 
     keypoints = np.array([[30, 40], [66, 40], [48, 55], [48, 70], [20, 45], [76, 45]], np.float32)
     with SampleStore(tmp_path / "cap") as store:

@@ -1,9 +1,9 @@
 """One table of expression names: the colours, the training kit and model comparison read it alike."""
 from __future__ import annotations
 
-from desktop_app.core.expression_colors import expression_colors
-from desktop_app.core.expression_names import EXPRESSIONS, aligned_order, canonical_expression, same_expression
-from model_training.labels import SPEC_LABELS, map_label
+from desktop_app.core.expression.expression_colors import expression_colors
+from desktop_app.core.expression.expression_names import EXPRESSIONS, aligned_order, canonical_expression, same_expression
+from model_training.data.labels import SPEC_LABELS, map_label
 
 
 def test_every_spelling_maps_to_its_expression_everywhere():

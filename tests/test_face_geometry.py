@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from skimage.data import astronaut
 
-from desktop_app.core.face_detection import FaceDetector
-from desktop_app.core.face_geometry import (EXPRESSION_FEATURES, LEFT_EYE_CORNERS, RIGHT_EYE_CONTOUR, RIGHT_EYE_CORNERS,
+from desktop_app.core.detection.face_detection import FaceDetector
+from desktop_app.core.detection.face_geometry import (EXPRESSION_FEATURES, LEFT_EYE_CORNERS, RIGHT_EYE_CONTOUR, RIGHT_EYE_CORNERS,
                                             describe, face_geometry, iris_offset)
-from desktop_app.core.face_landmarks import NUM_LANDMARKS, FaceLandmarker
+from desktop_app.core.detection.face_landmarks import FaceLandmarker
+from desktop_app.core.detection.landmark_model import NUM_LANDMARKS
 
 SHAPE_FEATURES = EXPRESSION_FEATURES[:8]  # the landmark features (iris is read from pixels)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.core.frame_sources import VideoFileSource
+from desktop_app.core.media.frame_sources import VideoFileSource
 from desktop_app.core.pipeline import ExpressionPipeline
 from conftest import write_video
 
@@ -77,7 +77,7 @@ def test_detector_and_classifier_import_neither_qt_nor_tensorflow():
 
 def test_the_demo_face_keeps_one_id_through_zoom_and_a_moment_out_of_view():
     """The demo clip (20 s), with the face hidden for 20 frames twice while it moves on: one id."""
-    from desktop_app.core.frame_sources import DemoSource
+    from desktop_app.core.media.frame_sources import DemoSource
 
     ids = set()
     with ExpressionPipeline() as pipeline:

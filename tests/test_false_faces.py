@@ -12,8 +12,8 @@ import pytest
 import skimage.data
 from skimage.util import img_as_ubyte
 
-from desktop_app.core.face_detection import DETECTOR_KINDS, FaceDetector
-from desktop_app.core.frame_sources import DemoSource
+from desktop_app.core.detection.face_detection import DETECTOR_KINDS, FaceDetector
+from desktop_app.core.media.frame_sources import DemoSource
 
 NO_FACE = ("brick cat cell clock coffee coins grass gravel horse hubble_deep_field immunohistochemistry moon "
            "page retina rocket text").split()
@@ -109,7 +109,7 @@ def test_the_demo_keeps_its_face_with_the_default_detector(detectors):
 def test_a_verdict_carried_between_frames_is_checked_again():
     """A new scene at the same place: a real face where a face-free candidate was rejected is found
     within RECHECK_AFTER frames, without the app telling the detector the source changed."""
-    from desktop_app.core.face_detection import RECHECK_AFTER
+    from desktop_app.core.detection.face_detection import RECHECK_AFTER
 
     with FaceDetector("short") as detector:
         astronaut = _bgr(skimage.data.astronaut())

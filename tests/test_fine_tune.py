@@ -17,18 +17,18 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core.classifier import ExpressionClassifier
+from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.fine_tune_job import Done, OutputReader, Progress, export_argv
-from desktop_app.core.model_spec import load_spec
+from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR, REPO_ROOT
-from desktop_app.core.preprocessing import prepare_batch
-from desktop_app.core.sample_store import SampleStore
-from model_training.face_samples import lfw_face
-from model_training.fine_tune_data import framing, stratified_split
-from model_training.datasets import Example
-from model_training.init_from import BaseModel, resolve_base
-from model_training.labels import SPEC_LABELS, DataError
-from model_training.mobile_input import trained_spec
+from desktop_app.core.expression.preprocessing import prepare_batch
+from desktop_app.core.samples.sample_store import SampleStore
+from model_training.data.face_samples import lfw_face
+from model_training.finetune.fine_tune_data import framing, stratified_split
+from model_training.data.datasets import Example
+from model_training.finetune.init_from import BaseModel, resolve_base
+from model_training.data.labels import SPEC_LABELS, DataError
+from model_training.train.spec_building import trained_spec
 from real_face_crops import write_crops
 from training_runs import cli, one_line_error
 
@@ -108,7 +108,7 @@ def test_a_bundled_name_a_tflite_and_a_run_resolve_to_their_keras_form(tmp_path)
 
 
 def test_the_new_head_keeps_the_bases_predictions_and_adds_contempt(real_crops):
-    from model_training.init_from import load_base, map_probabilities, with_affectnet_head
+    from model_training.finetune.init_from import load_base, map_probabilities, with_affectnet_head
 
     base_model = resolve_base(BUNDLED)
     spec = base_model.spec
@@ -129,9 +129,9 @@ def test_a_dense_head_on_a_nested_backbone_is_remapped_too():
     order of their own: each maps by name, the rest of AffectNet's classes start quiet."""
     import keras
 
-    from desktop_app.core.model_spec import ModelSpec
-    from model_training.fine_tune import _nested_layers
-    from model_training.init_from import map_probabilities, with_affectnet_head
+    from desktop_app.core.expression.model_spec import ModelSpec
+    from model_training.finetune.fine_tune import _nested_layers
+    from model_training.finetune.init_from import map_probabilities, with_affectnet_head
 
     inner_in = keras.Input((32, 32, 3))
     features = keras.layers.GlobalAveragePooling2D()(keras.layers.BatchNormalization()(

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.core.expression_names import same_expression
+from desktop_app.core.expression.expression_names import same_expression
 from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
-from desktop_app.core.model_spec import load_spec
+from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL, REPO_ROOT
 from desktop_app.ui.fine_tune_dialog import PROGRESS_STEPS, TRAIN_SHARE, FineTuneDialog
 from desktop_app.ui.shortcuts import help_rows

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from desktop_app.core.frame_pump import FramePump, LatestFrameSlot
-from desktop_app.core.frame_sources import DemoSource, Frame, FrameSource, SourceError, open_source
+from desktop_app.core.media.frame_pump import FramePump, LatestFrameSlot
+from desktop_app.core.media.frame_sources import DemoSource, Frame, FrameSource, SourceError, open_source
 
 
 def frame(index: int) -> Frame:

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.face_samples import write_split_faces
-from model_training.geometry_classifier import FEATURES, GeometryClassifier
-from model_training.labels import DataError
+from model_training.data.face_samples import write_split_faces
+from model_training.audit.geometry_classifier import FEATURES, GeometryClassifier
+from model_training.data.labels import DataError
 
 
 def test_geometry_beside_the_cnn_on_real_faces(tmp_path, capsys):

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core.image_files import ImageFileError, header_size, read_image_file
+from desktop_app.core.media.image_files import ImageFileError, header_size, read_image_file
 
 
 @pytest.mark.parametrize("suffix, params", [(".png", []), (".jpg", []), (".jpg", [cv2.IMWRITE_JPEG_PROGRESSIVE, 1]),

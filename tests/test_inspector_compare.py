@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.core.classifier import ExpressionClassifier
-from desktop_app.core.face_crop import crop_face
-from desktop_app.core.model_spec import ModelSpecError, load_spec
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.detection.face_crop import crop_face
+from desktop_app.core.expression.model_spec import ModelSpecError, load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.ui.inspector import InspectorDialog

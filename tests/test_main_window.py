@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.core.model_spec import spec_path_for, load_spec
+from desktop_app.core.expression.model_spec import spec_path_for, load_spec
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.ui.main_window import MainWindow
 from conftest import write_video

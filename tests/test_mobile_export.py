@@ -13,12 +13,12 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core.classifier import ExpressionClassifier
-from desktop_app.core.model_spec import load_spec
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from mediapipe_oracle import TasksImageClassifier
 from model_training.__main__ import main
-from model_training.tflite_metadata import packed_labels
+from model_training.export.tflite_metadata import packed_labels
 from real_face_crops import write_crops
 
 SCORE_TOLERANCE = 1e-4  # same model, same input: the two runtimes differ only in float rounding
@@ -98,7 +98,7 @@ def test_metadata_is_deterministic_and_replaced_not_stacked():
     TFLITE_METADATA buffer, the old zip tail dropped)."""
     import importlib.util
 
-    from model_training.tflite_metadata import add_metadata, metadata_for
+    from model_training.export.tflite_metadata import add_metadata, metadata_for
 
     path = DEFAULT_MODEL.parent / "build_models.py"
     module_spec = importlib.util.spec_from_file_location("build_models", path)

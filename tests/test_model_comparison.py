@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.model_spec import spec_path_for
+from desktop_app.core.expression.model_spec import spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
 

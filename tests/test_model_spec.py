@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from desktop_app.core.classifier import ExpressionClassifier
-from desktop_app.core.model_spec import ModelSpec, ModelSpecError, load_spec, spec_path_for
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, load_spec, spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 
 

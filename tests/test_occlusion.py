@@ -5,9 +5,9 @@ import time
 
 import numpy as np
 
-from desktop_app.core.classifier import ExpressionClassifier
-from desktop_app.core.face_crop import crop_face
-from desktop_app.core.occlusion import occlusion_map
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.detection.face_crop import crop_face
+from desktop_app.core.expression.occlusion import occlusion_map
 from desktop_app.core.paths import DEFAULT_MODEL
 
 FACE_BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png

@@ -10,11 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core import durable_files, sample_store
-from desktop_app.core.capture_queue import CaptureQueue
-from desktop_app.core.sample_records import (AFFECTNET_LABELS, CROP_SIZE, ID_PATTERN, MANIFEST, TRASH, StoreError,
+from desktop_app.core.samples import durable_files, sample_store
+from desktop_app.core.samples.capture_queue import CaptureQueue
+from desktop_app.core.samples.sample_records import (AFFECTNET_LABELS, CROP_SIZE, ID_PATTERN, MANIFEST, TRASH, StoreError,
                                              new_sample_id, validate_label)
-from desktop_app.core.sample_store import SampleStore, make_sample, sample_crop
+from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
 
 BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png
 PROBS = {"angry": 0.05, "happy": 0.9, "sad": 0.05}

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.core.expression_colors import OKABE_ITO, expression_colors
+from desktop_app.core.expression.expression_colors import OKABE_ITO, expression_colors
 from desktop_app.core.label_placement import HIDDEN, overlaps, place_labels
-from desktop_app.core.frame_sources import DEMO_FACE_REGION
+from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.core.session import MediaClock, Session

@@ -90,12 +90,12 @@ def test_torch_backend_trains(data):
 def test_mixed_precision_steps_keep_a_float32_output(data):
     import keras
 
-    from model_training.backend import setup_devices
-    from model_training.config import TrainConfig
-    from model_training.datasets import Source, list_examples
-    from model_training.input_pipeline import make_dataset
-    from model_training.models import build_model
-    from model_training.training import compile_model
+    from model_training.train.backend import setup_devices
+    from model_training.train.config import TrainConfig
+    from model_training.data.datasets import Source, list_examples
+    from model_training.data.input_pipeline import make_dataset
+    from model_training.train.models import build_model
+    from model_training.train.training import compile_model
 
     config = TrainConfig(train=[str(data)], val=[str(data)], input_size=32, mixed_precision=True).resolved()
     try:
@@ -140,11 +140,11 @@ def test_backend_flag_errors_are_one_line(data, tmp_path, capsys):
 def test_affectnet_shaped_set_and_its_jpegs_reach_the_model_as_the_app_sees_them(tmp_path):
     import cv2
 
-    from desktop_app.core.model_spec import ModelSpec
-    from desktop_app.core.preprocessing import prepare_batch
-    from model_training.bench_scale import write_affectnet_shaped
-    from model_training.datasets import Source, list_examples
-    from model_training.input_pipeline import make_dataset
+    from desktop_app.core.expression.model_spec import ModelSpec
+    from desktop_app.core.expression.preprocessing import prepare_batch
+    from model_training.bench.bench_scale import write_affectnet_shaped
+    from model_training.data.datasets import Source, list_examples
+    from model_training.data.input_pipeline import make_dataset
 
     split = write_affectnet_shaped(tmp_path, 400)
     for suffix in ("exp", "aro", "val", "lnd"):
@@ -162,8 +162,8 @@ def test_affectnet_shaped_set_and_its_jpegs_reach_the_model_as_the_app_sees_them
 
 
 def test_augmented_batches_depend_on_seed_epoch_and_index_only(data):
-    from model_training.datasets import Source, list_examples
-    from model_training.input_pipeline import iter_batches, make_dataset
+    from model_training.data.datasets import Source, list_examples
+    from model_training.data.input_pipeline import iter_batches, make_dataset
 
     examples = list_examples([Source(data / "train_set")]).examples
     first = make_dataset(examples, 32, "gray", 127.5, 127.5, 16, training=True, seed=3, workers=2)

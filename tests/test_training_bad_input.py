@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
-from model_training.labels import SPEC_LABELS
+from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
+from model_training.data.labels import SPEC_LABELS
 from training_runs import cli, one_line_error, train_run, write_splits
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.config import TrainConfig
-from model_training.datasets import Source, list_examples, scan_unreadable
-from model_training.labels import DataError, map_label
-from model_training.synthetic import pattern_image, write_affectnet_like
+from model_training.train.config import TrainConfig
+from model_training.data.datasets import Source, list_examples, scan_unreadable
+from model_training.data.labels import DataError, map_label
+from model_training.data.synthetic import pattern_image, write_affectnet_like
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def test_pointing_at_affectnet_root_asks_for_a_split(tmp_path, capsys):
 
 
 def test_captured_dataset_follows_the_manifest_events(tmp_path):
-    """The app's manifest rules (desktop_app.core.sample_manifest): before they were shared, this
+    """The app's manifest rules (desktop_app.core.samples.sample_manifest): before they were shared, this
     reader took a line without an ``event`` for an add and accepted any id; both are now refused."""
     root = tmp_path / "captured"
     a1, b2, c3, d4, e5 = (f"{i:032x}" for i in range(1, 6))
@@ -81,7 +81,7 @@ def test_captured_dataset_follows_the_manifest_events(tmp_path):
 
 
 def test_training_and_the_app_count_the_same_samples(tmp_path, astronaut):
-    from desktop_app.core.sample_store import SampleStore
+    from desktop_app.core.samples.sample_store import SampleStore
 
     root = tmp_path / "captured"
     with SampleStore(root) as store:
@@ -106,7 +106,7 @@ def test_corrupt_images_are_counted_by_stats(tmp_path, capsys):
 
 
 def test_corrupt_image_passing_the_header_check_is_skipped_by_the_pipeline(tmp_path):
-    from model_training.input_pipeline import make_dataset
+    from model_training.data.input_pipeline import make_dataset
 
     root = write_affectnet_like(tmp_path / "d", per_class=4)
     (root / "images" / "2.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage garbage\xff\xd9")
@@ -156,7 +156,7 @@ def test_cli_runs_as_a_module_and_fails_in_one_line(tmp_path):
 
 
 def test_crop_sources_are_cropped_once_with_the_app_detector(tmp_path, astronaut):
-    from model_training.run_plan import prepare_examples
+    from model_training.train.run_plan import prepare_examples
 
     for label, image in (("happy", astronaut), ("sad", np.zeros((200, 200, 3), np.uint8))):
         (tmp_path / label).mkdir()
@@ -169,10 +169,10 @@ def test_crop_sources_are_cropped_once_with_the_app_detector(tmp_path, astronaut
 @pytest.mark.parametrize("color", ["gray", "rgb"])
 def test_training_input_matches_the_app_preprocessing(tmp_path, color):
     """The input pipeline (no augmentation) and the app's prepare_batch see the same pixels."""
-    from desktop_app.core.model_spec import ModelSpec
-    from desktop_app.core.preprocessing import prepare_batch
-    from model_training.datasets import Example
-    from model_training.input_pipeline import make_dataset
+    from desktop_app.core.expression.model_spec import ModelSpec
+    from desktop_app.core.expression.preprocessing import prepare_batch
+    from model_training.data.datasets import Example
+    from model_training.data.input_pipeline import make_dataset
 
     rng = np.random.default_rng(0)
     paths = []
@@ -188,7 +188,7 @@ def test_training_input_matches_the_app_preprocessing(tmp_path, color):
 
 
 def test_resolved_is_a_new_config_and_old_sentinels_read_as_not_chosen(tmp_path):
-    from model_training.config import load_config, save_config
+    from model_training.train.config import load_config, save_config
 
     chosen = TrainConfig(train=["a"], val=["b"], arch="mobilenet_v3_small", epochs=None)
     resolved = chosen.resolved()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from model_training.config import ARCH_DEFAULTS
-from model_training.run_plan import auto_schedule
-from model_training.synthetic import write_affectnet_like
+from model_training.train.config import ARCH_DEFAULTS
+from model_training.train.run_plan import auto_schedule
+from model_training.data.synthetic import write_affectnet_like
 
 ROOT = Path(__file__).resolve().parents[1]
 # mini-Xception is cheap: enough steps that the heap corruption showed every time (8 steps per epoch).

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.core.classifier import ExpressionClassifier
-from desktop_app.core.preprocessing import prepare_batch
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.expression.preprocessing import prepare_batch
 from model_training.__main__ import main
-from model_training.labels import SPEC_LABELS
-from model_training.mobile_input import RGB_TO_GREY, trained_spec
+from model_training.data.labels import SPEC_LABELS
+from model_training.export.mobile_input import RGB_TO_GREY
+from model_training.train.spec_building import trained_spec
 from training_runs import train_run, write_splits
 
 CHANCE = 0.25  # four classes

@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.core import pipeline as pipeline_module
-from desktop_app.core.model_spec import spec_path_for
+from desktop_app.core.expression.model_spec import spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.core.sample_store import SampleStore
+from desktop_app.core.samples.sample_store import SampleStore
 from test_inspect_and_capture_ui import window  # noqa: F401 (fixture: the demo, paused on a face)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from model_training.__main__ import main
-from model_training.synthetic import write_affectnet_like
+from model_training.data.synthetic import write_affectnet_like
 
 
 def write_splits(root: Path, train_per_class: int, val_per_class: int) -> Path:

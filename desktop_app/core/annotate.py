@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .expression_colors import expression_colors
-from .label_placement import HIDDEN, label_texts, place_labels
-from .pipeline import FrameResult
+from desktop_app.core.expression.expression_colors import expression_colors
+from desktop_app.core.label_placement import HIDDEN, label_texts, place_labels
+from desktop_app.core.pipeline import FrameResult
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 PAD = 3  # pixels around a label's text

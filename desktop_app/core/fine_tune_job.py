@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .image_files import IMAGE_SUFFIXES
+from desktop_app.core.media.image_files import IMAGE_SUFFIXES
 
 TRAINING_MODULES = ("tensorflow", "keras")  # what ``model_training`` needs and the app never imports
 INSTALL_HINT = "pip install -r model_training/requirements.txt"

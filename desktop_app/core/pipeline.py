@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import ExpressionClassifier
-from .face_crop import crop_face
-from .face_detection import FaceDetector
-from .frame_sources import Frame
-from .images import to_bgr
-from .model_comparison import classify_faces, load_comparison
-from .paths import DEFAULT_MODEL
-from .tracking import FaceTracker
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.detection.face_crop import crop_face
+from desktop_app.core.detection.face_detection import FaceDetector
+from desktop_app.core.media.frame_sources import Frame
+from desktop_app.core.media.images import to_bgr
+from desktop_app.core.expression.model_comparison import classify_faces, load_comparison
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.tracking import FaceTracker
 
 STAGES = ("decode", "detect", "crop", "classify", "compare", "track")  # "compare": only with a second model
 FRAME_STAGES = STAGES[1:]  # the cost of processing a decoded frame (the benchmark's total, the status line)

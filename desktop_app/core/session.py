@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .pipeline import FaceResult, FrameResult
+from desktop_app.core.pipeline import FaceResult, FrameResult
 
 
 @dataclass(frozen=True)

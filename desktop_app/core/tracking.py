@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .box_overlap import iou_matrix_xywh
+from desktop_app.core.detection.box_overlap import iou_matrix_xywh
 
 Box = tuple[float, float, float, float]
 

@@ -20,19 +20,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .qt_environment import has_screen, restore_qt_environment
+    from desktop_app.ui.qt_environment import has_screen, restore_qt_environment
 
     if not has_screen():
         print("no display to open the window on; showing the headless analysis of the demo "
               "instead (python -m desktop_app analyze --help)", file=sys.stderr)
-        from ..analyze import main as analyze
+        from desktop_app.analyze import main as analyze
 
         return analyze(["demo"])  # what was asked for could be shown: exit 0, as `make run` expects
     restore_qt_environment()
     from PySide6.QtCore import QTimer
-    from .gui_app import gui_application
+    from desktop_app.ui.gui_app import gui_application
 
-    from .main_window import MainWindow
+    from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()
     app.setOrganizationName("tflite-facial-expression")

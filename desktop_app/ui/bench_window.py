@@ -17,7 +17,7 @@ STALL_TICK_MS = 5
 def write_clip(path: Path, seconds: float, fps: float = 30.0) -> Path:
     import cv2
 
-    from ..core.frame_sources import DemoSource
+    from desktop_app.core.media.frame_sources import DemoSource
 
     demo = DemoSource(width=1280, height=720, fps=fps, frames=int(seconds * fps))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (1280, 720))
@@ -35,13 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from .qt_environment import restore_qt_environment
+    from desktop_app.ui.qt_environment import restore_qt_environment
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
-    from .gui_app import gui_application
+    from desktop_app.ui.gui_app import gui_application
 
-    from .main_window import MainWindow
+    from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,12 +13,12 @@ from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.capture_queue import CaptureQueue
-from ..core.error_log import log_exception
-from ..core.sample_records import AFFECTNET_LABELS, StoreError
-from ..core.sample_store import SampleStore, make_sample, sample_crop
-from ..core.session import Session
-from .shortcuts import LABEL_KEYS
+from desktop_app.core.samples.capture_queue import CaptureQueue
+from desktop_app.core.error_log import log_exception
+from desktop_app.core.samples.sample_records import AFFECTNET_LABELS, StoreError
+from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
+from desktop_app.core.session import Session
+from desktop_app.ui.shortcuts import LABEL_KEYS
 
 DEFAULT_DATASET = Path.home() / "facial-expression-samples"
 RETRY_MS = 2000  # a waiting sample is retried this often
@@ -242,7 +242,7 @@ class CapturePanel(QWidget):
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
     def open_gallery(self) -> None:
-        from .gallery import GalleryDialog
+        from desktop_app.ui.gallery import GalleryDialog
 
         store = self.open_store()
         if store is not None:

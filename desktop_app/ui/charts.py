@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-from ..core.expression_colors import expression_colors
+from desktop_app.core.expression.expression_colors import expression_colors
 
 TEXT_COLOR = "#969696"  # pyqtgraph's default foreground; an axis label styled by hand must name it
 

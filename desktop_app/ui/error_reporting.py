@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.error_log import describe
+from desktop_app.core.error_log import describe
 
 
 class ErrorReporter(QObject):

@@ -6,9 +6,9 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout)
 
-from ..core.original_frames import original_frame_path
-from ..core.sample_records import StoreError
-from ..core.sample_store import SampleStore
+from desktop_app.core.samples.original_frames import original_frame_path
+from desktop_app.core.samples.sample_records import StoreError
+from desktop_app.core.samples.sample_store import SampleStore
 
 THUMB = 96
 

@@ -10,19 +10,19 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QPushButton, QSizePolicy, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
-from ..core.frame_pump import FramePump, LatestFrameSlot
-from ..core.frame_sources import camera_choices, open_source
-from ..core.model_spec import ModelSpec
-from ..core.paths import DEFAULT_MODEL
-from ..core.pipeline import FRAME_STAGES, FrameResult
-from ..core.session import MediaClock, Session
-from .charts import LabelBars, RollingGraph
-from .error_reporting import ErrorReporter
-from .help_overlay import HelpOverlay
-from .model_comparison import ModelComparison
-from .presentation import PresentationMode
-from .shortcuts import help_rows, install_shortcuts
-from .worker import InferenceWorker, PipelineSettings
+from desktop_app.core.media.frame_pump import FramePump, LatestFrameSlot
+from desktop_app.core.media.frame_sources import camera_choices, open_source
+from desktop_app.core.expression.model_spec import ModelSpec
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.pipeline import FRAME_STAGES, FrameResult
+from desktop_app.core.session import MediaClock, Session
+from desktop_app.ui.charts import LabelBars, RollingGraph
+from desktop_app.ui.error_reporting import ErrorReporter
+from desktop_app.ui.help_overlay import HelpOverlay
+from desktop_app.ui.model_comparison import ModelComparison
+from desktop_app.ui.presentation import PresentationMode
+from desktop_app.ui.shortcuts import help_rows, install_shortcuts
+from desktop_app.ui.worker import InferenceWorker, PipelineSettings
 
 GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
 STATUS_MS = 250
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
 
     # ---- layout -------------------------------------------------------------------------------------
     def _build_widgets(self, detector: str) -> None:
-        from .video_view import VideoView
+        from desktop_app.ui.video_view import VideoView
 
         self.video = VideoView()
         self.video.face_clicked.connect(self.select_face)
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.smooth_slider = self._slider(bar, "Smoothing", 0, 95, 50, lambda v: self.worker.request(smoothing=v / 100))
         self.score_slider = self._slider(bar, "Min score", 10, 95, 50, lambda v: self.worker.request(min_score=v / 100))
         self.help = HelpOverlay(help_rows(), self)
-        from .capture_panel import CapturePanel
+        from desktop_app.ui.capture_panel import CapturePanel
 
         self.capture = CapturePanel(self.session, self.settings, self.show_message, self)
         self.capture.fine_tune_requested.connect(self.comparison.fine_tune)
@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
         face = session.selected_face()
         if face is None:
             return
-        from .inspector import InspectorDialog
+        from desktop_app.ui.inspector import InspectorDialog
 
         if self.inspector is None:
             self.inspector = InspectorDialog(self)

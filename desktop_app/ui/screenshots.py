@@ -30,15 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.inside:
         return take(args.out, args.compare)
     if args.compare is not None:  # a bad model is one line now, not a traceback from inside Xvfb
-        from ..core.model_comparison import load_comparison
-        from ..core.model_spec import ModelSpecError
+        from desktop_app.core.expression.model_comparison import load_comparison
+        from desktop_app.core.expression.model_spec import ModelSpecError
 
         try:
             load_comparison(args.compare).close()
         except ModelSpecError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    from .xvfb import xvfb_display
+    from desktop_app.ui.xvfb import xvfb_display
 
     try:
         with xvfb_display("1280x800x24") as display, tempfile.TemporaryDirectory() as home:
@@ -53,15 +53,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def take(out: Path, compare: Path | None = None) -> int:
-    from .qt_environment import restore_qt_environment
+    from desktop_app.ui.qt_environment import restore_qt_environment
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, Qt
-    from .gui_app import gui_application
+    from desktop_app.ui.gui_app import gui_application
 
-    from ..core.demo_media import four_face_frames
-    from ..core.paths import DEFAULT_MODEL
-    from .main_window import MainWindow
+    from desktop_app.core.media.demo_media import four_face_frames
+    from desktop_app.core.paths import DEFAULT_MODEL
+    from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()
     out.mkdir(parents=True, exist_ok=True)

@@ -6,9 +6,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPen
 
-from ..core.expression_colors import expression_colors
-from ..core.label_placement import HIDDEN, comparison_label_texts, label_texts, place_labels
-from ..core.pipeline import FrameResult
+from desktop_app.core.expression.expression_colors import expression_colors
+from desktop_app.core.label_placement import HIDDEN, comparison_label_texts, label_texts, place_labels
+from desktop_app.core.pipeline import FrameResult
 
 SELECTED_TEXT = (255, 255, 255)  # the selected face: thick box in its expression's colour, white label
 TEXT_MARGIN = 2  # QTextDocument's margin around a TextItem's text, in screen pixels

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from ..core.error_log import describe
-from ..core.frame_pump import LatestFrameSlot
-from ..core.classifier import ExpressionClassifier
-from ..core.model_spec import ModelSpecError
-from ..core.pipeline import ExpressionPipeline, FrameResult
+from desktop_app.core.error_log import describe
+from desktop_app.core.media.frame_pump import LatestFrameSlot
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.pipeline import ExpressionPipeline, FrameResult
 
 
 @dataclass

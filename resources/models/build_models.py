@@ -12,7 +12,7 @@ Sources (see LICENSES.md):
     float32 TFLite model, then checked against Keras for numerical parity. The
     .tflite takes RGB (a fixed RGB->grey step in front of the grey original, because
     MediaPipe Tasks' ImageClassifier refuses 1-channel models) and carries standard
-    TFLite metadata (model_training/tflite_metadata.py) with the labels packed in.
+    TFLite metadata (model_training/export/tflite_metadata.py) with the labels packed in.
     The grey Keras original is saved beside it as a byte-reproducible .keras file:
     the trainable form that `model_training train --init-from` fine-tunes.
 
@@ -187,8 +187,8 @@ def convert_to_tflite(keras_model) -> bytes:
 
 
 def save_keras_reproducible(keras_model, path: Path) -> bytes:
-    """Save ``keras_model`` as ``.keras`` that rebuilds to the same bytes (model_training.keras_files)."""
-    return _repo_module("model_training.keras_files").save_reproducible(keras_model, path)
+    """Save ``keras_model`` as ``.keras`` that rebuilds to the same bytes (model_training.train.keras_files)."""
+    return _repo_module("model_training.train.keras_files").save_reproducible(keras_model, path)
 
 
 def keras_file_parity(keras_path: Path, tflite_path: Path) -> float:
@@ -211,18 +211,19 @@ def _repo_module(name: str):
 
 
 def rgb_input_keras(keras_model):
-    """The grey original behind the RGB input every exported .tflite takes (model_training.mobile_input)."""
-    mobile_input = _repo_module("model_training.mobile_input")
-    spec = _repo_module("desktop_app.core.model_spec").ModelSpec.from_dict(make_spec("", 0.0, None))
-    return mobile_input.rgb_input_model(keras_model, mobile_input.trained_spec(spec), "float32")
+    """The grey original behind the RGB input every exported .tflite takes (model_training.export.mobile_input)."""
+    mobile_input = _repo_module("model_training.export.mobile_input")
+    spec = _repo_module("desktop_app.core.expression.model_spec").ModelSpec.from_dict(make_spec("", 0.0, None))
+    spec_building = _repo_module("model_training.train.spec_building")
+    return mobile_input.rgb_input_model(keras_model, spec_building.trained_spec(spec), "float32")
 
 
 def with_mobile_metadata(tflite: bytes, spec: dict) -> bytes:
     """Standard TFLite metadata (RGB input, normalisation, labels.txt, name, version, licence) from the
     spec, so MediaPipe Tasks' ImageClassifier loads the bundled model unchanged. Version = the fer
     release, not a date: the bytes stay the same on every rebuild."""
-    tflite_metadata = _repo_module("model_training.tflite_metadata")
-    model_spec = _repo_module("desktop_app.core.model_spec").ModelSpec.from_dict(spec)
+    tflite_metadata = _repo_module("model_training.export.tflite_metadata")
+    model_spec = _repo_module("desktop_app.core.expression.model_spec").ModelSpec.from_dict(spec)
     meta = tflite_metadata.metadata_for(model_spec, FER_VERSION, FER_AUTHOR, FER_LICENSE)
     return tflite_metadata.add_metadata(tflite, meta)
 
@@ -231,7 +232,7 @@ def rgb_to_grey(x):
     """Float RGB->grey with the weights of the .tflite's fixed first step (cv2.COLOR_RGB2GRAY's)."""
     import numpy as np  # noqa: PLC0415
 
-    weights = np.asarray(_repo_module("model_training.mobile_input").RGB_TO_GREY, np.float32)
+    weights = np.asarray(_repo_module("model_training.export.mobile_input").RGB_TO_GREY, np.float32)
     return (x @ weights)[..., None].astype(np.float32)
 
 
@@ -308,7 +309,7 @@ def make_spec(tf_version: str, parity_diff: float, source_sha256: str | None) ->
         "converted_with": f"tensorflow {tf_version}",
         "date": datetime.date.today().isoformat(),
         "parity_max_abs_diff": parity_diff,
-        # The .tflite takes RGB; the Keras original grey (model_training.mobile_input.trained_spec).
+        # The .tflite takes RGB; the Keras original grey (model_training.train.spec_building.trained_spec).
         "trained_color": "gray",
         "trained_normalization": {"mean": NORM_MEAN, "std": NORM_STD},
     }

@@ -1,0 +1,103 @@
+"""BlazeFace raw outputs → face boxes, the way MediaPipe's face detection graphs decode them.
+
+The parameters are MediaPipe's own (``SsdAnchorsCalculator``, ``TensorsToDetectionsCalculator`` and
+``NonMaxSuppressionCalculator`` options in ``mediapipe/modules/face_detection/face_detection_*.pbtxt``
+and ``tasks/cc/vision/face_detector/face_detector_graph.cc``), so the same ``.tflite`` run through LiteRT
+gives the boxes, keypoints and scores the MediaPipe Tasks ``FaceDetector`` gives, without loading
+``libmediapipe.so`` (whose usage logging looks up a Google host at start). tests/test_blazeface_oracle.py
+checks the match against the real Tasks detector.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from desktop_app.core.detection.box_overlap import iou_xyxy
+
+SCORE_CLIPPING = 100.0  # raw logits are clipped to ±this before the sigmoid
+NMS_IOU = 0.3  # FaceDetectorOptions.min_suppression_threshold default
+
+
+@dataclass(frozen=True)
+class BlazeFaceSpec:
+    """One BlazeFace variant: its input size and its SSD anchor layout."""
+
+    input_size: int
+    strides: tuple[int, ...]
+    anchors_per_cell: tuple[int, ...]  # per stride: 1 aspect ratio (+1 interpolated scale where used)
+
+
+SHORT_RANGE = BlazeFaceSpec(128, (8, 16, 16, 16), (2, 2, 2, 2))  # 896 anchors
+FULL_RANGE = BlazeFaceSpec(192, (4,), (1,))  # 2304 anchors (interpolated_scale_aspect_ratio 0)
+
+
+def anchor_grids(spec: BlazeFaceSpec) -> list[tuple[int, int]]:
+    """(cells per side, anchors per cell) of each output grid: consecutive layers with one stride share
+    a grid, their anchors interleaved per cell, as SsdAnchorsCalculator lays them out."""
+    grids = []
+    layer = 0
+    while layer < len(spec.strides):
+        stride = spec.strides[layer]
+        per_cell = 0
+        while layer < len(spec.strides) and spec.strides[layer] == stride:
+            per_cell += spec.anchors_per_cell[layer]
+            layer += 1
+        grids.append((int(np.ceil(spec.input_size / stride)), per_cell))
+    return grids
+
+
+def ssd_anchor_centres(spec: BlazeFaceSpec) -> np.ndarray:
+    """(N, 2) anchor centres in [0, 1], in the model's output order.
+
+    With ``fixed_anchor_size`` every anchor is 1×1, so only the centres matter.
+    """
+    centres = []
+    for cells, per_cell in anchor_grids(spec):
+        ys, xs = np.mgrid[0:cells, 0:cells]
+        grid = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 2)
+        centres.append(np.repeat(grid, per_cell, axis=0))
+    return np.concatenate(centres).astype(np.float32)
+
+
+def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, input_size: int,
+           min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw (N, 16) regressors and (N,) logits → boxes (M, 4) as xmin, ymin, xmax, ymax, keypoints
+    (M, 6, 2), scores (M,), all in [0, 1] of the model's input, for anchors scoring ≥ ``min_score``."""
+    clipped = np.clip(logits.astype(np.float64), -SCORE_CLIPPING, SCORE_CLIPPING)  # float64: exp(100) fits
+    scores = 1.0 / (1.0 + np.exp(-clipped))
+    keep = np.flatnonzero(scores >= min_score)
+    if keep.size == 0:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 6, 2), np.float32), np.zeros(0, np.float32)
+    raw = regressors[keep] / np.float32(input_size)
+    centre = anchors[keep]
+    cx, cy = raw[:, 0] + centre[:, 0], raw[:, 1] + centre[:, 1]
+    half_w, half_h = raw[:, 2] / 2, raw[:, 3] / 2
+    boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
+    keypoints = raw[:, 4:16].reshape(-1, 6, 2) + centre[:, None, :]
+    valid = (half_w >= 0) & (half_h >= 0)
+    return boxes[valid], keypoints[valid], scores[keep][valid].astype(np.float32)
+
+
+def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
+                 iou_threshold: float = NMS_IOU) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MediaPipe's WEIGHTED non-maximum suppression: the best box absorbs every box overlapping it by
+    more than ``iou_threshold`` (itself included); its box and keypoints become their score-weighted
+    mean, its score stays the best one."""
+    order = np.argsort(-scores, kind="stable")
+    out_b, out_k, out_s = [], [], []
+    while order.size:
+        best = order[0]
+        overlap = iou_xyxy(boxes[best], boxes[order])
+        group = order[overlap > iou_threshold]
+        if group.size == 0:  # a degenerate box does not even overlap itself
+            group = order[:1]
+        w = scores[group][:, None]
+        out_b.append((boxes[group] * w).sum(0) / w.sum())
+        out_k.append((keypoints[group] * w[:, :, None]).sum(0) / w.sum())
+        out_s.append(scores[best])
+        order = np.setdiff1d(order, group, assume_unique=True)
+        order = order[np.argsort(-scores[order], kind="stable")]
+    if not out_s:
+        return boxes[:0], keypoints[:0], scores[:0]
+    return np.array(out_b, np.float32), np.array(out_k, np.float32), np.array(out_s, np.float32)

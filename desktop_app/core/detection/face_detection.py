@@ -1,0 +1,131 @@
+"""Face detection: MediaPipe's BlazeFace models run in LiteRT, decoded with MediaPipe's own parameters.
+
+The app never loads ``libmediapipe.so``: MediaPipe 1.2.2's Tasks runtime does usage logging (a DNS query
+for a Google host at start) and offers no switch to turn it off. The ``mediapipe`` package stays a
+test oracle only (tests/test_blazeface_oracle.py): boxes, keypoints and scores match its FaceDetector.
+
+Kinds: ``short`` (faces within ~2 m), ``full`` (smaller faces, slower), ``group`` (a class: the short
+model over overlapping tiles plus the whole frame, see tiling.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from desktop_app.core.detection.blazeface_decoding import FULL_RANGE, SHORT_RANGE
+from desktop_app.core.detection.blazeface_model import NUM_THREADS, BlazeFaceModel, Candidates, Detection, detect_view
+from desktop_app.core.detection.box_overlap import overlaps_xyxy
+from desktop_app.core.detection.face_presence import FacePresence
+from desktop_app.core.detection.tiling import TiledDetector
+from desktop_app.core.paths import DETECTOR_MODELS
+
+# BlazeFace short range works on a 128×128 view of the frame and loses faces at 1280×720 full size;
+# detecting on a copy at most this wide keeps accuracy and costs less.
+MAX_DETECT_WIDTH = 640
+DEFAULT_MIN_SCORE = 0.5
+# BlazeFace's score alone cannot separate small real faces (0.58 in a class photo) from textures (up to
+# 0.80 for a rocket seen through a tile): every candidate must also pass face_landmark.tflite's
+# face-presence check. Measured (tests/test_false_faces.py, README "Face detection"): real faces ≥ 0.999,
+# candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
+MIN_PRESENCE = 0.95
+SAME_CANDIDATE_IOU = 0.5  # a candidate this close to one checked in the previous frame keeps its verdict
+RECHECK_AFTER = 30  # frames a carried verdict lasts before it is checked again (a new source, a face left)
+RECHECKS_PER_FRAME = 4  # at most this many old verdicts re-checked per frame, oldest first: no spike
+DETECTOR_KINDS = ("short", "full", "group")
+
+
+def downscale(frame_bgr: np.ndarray, max_width: int) -> tuple[np.ndarray, float]:
+    height, width = frame_bgr.shape[:2]
+    scale = min(1.0, max_width / width)
+    if scale == 1.0:
+        return frame_bgr, 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA), scale
+
+
+_NO_CHECKS = (np.zeros((0, 4), np.float32), np.zeros(0, bool), np.zeros(0, int))
+
+
+class FaceDetector:
+    """Built once, closed once (``with`` or ``close()``). ``detect`` returns faces in frame pixels."""
+
+    def __init__(self, kind: str = "short", min_score: float = DEFAULT_MIN_SCORE, verify: bool = True) -> None:
+        if kind not in DETECTOR_KINDS:
+            raise ValueError(f"unknown detector {kind!r}: choose {', '.join(DETECTOR_KINDS)}")
+        model_kind = "full" if kind == "full" else "short"
+        model = Path(DETECTOR_MODELS[model_kind])
+        if not model.is_file():
+            raise FileNotFoundError(f"detector model missing: {model} (run resources/models/build_models.py)")
+        self.kind = kind
+        self.min_score = float(min_score)
+        self._model = BlazeFaceModel(model, FULL_RANGE if model_kind == "full" else SHORT_RANGE)
+        self._tiler = None
+        self._presence = None
+        self._checked = _NO_CHECKS
+        if verify:
+            self._presence = FacePresence()
+        if kind == "group":
+            self._tiler = TiledDetector(self._model)
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+        if self._model is None:
+            raise RuntimeError("detector is closed")
+        if self._tiler is not None:
+            found = self._tiler.detect(frame_bgr, self.min_score)
+        else:
+            small, scale = downscale(frame_bgr, MAX_DETECT_WIDTH)
+            found = detect_view(self._model, small, self.min_score)
+            found.boxes /= scale
+            found.keypoints /= scale
+        if self._presence is not None:
+            found = self._keep_faces(frame_bgr, found)
+        return found.to_detections()
+
+    def _keep_faces(self, frame_bgr: np.ndarray, found: Candidates) -> Candidates:
+        """Candidates that pass the face-presence check. A candidate overlapping one checked in the
+        previous frame keeps that verdict, so a steady video pays for each face about once a second
+        (``RECHECK_AFTER``), not every frame."""
+        old_boxes, old_verdicts, old_ages = self._checked
+        verdicts = np.zeros(len(found.scores), bool)
+        ages = np.zeros(len(found.scores), int)
+        unknown = np.arange(len(found.scores))
+        if len(old_boxes) and len(found.scores):
+            inter, area_new, area_old = overlaps_xyxy(found.boxes, old_boxes)
+            overlap = inter / np.maximum(area_new[:, None] + area_old[None, :] - inter, 1e-9)
+            best = overlap.argmax(axis=1)
+            known = overlap[np.arange(len(best)), best] >= SAME_CANDIDATE_IOU
+            verdicts[known] = old_verdicts[best[known]]
+            ages[known] = old_ages[best[known]] + 1
+            stale = np.flatnonzero(known & (ages >= RECHECK_AFTER))
+            stale = stale[np.argsort(-ages[stale], kind="stable")][:RECHECKS_PER_FRAME]
+            unknown = np.concatenate([np.flatnonzero(~known), stale])
+        if len(unknown):
+            xywh = [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in found.boxes[unknown]]
+            presence = self._presence.scores(frame_bgr, xywh, found.keypoints[unknown])
+            verdicts[unknown] = presence >= MIN_PRESENCE
+            ages[unknown] = 0
+        self._checked = (found.boxes.copy(), verdicts, ages)
+        return Candidates(found.boxes[verdicts], found.keypoints[verdicts], found.scores[verdicts])
+
+    def reset(self) -> None:
+        """A new source: forget what earlier frames showed (tiles' faces, checked candidates)."""
+        self._checked = _NO_CHECKS
+        if self._tiler is not None:
+            self._tiler.reset()
+
+    def close(self) -> None:
+        if self._model is not None:
+            self._model.close()
+            self._model = None
+            self._tiler = None
+        if self._presence is not None:
+            self._presence.close()
+            self._presence = None
+
+    def __enter__(self) -> "FaceDetector":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,182 @@
+"""Everything ``train`` decides before TensorFlow is imported: the resolved config, the listed and
+checked data, and the resume state. Bad input fails here, fast and with one line."""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model_training.train.config import TrainConfig, load_config
+from model_training.data.datasets import Example, Listing, Source, list_examples, scan_unreadable
+from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
+
+BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
+# Chosen when --batch-size / --epochs are not given (README, "Training defaults"). BatchNorm's moving
+# statistics (momentum 0.9) need tens of steps to settle, and a few hundred crops at batch 64 give 3 to 5
+# steps per epoch: validation then reads chance while training accuracy climbs.
+MAX_AUTO_BATCH, MIN_AUTO_BATCH = TrainConfig.batch_size, 8
+MIN_STEPS_PER_EPOCH = 25
+DEFAULT_EPOCHS = TrainConfig.epochs
+MIN_TOTAL_STEPS = 600
+MAX_AUTO_EPOCHS = 200
+
+
+@dataclass
+class Prepared:
+    examples: list[Example]
+    skipped: Counter
+    unreadable: list[str]
+
+
+def prepare_examples(specs: list[str], crop_cache: Path | None, margin: float, exclusions: bool = True) -> Prepared:
+    """Parse ``DIR[:W][:crop]`` sources, list them, crop ``:crop`` sources, drop unreadable files."""
+    sources = [Source.parse(s) for s in specs]
+    examples: list[Example] = []
+    skipped: Counter = Counter()
+    for source in sources:
+        listing: Listing = list_examples([source], exclusions)
+        skipped.update(listing.skipped)
+        found = listing.examples
+        if source.crop:
+            if crop_cache is None:
+                raise DataError(f"{source.path}: ':crop' sources are only supported by train")
+            from model_training.data.face_crops import cache_face_crops
+            found = cache_face_crops(found, crop_cache, margin, skipped)
+        examples += found
+    unreadable = scan_unreadable(examples)
+    if unreadable:
+        bad = set(unreadable)
+        examples = [e for e in examples if e.path not in bad]
+        skipped["unreadable image"] += len(unreadable)
+    if not examples:
+        reasons = "; ".join(f"{k}: {v}" for k, v in sorted(skipped.items()))
+        raise DataError(f"no usable images in {', '.join(specs)}" + (f" ({reasons})" if reasons else ""))
+    return Prepared(examples, skipped, unreadable)
+
+
+def describe(name: str, prepared: Prepared) -> str:
+    counts = np.bincount([e.label for e in prepared.examples], minlength=NUM_CLASSES)
+    per_class = ", ".join(f"{c} {n}" for c, n in zip(AFFECTNET_CLASSES, counts) if n)
+    skipped = "; ".join(f"{k}: {v}" for k, v in sorted(prepared.skipped.items()))
+    return f"{name}: {len(prepared.examples)} images ({per_class})" + (f"; skipped {skipped}" if skipped else "")
+
+
+def class_weights_for(examples: list[Example]) -> np.ndarray:
+    """n / (k · count_c) for the k classes present; 0 for absent classes."""
+    counts = np.bincount([e.label for e in examples], minlength=NUM_CLASSES).astype(np.float64)
+    present = counts > 0
+    weights = np.zeros(NUM_CLASSES)
+    weights[present] = counts.sum() / (present.sum() * counts[present])
+    return weights
+
+
+def _steps(n: int) -> str:
+    return f"{n} step" + ("" if n == 1 else "s")
+
+
+def auto_schedule(n_train: int, batch_size: int | None, epochs: int | None) -> tuple[int, int, str]:
+    """(batch size, epochs, one line saying what was chosen and why); an argument that is not None (or
+    0) is the user's and is kept. Batch: the largest power of two from 8 to 64 that still gives
+    MIN_STEPS_PER_EPOCH steps per epoch. Epochs: 30, or more when 30 epochs give under MIN_TOTAL_STEPS."""
+    reasons = []
+    if not batch_size:
+        batch_size = MAX_AUTO_BATCH
+        while batch_size > MIN_AUTO_BATCH and n_train / batch_size < MIN_STEPS_PER_EPOCH:
+            batch_size //= 2
+        if batch_size < MAX_AUTO_BATCH:
+            reasons.append(f"batch size {batch_size} (not {MAX_AUTO_BATCH}: {n_train} training images would give "
+                           f"{_steps(math.ceil(n_train / MAX_AUTO_BATCH))} per epoch, too few for BatchNorm's "
+                           "statistics)")
+        else:
+            reasons.append(f"batch size {batch_size}")
+    steps = math.ceil(n_train / batch_size)
+    if not epochs:
+        epochs = min(MAX_AUTO_EPOCHS, max(DEFAULT_EPOCHS, math.ceil(MIN_TOTAL_STEPS / steps)))
+        why = "" if epochs == DEFAULT_EPOCHS else f" (not {DEFAULT_EPOCHS}: at least {MIN_TOTAL_STEPS} steps)"
+        reasons.append(f"epochs {epochs}{why}")
+    if not reasons:
+        return batch_size, epochs, ""
+    return batch_size, epochs, (f"chose {' and '.join(reasons)}: {steps} steps per epoch, {steps * epochs} in "
+                                "all; --batch-size / --epochs override")
+
+
+def check_out_dir(run_dir: Path) -> None:
+    """A new run goes into a new folder, an empty one, or one holding only a run that never finished
+    an epoch (its config.json): never over a file or someone else's files."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise DataError(f"--out {run_dir} is a file, not a run directory: choose another --out")
+    if (run_dir / STATE).exists():
+        if _is_fine_tune(run_dir):  # a fine-tune is not resumed (it takes minutes): say the one way out
+            raise DataError(f"{run_dir} already holds a fine-tune: choose another --out")
+        raise DataError(f"{run_dir} already holds a run: use --resume or another --out")
+    if run_dir.is_dir() and any(run_dir.iterdir()) and not (run_dir / "config.json").is_file():
+        raise DataError(f"--out {run_dir} is a folder with other files in it: choose a new or empty folder")
+
+
+def write_json(path: Path, data, indent: int | None = 2) -> None:
+    """Write ``data`` as JSON under a temporary name and rename it into place: a run killed meanwhile
+    leaves the old file or the new one, never half of one."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=indent) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def _is_fine_tune(run_dir: Path) -> bool:
+    try:
+        return bool(json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("init_from"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def load_state(run_dir: Path) -> dict:
+    path = run_dir / STATE
+    if not path.is_file() or not (run_dir / LAST).is_file():
+        raise DataError(f"{run_dir}: nothing to resume (no {LAST} and {STATE})")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Plan:
+    config: TrainConfig
+    run_dir: Path
+    resume: bool
+    state: dict
+    train_data: Prepared
+    val_data: Prepared
+
+
+def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> Plan:
+    """Resolve the config (or, with ``resume``, reload RUN_DIR's; ``config.epochs``, unless None, is the new
+    total), list and check the data. ``config`` itself is not changed: the plan holds the resolved copy."""
+    run_dir = Path(run_dir)
+    if resume:
+        epochs = config.epochs
+        if run_dir.exists() and not run_dir.is_dir():
+            raise DataError(f"--out {run_dir} is a file, not a run directory")
+        config = load_config(run_dir)
+        if config.init_from:
+            raise DataError(f"{run_dir} is a fine-tune of {config.init_from}: it cannot be resumed; start it "
+                            "again with --init-from (it takes minutes)")
+        config.epochs = epochs or config.epochs
+        config.check_numbers()
+        if not config.epochs or not config.batch_size:  # None (not chosen) or 0
+            raise DataError(f"{run_dir / 'config.json'}: epochs and batch size must be at least 1")
+        state = load_state(run_dir)
+        if state["epochs_done"] >= config.epochs:
+            raise DataError(f"{run_dir} already has {state['epochs_done']} epochs: give a larger --epochs")
+    else:
+        config = config.resolved()
+        check_out_dir(run_dir)
+        state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
+    crops = run_dir / "face_crops"
+    train_data = prepare_examples(config.train, crops, config.crop_margin, config.exclusions)
+    val_data = prepare_examples(config.val, crops, config.crop_margin, config.exclusions)
+    config.batch_size, config.epochs, why = auto_schedule(len(train_data.examples), config.batch_size,
+                                                          config.epochs)
+    if why:
+        print(why, flush=True)
+    return Plan(config, run_dir, resume, state, train_data, val_data)

@@ -1,0 +1,120 @@
+"""``train``: config → streaming datasets → model → fit with checkpoints, resume and curves.
+
+RUN_DIR holds ``config.json`` (resolved), ``best.keras`` (best validation balanced accuracy),
+``last.keras`` + ``state.json`` (for ``--resume``), ``logs/`` (TensorBoard) and ``curves.png``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from model_training.train.backend import installed, setup_devices
+from model_training.train.config import TrainConfig, save_config
+from model_training.data.input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
+from model_training.train.metrics import balanced_accuracy, plot_curves
+from model_training.train.models import build_model
+from model_training.train.nan_guard import StopOnNonFiniteLoss
+from model_training.train.run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe, write_json
+
+
+def predict_probabilities(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
+    """(true class indices, predicted probabilities) over a dataset of (x, one-hot y, w)."""
+    true, probs = [], []
+    for x, y, _ in iter_batches(dataset):
+        real = y.sum(axis=1) > 0  # padding rows carry no label
+        true.append(np.argmax(y[real], axis=1))
+        probs.append(keras.ops.convert_to_numpy(model(x, training=False))[real])
+    return np.concatenate(true), np.concatenate(probs)
+
+
+def predict_labels(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
+    """(true, predicted) class indices over a dataset of (x, one-hot y, w)."""
+    true, probs = predict_probabilities(model, dataset)
+    return true, np.argmax(probs, axis=1)
+
+
+class BalancedAccuracy(keras.callbacks.Callback):
+    """Adds ``val_balanced_accuracy`` to the epoch logs (before the checkpoints read them)."""
+
+    def __init__(self, val_ds: ImageBatches) -> None:
+        super().__init__()
+        self.val_ds = val_ds
+
+    def on_epoch_end(self, epoch, logs=None):
+        score = balanced_accuracy(*predict_labels(self.model, self.val_ds))
+        if logs is not None:
+            logs["val_balanced_accuracy"] = score
+        print(f"epoch {epoch + 1}: val balanced accuracy {score:.4f}", flush=True)
+
+
+class LastCheckpoint(keras.callbacks.Callback):
+    """``last.keras`` (with optimizer state) and ``state.json`` (epochs done, best score, history)."""
+
+    def __init__(self, run_dir: Path, state: dict) -> None:
+        super().__init__()
+        self.run_dir, self.state = run_dir, state
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.state["history"].setdefault(key, []).append(float(value))
+        score = float((logs or {}).get("val_balanced_accuracy", 0.0))
+        if score > self.state["best_balanced_accuracy"]:
+            self.state.update(best_balanced_accuracy=score, best_epoch=epoch + 1)
+        self.state["epochs_done"] = epoch + 1
+        self.model.save(self.run_dir / LAST)
+        write_json(self.run_dir / STATE, self.state)
+
+
+def compile_model(model: keras.Model, config: TrainConfig, learning_rate: float | None = None) -> None:
+    """Adam at ``learning_rate`` (default: the config's) with the config's loss."""
+    loss = (keras.losses.CategoricalFocalCrossentropy() if config.balance == "focal"
+            else keras.losses.CategoricalCrossentropy())
+    rate = config.learning_rate if learning_rate is None else learning_rate
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=["accuracy"])
+
+
+def train(plan: Plan) -> dict:
+    """Train (or continue training) as planned; returns the final ``state.json`` content."""
+    config, run_dir, state, resume = plan.config, plan.run_dir, plan.state, plan.resume
+    keras.utils.set_random_seed(config.seed + state["epochs_done"])
+    print(describe("train", plan.train_data), flush=True)
+    print(describe("val", plan.val_data), flush=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, run_dir)
+
+    devices = setup_devices(config.mixed_precision)
+    print(devices.describe() + (", mixed float16" if config.mixed_precision else ""), flush=True)
+    train_examples = plan.train_data.examples
+    if config.balance == "oversample":
+        train_examples = oversample(train_examples, config.seed)
+    weights = class_weights_for(train_examples) if config.balance == "class_weight" else None
+    common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
+                  batch_size=config.batch_size, pad_to=devices.batch_multiple)
+    train_ds = make_dataset(train_examples, training=True, augment_images=config.augment,
+                            seed=config.seed + state["epochs_done"], class_weights=weights, **common)
+    val_ds = make_dataset(plan.val_data.examples, training=False, **common)
+
+    with devices.scope():
+        if resume:
+            model = keras.models.load_model(run_dir / LAST)
+            print(f"resuming {run_dir} from epoch {state['epochs_done']}", flush=True)
+        else:
+            model = build_model(config)
+            compile_model(model, config)
+    best = keras.callbacks.ModelCheckpoint(run_dir / BEST, monitor="val_balanced_accuracy", mode="max",
+                                           save_best_only=True)
+    best.best = state["best_balanced_accuracy"] if resume else best.best
+    callbacks = [StopOnNonFiniteLoss(run_dir), BalancedAccuracy(val_ds), best, LastCheckpoint(run_dir, state)]
+    if installed("tensorflow") and installed("tensorboard"):  # Keras writes the logs with tf.summary
+        callbacks.append(keras.callbacks.TensorBoard(run_dir / "logs", profile_batch=0))
+    else:
+        print("TensorBoard logs off: they need tensorflow and tensorboard installed", flush=True)
+    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=state["epochs_done"],
+              callbacks=callbacks, verbose=2, shuffle=False)  # the dataset reshuffles each epoch itself
+    plot_curves(state["history"], run_dir / "curves.png")
+    print(f"best val balanced accuracy {state['best_balanced_accuracy']:.4f} at epoch {state['best_epoch']}; "
+          f"model {run_dir / BEST}", flush=True)
+    return state
