@@ -46,16 +46,6 @@ def four_faces() -> list[np.ndarray]:
     return four_face_frames(30)
 
 
-def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
-    assert writer.isOpened()
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    return path
-
-
 @pytest.fixture(autouse=True)
 def _private_state_dir(tmp_path_factory, monkeypatch):
     """Error logs and fallback samples of the tests never land in the user's real state folder."""

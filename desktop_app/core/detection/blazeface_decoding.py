@@ -4,7 +4,7 @@ The parameters are MediaPipe's own (``SsdAnchorsCalculator``, ``TensorsToDetecti
 ``NonMaxSuppressionCalculator`` options in ``mediapipe/modules/face_detection/face_detection_*.pbtxt``
 and ``tasks/cc/vision/face_detector/face_detector_graph.cc``), so the same ``.tflite`` run through LiteRT
 gives the boxes, keypoints and scores the MediaPipe Tasks ``FaceDetector`` gives, without loading
-``libmediapipe.so`` (whose usage logging looks up a Google host at start). tests/test_blazeface_oracle.py
+``libmediapipe.so`` (whose usage logging looks up a Google host at start). tests/core/detection/test_blazeface_oracle.py
 checks the match against the real Tasks detector.
 """
 from __future__ import annotations

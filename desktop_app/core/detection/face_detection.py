@@ -2,7 +2,7 @@
 
 The app never loads ``libmediapipe.so``: MediaPipe 1.2.2's Tasks runtime does usage logging (a DNS query
 for a Google host at start) and offers no switch to turn it off. The ``mediapipe`` package stays a
-test oracle only (tests/test_blazeface_oracle.py): boxes, keypoints and scores match its FaceDetector.
+test oracle only (tests/core/detection/test_blazeface_oracle.py): boxes, keypoints and scores match its FaceDetector.
 
 Kinds: ``short`` (faces within ~2 m), ``full`` (smaller faces, slower), ``group`` (a class: the short
 model over overlapping tiles plus the whole frame, see tiling.py).
@@ -27,7 +27,7 @@ MAX_DETECT_WIDTH = 640
 DEFAULT_MIN_SCORE = 0.5
 # BlazeFace's score alone cannot separate small real faces (0.58 in a class photo) from textures (up to
 # 0.80 for a rocket seen through a tile): every candidate must also pass face_landmark.tflite's
-# face-presence check. Measured (tests/test_false_faces.py, README "Face detection"): real faces ≥ 0.999,
+# face-presence check. Measured (tests/core/detection/test_false_faces.py, README "Face detection"): real faces ≥ 0.999,
 # candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
 MIN_PRESENCE = 0.95
 SAME_CANDIDATE_IOU = 0.5  # a candidate this close to one checked in the previous frame keeps its verdict

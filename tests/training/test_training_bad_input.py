@@ -1,0 +1,145 @@
+"""Bad input to ``python -m model_training`` ends in one line ``error: ...`` and exit 2, decided before
+any data is read where it can be; a loss that turns NaN and an export that breaks parity stop the run
+and leave the last good files (and nothing new where the app looks)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model_training.__main__ import main
+from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
+from model_training.data.labels import SPEC_LABELS
+from support.training_runs import cli, one_line_error, train_run, write_splits
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    return write_splits(tmp_path_factory.mktemp("bad_input"), 10, 4)
+
+
+@pytest.fixture(scope="module")
+def run_dir(data) -> Path:
+    """One epoch at 32 px: a finished run with best.keras and last.keras."""
+    return train_run(data, "run", "--epochs", "1", "--input-size", "32")
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--input-size", "100000"], "--input-size: must be from 0 to 512"),
+    (["--input-size", "16"], "--input-size: must be 0 (the arch's default) or from 32 to 512"),
+    (["--learning-rate", "nan"], "--learning-rate: must be a finite number above 0"),
+    (["--learning-rate", "inf"], "--learning-rate: must be a finite number above 0"),
+    (["--learning-rate", "0"], "--learning-rate: must be a finite number above 0"),
+    (["--learning-rate", "-0.1"], "--learning-rate: must be a finite number above 0"),
+    (["--learning-rate", "5"], "and at most 1"),
+    (["--epochs", "0"], "--epochs: must be from 1 to 10000"),
+    (["--epochs", "2.5"], "--epochs: expected a whole number"),
+    (["--batch-size", "-4"], "--batch-size: must be from 1 to 4096"),
+    (["--captured", "CAPTURED", "--captured-weight", "nan"], "--captured-weight: must be a finite number above 0"),
+    (["--captured", "CAPTURED", "--captured-weight", "0"], "--captured-weight: must be a finite number above 0"),
+    (["--seed", "-1"], "--seed: must be from 0"),
+])
+def test_bad_numbers_are_refused_before_anything_is_read(data, capsys, flags, says):
+    flags = [str(data / "train_set") if f == "CAPTURED" else f for f in flags]
+    out = data / "never"
+    assert cli(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(out), *flags]) == 2
+    assert says in one_line_error(capsys)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("weight", ["nan", "inf", "-1", "0"])
+def test_a_dataset_weight_must_be_finite_and_positive(data, capsys, weight):
+    out = data / "never"
+    assert main(["train", "--train", f"{data / 'train_set'}:{weight}", "--val", str(data / "val_set"), "--out", str(out)]) == 2
+    assert "weight must be a finite number above 0" in one_line_error(capsys)
+    assert not out.exists()
+
+
+def test_out_naming_a_file_or_a_foreign_folder_is_refused(data, tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    base = ["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out"]
+    assert main([*base, str(a_file)]) == 2
+    assert "is a file, not a run directory" in one_line_error(capsys)
+    assert a_file.read_text() == "mine"
+    assert main([*base, str(data)]) == 2  # a folder of someone's files (here: the datasets)
+    assert "folder with other files in it" in one_line_error(capsys)
+    assert main(["train", "--out", str(a_file), "--resume"]) == 2
+    assert "is a file" in one_line_error(capsys)
+
+
+def test_a_loss_that_turns_nan_stops_and_keeps_the_last_good_checkpoint(run_dir, tmp_path, capsys):
+    """Resume a good one-epoch run whose optimizer was given a learning rate of 1e20: epoch 2 diverges."""
+    import shutil
+
+    import keras
+
+    run = tmp_path / "diverging"
+    shutil.copytree(run_dir, run)
+    model = keras.models.load_model(run / "last.keras")
+    model.optimizer.learning_rate.assign(1e20)
+    model.save(run / "last.keras")
+    before = {name: (run / name).read_bytes() for name in ("best.keras", "last.keras", "state.json")}
+    capsys.readouterr()
+
+    assert main(["train", "--out", str(run), "--resume", "--epochs", "3"]) == 2
+    line = one_line_error(capsys)
+    assert "loss became nan in epoch 2" in line and f"{run / 'last.keras'} (epoch 1)" in line, line
+    assert {name: (run / name).read_bytes() for name in before} == before  # nothing overwritten
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 1
+
+
+def test_evaluate_out_naming_a_file_is_refused(run_dir, data, tmp_path, capsys):
+    a_file = tmp_path / "report"
+    a_file.write_text("mine")
+    assert main(["evaluate", str(run_dir), "--data", str(data / "val_set"), "--out", str(a_file)]) == 2
+    assert "is a file" in one_line_error(capsys)
+    assert a_file.read_text() == "mine"
+
+
+def test_export_out_must_be_a_tflite_file_name(run_dir, tmp_path, capsys):
+    assert main(["export", str(run_dir), "--out", str(tmp_path / "model.txt")]) == 2
+    assert "must end in .tflite" in one_line_error(capsys)
+    (tmp_path / "dir.tflite").mkdir()
+    assert main(["export", str(run_dir), "--out", str(tmp_path / "dir.tflite")]) == 2
+    assert "is a folder" in one_line_error(capsys)
+
+
+def test_convert_of_a_model_with_nan_outputs_fails_and_writes_nothing(run_dir, data, tmp_path, capsys):
+    import keras
+
+    model = keras.models.load_model(run_dir / "best.keras", compile=False)
+    layer = next(layer for layer in reversed(model.layers) if layer.get_weights())
+    layer.set_weights([np.full_like(w, np.nan) for w in layer.get_weights()])
+    model.save(tmp_path / "broken.keras")
+    out = tmp_path / "app_models" / "broken.tflite"
+    assert main(["convert", str(tmp_path / "broken.keras"), "--out", str(out), "--labels", ",".join(SPEC_LABELS),
+                 "--data", str(data / "val_set")]) == 2
+    line = one_line_error(capsys)
+    assert "parity check" in line and "NaN" in line and "nothing written" in line, line
+    assert list(out.parent.iterdir()) == []  # no .tflite, no .json, no temporary folder left behind
+
+
+def test_convert_without_data_says_no_parity_check_on_images_ran(run_dir, tmp_path, capsys):
+    out = tmp_path / "m.tflite"
+    assert main(["convert", str(run_dir / "best.keras"), "--out", str(out), "--labels", ",".join(SPEC_LABELS)]) == 0
+    printed = capsys.readouterr().out
+    assert "no parity check on images ran (give --data)" in printed and "top-1" not in printed
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.tflite"]
+
+
+def _result(max_diff=0.0, top1=1.0, images=100, finite=True) -> ExportResult:
+    return ExportResult(Path("m.tflite"), Path("m.json"), 1, max_diff, top1, images, 0.1, 0.1, finite)
+
+
+def test_parity_thresholds():
+    assert parity_failure("float32", _result(max_diff=MAX_PROB_DIFF["float32"] / 2)) == ""
+    assert "tolerance 0.0001" in parity_failure("float32", _result(max_diff=MAX_PROB_DIFF["float32"] * 2))
+    assert "tolerance" in parity_failure("float32", _result(max_diff=float("inf")))
+    assert parity_failure("float16", _result(max_diff=0.01)) == ""
+    assert "NaN" in parity_failure("float32", _result(finite=False))
+    assert parity_failure("int8", _result(max_diff=0.3, top1=MIN_INT8_TOP1_AGREEMENT)) == ""
+    assert "at least 90% needed" in parity_failure("int8", _result(top1=MIN_INT8_TOP1_AGREEMENT - 0.01))
