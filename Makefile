@@ -9,7 +9,9 @@ ARGS ?=
 run: $(VENV)/.app-installed
 	$(BIN)/python -m desktop_app $(ARGS)
 
+# The lint gate first (ruff, configured in pyproject.toml), then every test.
 test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q tests
 
 bench: $(VENV)/.app-installed

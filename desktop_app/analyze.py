@@ -14,15 +14,20 @@ from collections import Counter
 from pathlib import Path
 
 from desktop_app.core.annotate import draw_results
-from desktop_app.core.media.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
-                                 print_warnings)
 from desktop_app.core.expression.model_comparison import Agreement, agrees
 from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.media.frame_sources import (
+    DEMO_FRAMES,
+    FrameSource,
+    SourceError,
+    VideoFileSource,
+    open_source,
+    print_warnings,
+)
 from desktop_app.core.output_files import OutputError, check_outputs, commit, discard, temporary_name
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import STAGES, ExpressionPipeline, FrameResult
 from desktop_app.core.stats import StageTimes
-
 
 
 class AnalyzeError(RuntimeError):
@@ -84,7 +89,7 @@ def check_min_score(value: float) -> None:
         raise AnalyzeError(f"--min-score must be between 0 and 1, not {value}")
 
 
-def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:
+def analyze(args: argparse.Namespace, out=sys.stdout, err=None) -> int:  # noqa: C901 - split into typed options and library calls (issue 18 item 3)
     """Returns the exit code; raises SourceError/ModelSpecError/AnalyzeError/OutputError for the caller."""
     err = err or sys.stderr
     if not 0.0 <= args.smoothing < 1.0:

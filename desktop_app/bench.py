@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 
+from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.media.demo_media import four_face_frames, group_frame
 from desktop_app.core.media.frame_sources import DemoSource, SourceError
-from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import FRAME_STAGES, ExpressionPipeline
 from desktop_app.core.stats import StageTimes
@@ -40,7 +40,8 @@ def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: l
               if truth is not None else "")
     return (f"{name}: {len(frames)} frames, detector {detector}, faces per frame median {np.median(faces):.0f}"
             f"{recall}\n{times.format(FRAME_STAGES)}\n"
-            f"  {'total':<8}  {np.median(totals):9.3f} {np.percentile(totals, 95):9.3f}   ({'+'.join(s for s in FRAME_STAGES if s in times.summary())})")
+            f"  {'total':<8}  {np.median(totals):9.3f} {np.percentile(totals, 95):9.3f}   "
+            f"({'+'.join(s for s in FRAME_STAGES if s in times.summary())})")
 
 
 def class_video(count: int) -> tuple[list[np.ndarray], list]:

@@ -27,7 +27,8 @@ def write_inputs(folder: Path, count: int, frames: int, size: tuple[int, int]) -
     width, height = size
     image = np.full((height, width, 3), 60, np.uint8)
     side = min(width, height) * 3 // 4
-    image[(height - side) // 2:(height + side) // 2, (width - side) // 2:(width + side) // 2] = cv2.resize(face, (side, side))
+    top, left = (height - side) // 2, (width - side) // 2
+    image[top:top + side, left:left + side] = cv2.resize(face, (side, side))
     paths = []
     for i in range(count):
         path = folder / f"clip{i:03d}.avi"

@@ -12,13 +12,18 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from desktop_app.core.media.frame_sources import (DEMO_FRAMES, FrameSource, SourceError, VideoFileSource, open_source,
-                                 print_warnings)
 from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.media.frame_sources import (
+    DEMO_FRAMES,
+    FrameSource,
+    SourceError,
+    VideoFileSource,
+    open_source,
+    print_warnings,
+)
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.samples.sample_records import StoreError, validate_label
 from desktop_app.core.samples.sample_store import SampleStore
-
 
 
 class CaptureError(RuntimeError):

@@ -76,13 +76,23 @@ def pixel_value(text: str) -> float:
 
 
 def build_parser() -> Parser:
-    from model_training.train.config import (ARCHS, BALANCE, COLORS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_INPUT_SIZE, MAX_LEARNING_RATE,
-                         MIN_INPUT_SIZE, TrainConfig)
     from model_training.export.export import QUANTS
+    from model_training.train.config import (
+        ARCHS,
+        BALANCE,
+        COLORS,
+        MAX_BATCH_SIZE,
+        MAX_EPOCHS,
+        MAX_INPUT_SIZE,
+        MAX_LEARNING_RATE,
+        MIN_INPUT_SIZE,
+        TrainConfig,
+    )
 
     d = TrainConfig()
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    parser = Parser(prog="python -m model_training", description="Train, evaluate and export the expression classifier (AffectNet classes).", formatter_class=fmt)
+    parser = Parser(prog="python -m model_training", formatter_class=fmt,
+                    description="Train, evaluate and export the expression classifier (AffectNet classes).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("stats", help="class counts and unreadable files of datasets", formatter_class=fmt)
@@ -147,7 +157,8 @@ def build_parser() -> Parser:
     p.add_argument("--quant", choices=QUANTS, default="float32", help="weights/activations precision")
     p.add_argument("--spec-from", type=Path, default=None, help="copy labels/input/normalisation from this spec JSON")
     p.add_argument("--labels", default=None, help="comma-separated labels in output order (instead of --spec-from)")
-    p.add_argument("--color", choices=("gray", "rgb", "bgr"), default=None, help="with --labels (default from channels)")
+    p.add_argument("--color", choices=("gray", "rgb", "bgr"), default=None,
+                   help="with --labels (default from channels)")
     p.add_argument("--mean", type=pixel_value, default=127.5, help="with --labels: normalisation mean, 0 to 255")
     p.add_argument("--std", type=positive_number(), default=127.5, help="with --labels: normalisation std")
     p.add_argument("--data", action="append", default=[], metavar="DATA",
@@ -307,7 +318,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     from desktop_app.core.expression.model_spec import ModelSpecError
-
     from model_training.train.backend import select_backend
 
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 APP_DIR = "tflite-facial-expression"
@@ -41,7 +41,7 @@ def log_exception(exc: BaseException, context: str) -> Path | None:
     when the log itself cannot be written (a full disk must not turn one error into two)."""
     path = log_path()
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and path.stat().st_size > MAX_LOG_BYTES:

@@ -21,7 +21,7 @@ import sys
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.core.media.image_files import IMAGE_SUFFIXES
@@ -107,8 +107,8 @@ class JobPaths:
     model: Path  # the exported .tflite (its spec .json beside it)
 
     @classmethod
-    def new(cls, state_dir: Path | str, now: datetime | None = None) -> "JobPaths":
-        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    def new(cls, state_dir: Path | str, now: datetime | None = None) -> JobPaths:
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
         folder = Path(state_dir) / FOLDER / stamp
         return cls(folder, folder / "run", folder / f"fine_tuned_{stamp}.tflite")
 

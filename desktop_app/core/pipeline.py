@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.detection.face_crop import crop_face
 from desktop_app.core.detection.face_detection import FaceDetector
+from desktop_app.core.expression.classifier import ExpressionClassifier
+from desktop_app.core.expression.model_comparison import classify_faces, load_comparison
 from desktop_app.core.media.frame_sources import Frame
 from desktop_app.core.media.images import to_bgr
-from desktop_app.core.expression.model_comparison import classify_faces, load_comparison
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.tracking import FaceTracker
 
@@ -170,7 +170,7 @@ class ExpressionPipeline:
             self.comparison.close()
             self.comparison = None
 
-    def __enter__(self) -> "ExpressionPipeline":
+    def __enter__(self) -> ExpressionPipeline:
         return self
 
     def __exit__(self, *exc) -> None:

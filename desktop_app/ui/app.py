@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         return analyze(["demo"])  # what was asked for could be shown: exit 0, as `make run` expects
     restore_qt_environment()
     from PySide6.QtCore import QTimer
-    from desktop_app.ui.gui_app import gui_application
 
+    from desktop_app.ui.gui_app import gui_application
     from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()

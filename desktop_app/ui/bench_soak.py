@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
-    from desktop_app.ui.gui_app import gui_application
 
     from desktop_app.ui.bench_window import write_clip
+    from desktop_app.ui.gui_app import gui_application
     from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()

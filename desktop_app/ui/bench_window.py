@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
-    from desktop_app.ui.gui_app import gui_application
 
+    from desktop_app.ui.gui_app import gui_application
     from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()
@@ -82,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     platform = os.environ.get("QT_QPA_PLATFORM") or "xcb"
     print(f"window bench: 1280x720 video, one face, {duration:.1f} s measured, Qt platform {platform}")
     print(f"  displayed frame rate   {len(shown) / duration:6.1f} fps")
-    print(f"  read → drawn latency   median {np.nanmedian(latency):6.1f} ms   p95 {np.nanpercentile(latency, 95):6.1f} ms")
+    print(f"  read → drawn latency   median {np.nanmedian(latency):6.1f} ms   "
+          f"p95 {np.nanpercentile(latency, 95):6.1f} ms")
     print(f"  longest GUI stall      {max(0.0, gaps.max()):6.1f} ms   (timer every {STALL_TICK_MS} ms)")
     print(f"  frames dropped         {state['dropped']}")
     return 0

@@ -10,11 +10,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.core.samples.capture_queue import CaptureQueue
 from desktop_app.core.error_log import log_exception
+from desktop_app.core.samples.capture_queue import CaptureQueue
 from desktop_app.core.samples.sample_records import AFFECTNET_LABELS, StoreError
 from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
 from desktop_app.core.session import Session
@@ -70,7 +83,8 @@ class CapturePanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.gallery_button = QPushButton("Review dataset…", clicked=self.open_gallery)
-        self.fine_tune_button = QPushButton("Fine-tune on this dataset…", clicked=lambda: self.fine_tune_requested.emit())
+        self.fine_tune_button = QPushButton("Fine-tune on this dataset…",
+                                            clicked=lambda: self.fine_tune_requested.emit())
         self.fine_tune_button.setToolTip("Train a copy of the loaded model on this dataset (the dataset is only "
                                          "read), then compare old and new on the live faces")
 

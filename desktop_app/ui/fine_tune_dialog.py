@@ -19,10 +19,21 @@ from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from desktop_app.core.error_log import log_exception, state_dir
-from desktop_app.core.fine_tune_job import (Done, JobPaths, OutputReader, Progress, dataset_problem, export_argv,
-                                  format_duration, format_progress, missing_requirements, report_summary,
-                                  requirements_message, train_argv)
 from desktop_app.core.expression.model_spec import spec_path_for
+from desktop_app.core.fine_tune_job import (
+    Done,
+    JobPaths,
+    OutputReader,
+    Progress,
+    dataset_problem,
+    export_argv,
+    format_duration,
+    format_progress,
+    missing_requirements,
+    report_summary,
+    requirements_message,
+    train_argv,
+)
 from desktop_app.core.paths import REPO_ROOT
 
 GRACE_MS = 3000  # after terminate(), a process that has not ended by then is killed

@@ -12,8 +12,8 @@ from __future__ import annotations
 import gc
 import sys
 
-from PySide6.QtWidgets import QApplication
 from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtWidgets import QApplication
 
 GC_INTERVAL_S = 1.0  # generation 0 fills in well under a second of video; a collection takes ~1 ms
 _collector: GarbageCollector | None = None

@@ -11,18 +11,28 @@ import cv2
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.detection.face_crop import crop_face, crop_transform
 from desktop_app.core.detection.face_geometry import FaceGeometry, face_geometry, feature_line, reading
 from desktop_app.core.detection.face_landmarks import FaceLandmarker, FaceLandmarks
+from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_comparison import agrees, face_crop_for, load_comparison
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.expression.occlusion import occlusion_map
-from desktop_app.core.pipeline import FaceResult
 from desktop_app.core.expression.preprocessing import batch_to_images, prepare_batch
+from desktop_app.core.pipeline import FaceResult
 from desktop_app.core.samples.sample_records import CROP_MARGIN
 from desktop_app.ui.charts import LabelBars
 from desktop_app.ui.images_qt import pixmap_from_bgr

@@ -7,12 +7,26 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                               QPushButton, QSizePolicy, QSlider, QSplitter, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop_app.core.expression.model_spec import ModelSpec
 from desktop_app.core.media.frame_pump import FramePump, LatestFrameSlot
 from desktop_app.core.media.frame_sources import camera_choices, open_source
-from desktop_app.core.expression.model_spec import ModelSpec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import FRAME_STAGES, FrameResult
 from desktop_app.core.session import MediaClock, Session
@@ -203,7 +217,8 @@ class MainWindow(QMainWindow):
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a video or image", "",
-                                              "Videos and images (*.avi *.mp4 *.mkv *.webm *.mov *.png *.jpg *.jpeg *.bmp);;All files (*)")
+                                              "Videos and images (*.avi *.mp4 *.mkv *.webm *.mov *.png *.jpg "
+                                              "*.jpeg *.bmp);;All files (*)")
         if path:
             self.set_source(path)
         else:

@@ -1,5 +1,5 @@
-"""Presentation mode (F11) for a projector: every text the window draws grows by one factor (bars, a compared model's bars,
-room chart, graph axes and legend, face labels, status line), the toolbar and the capture panel hide,
+"""Presentation mode (F11) for a projector: every text the window draws grows by one factor (bars, a compared
+model's bars, room chart, graph axes and legend, face labels, status line), the toolbar and the capture panel hide,
 the room chart shows, the window goes full screen. Leaving puts back exactly what was there."""
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class PresentationMode:
 
     def enter(self) -> None:
         w = self.window
-        self._saved = {"bars": w.bars.point_size, "compare_bars": w.compare_bars.point_size, "room": w.room.point_size, "graph": w.graph.point_size,
+        self._saved = {"bars": w.bars.point_size, "compare_bars": w.compare_bars.point_size,
+                       "room": w.room.point_size, "graph": w.graph.point_size,
                        "video": w.video.font_size, "status": QFont(w.status.font()),
                        "toolbar": w.toolbar.isVisible(), "dock": w.capture_dock.isVisible(),
                        "room_visible": w.room.isVisible(), "sizes": w.side.sizes(), "split": w.splitter.sizes(),

@@ -57,10 +57,10 @@ def take(out: Path, compare: Path | None = None) -> int:
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, Qt
-    from desktop_app.ui.gui_app import gui_application
 
     from desktop_app.core.media.demo_media import four_face_frames
     from desktop_app.core.paths import DEFAULT_MODEL
+    from desktop_app.ui.gui_app import gui_application
     from desktop_app.ui.main_window import MainWindow
 
     app = gui_application()

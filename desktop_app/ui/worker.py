@@ -14,9 +14,9 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 from desktop_app.core.error_log import describe
-from desktop_app.core.media.frame_pump import LatestFrameSlot
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.core.media.frame_pump import LatestFrameSlot
 from desktop_app.core.pipeline import ExpressionPipeline, FrameResult
 
 
@@ -99,7 +99,8 @@ class InferenceWorker(QThread):
 
     def _apply_settings(self, pipeline: ExpressionPipeline | None, changes: dict) -> ExpressionPipeline | None:
         new = PipelineSettings(**{**self.settings.__dict__, **changes})
-        rebuild = pipeline is None or new.model_path != self.settings.model_path or new.detector != self.settings.detector
+        old = self.settings
+        rebuild = pipeline is None or new.model_path != old.model_path or new.detector != old.detector
         if rebuild:
             try:
                 built = ExpressionPipeline(new.model_path, new.detector, new.min_score, new.smoothing,

@@ -22,14 +22,13 @@ import numpy as np
 
 from desktop_app.core.detection.face_geometry import EXPRESSION_FEATURES, face_geometry
 from desktop_app.core.detection.face_landmarks import FaceLandmarker
-from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.expression.preprocessing import prepare_batch
-
+from desktop_app.core.paths import DEFAULT_MODEL
 from model_training.audit.audit_scores import combine, duplicate_evidence, geometry_evidence, model_evidence
+from model_training.audit.predictors import load_predictor
 from model_training.data.datasets import Source, list_examples
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
 from model_training.data.near_duplicates import HASH_BYTES, dhash, near_duplicate_pairs
-from model_training.audit.predictors import load_predictor
 
 BATCH = 64
 CSV_NAME, SHEET_NAME = "suspects.csv", "suspects.png"

@@ -19,7 +19,6 @@ import numpy as np
 
 from desktop_app.core.detection.face_geometry import EXPRESSION_FEATURES
 from desktop_app.core.detection.face_landmarks import PRESENCE_THRESHOLD
-
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES
 
 NEUTRAL, HAPPY, SAD, SURPRISE, FEAR, DISGUST, ANGER, CONTEMPT = range(NUM_CLASSES)
@@ -36,7 +35,7 @@ class Evidence:
     reasons: list[str] = field(default_factory=list)
 
     @classmethod
-    def empty(cls, n: int) -> "Evidence":
+    def empty(cls, n: int) -> Evidence:
         return cls(np.zeros(n, np.float32), np.full(n, -1, np.int64), [""] * n)
 
 

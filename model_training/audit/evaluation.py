@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from model_training.audit.predictors import Predictor, load_predictor
 from model_training.data.datasets import Source, list_examples
 from model_training.data.image_batches import image_batches
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
 from model_training.train.metrics import plot_confusion, summarize
-from model_training.audit.predictors import Predictor, load_predictor
 from model_training.train.spec_building import EVALUATION_FILE
 
 MISTAKES = 20

@@ -18,7 +18,6 @@ import numpy as np
 
 from desktop_app.core.detection.face_geometry import EXPRESSION_FEATURES, face_geometry
 from desktop_app.core.detection.face_landmarks import FaceLandmarker
-
 from model_training.data.datasets import Example
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
 
@@ -57,7 +56,7 @@ class GeometryClassifier:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, hidden: int = 8, steps: int = 1500, lr: float = 0.02,
-            l2: float = 1e-2, seed: int = 0) -> "GeometryClassifier":
+            l2: float = 1e-2, seed: int = 0) -> GeometryClassifier:
         classes = np.unique(y)
         if len(classes) < 2:
             raise DataError("the geometry classifier needs at least two classes with faces")
@@ -97,7 +96,7 @@ class GeometryClassifier:
         Path(path).write_text(json.dumps(data) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "GeometryClassifier":
+    def load(cls, path: Path) -> GeometryClassifier:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if data.get("format") != FORMAT or data.get("features") != list(FEATURES):
@@ -117,12 +116,11 @@ def train_and_compare(train: list[str], val: list[str], out_dir: Path, model: Pa
     """Train the geometry MLP on ``train``, then score it and the CNN (default: the bundled model) on the
     same ``val`` faces, both choosing among the classes the training set has. Writes
     ``out_dir/geometry_model.json`` and ``geometry_report.json``."""
-    from desktop_app.core.paths import DEFAULT_MODEL
     from desktop_app.core.expression.preprocessing import prepare_batch
-
+    from desktop_app.core.paths import DEFAULT_MODEL
+    from model_training.audit.predictors import load_predictor
     from model_training.data.datasets import Source, list_examples
     from model_training.train.metrics import summarize
-    from model_training.audit.predictors import load_predictor
 
     skipped: Counter = Counter()
     x_train, train_kept = measure_features(list_examples([Source.parse(s) for s in train]).examples, skipped)

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError
-
-from model_training.train.config import load_config
 from model_training.data.labels import DataError, map_label, to_affectnet
+from model_training.train.config import load_config
 from model_training.train.run_plan import BEST
 from model_training.train.spec_building import spec_from_config
 

@@ -10,10 +10,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from model_training.train.config import TrainConfig
 from model_training.data.datasets import Source, list_examples
 from model_training.data.labels import DataError
 from model_training.data.synthetic import write_affectnet_like
+from model_training.train.config import TrainConfig
 
 BENCH_BATCH = 64
 

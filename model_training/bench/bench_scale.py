@@ -21,7 +21,6 @@ import cv2
 import numpy as np
 
 from desktop_app.core.samples.sample_records import CROP_MARGIN, CROP_SIZE
-
 from model_training.data.datasets import Source, class_table, list_examples, scan_unreadable
 
 AFFECTNET_TRAIN_IMAGES = 287_651
@@ -114,7 +113,7 @@ class RssSampler:
         while not self._stop.wait(RSS_EVERY_S):
             self.samples.append(rss_mib())
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self.samples.append(rss_mib())
         self._thread.start()
         return self
@@ -155,9 +154,9 @@ def pipeline_rate(dataset, batches: int) -> float:
 def bench_arch(arch: str, root: Path, examples, batch_size: int, batches: int, epoch_steps: int | None) -> dict:
     import keras
 
+    from model_training.data.input_pipeline import make_dataset
     from model_training.train.backend import setup_devices
     from model_training.train.config import TrainConfig
-    from model_training.data.input_pipeline import make_dataset
     from model_training.train.models import build_model
     from model_training.train.run_plan import class_weights_for
     from model_training.train.training import compile_model

@@ -16,7 +16,6 @@ import numpy as np
 from desktop_app.core.media.image_files import IMAGE_SUFFIXES
 from desktop_app.core.samples.sample_manifest import current_samples
 from desktop_app.core.samples.sample_records import MANIFEST
-
 from model_training.data.exclusions import SKIP_REASON, drop_excluded
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
 
@@ -35,7 +34,7 @@ class Source:
     crop: bool = False  # images are whole photos: detect and crop the face first
 
     @classmethod
-    def parse(cls, text: str) -> "Source":
+    def parse(cls, text: str) -> Source:
         """``DIR``, ``DIR:2.0``, ``DIR:2.0:crop`` or ``DIR::crop`` (a Windows drive letter is left alone)."""
         parts, weight, crop = text.split(":"), 1.0, False
         while len(parts) > 1 and (parts[-1] in ("crop", "") or _is_float(parts[-1])):
@@ -118,7 +117,7 @@ def read_captured(root: Path, weight: float, skipped: Counter) -> list[Example]:
     if bad_lines:
         skipped["bad manifest line"] += len(bad_lines)
     examples = []
-    for sid, sample in sorted(samples.items()):
+    for _sid, sample in sorted(samples.items()):
         if sample.deleted:
             continue
         path = root / sample.relative_path()

@@ -10,7 +10,6 @@ import cv2
 from desktop_app.core.detection.face_crop import crop_face
 from desktop_app.core.detection.face_detection import FaceDetector
 from desktop_app.core.samples.sample_records import CROP_SIZE
-
 from model_training.data.datasets import Example
 
 

@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 
 from desktop_app.core.expression.preprocessing import prepare_batch
-
 from model_training.data.datasets import Example
 
 BATCH = 64

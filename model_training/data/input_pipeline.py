@@ -18,7 +18,6 @@ import numpy as np
 
 from desktop_app.core.expression.model_spec import ModelSpec
 from desktop_app.core.expression.preprocessing import prepare_batch
-
 from model_training.data.datasets import Example
 from model_training.data.labels import NUM_CLASSES
 

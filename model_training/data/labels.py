@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_app.core.expression.expression_names import SYNONYMS as NAME_SYNONYMS, normalize
+from desktop_app.core.expression.expression_names import SYNONYMS as NAME_SYNONYMS
+from desktop_app.core.expression.expression_names import normalize
 from desktop_app.core.samples.sample_records import AFFECTNET_LABELS
 
 # The class order is the app's capture labels' (one list, in the Qt-free core); indices are class ids.

@@ -24,16 +24,15 @@ import numpy as np
 
 from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, load_spec, save_spec
 from desktop_app.core.samples.sample_records import CROP_MARGIN
-
-from model_training.train.config import load_config
 from model_training.data.datasets import Example, Source, list_examples
 from model_training.data.image_batches import image_batches
-from model_training.train.keras_files import LOAD_ERRORS
 from model_training.data.labels import DataError
 from model_training.export.mobile_input import check_uint8_input, mobile_spec, pinned_representative, rgb_input_model
+from model_training.export.tflite_metadata import add_metadata, metadata_for
+from model_training.train.config import load_config
+from model_training.train.keras_files import LOAD_ERRORS
 from model_training.train.run_plan import BEST
 from model_training.train.spec_building import metrics_from, provenance_for, spec_from_config, trained_spec
-from model_training.export.tflite_metadata import add_metadata, metadata_for
 
 QUANTS = ("float32", "float16", "int8")
 REPRESENTATIVE_IMAGES = 200
@@ -258,7 +257,8 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
         model = build_model(config)
         model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
     trained = spec_from_config(config, out.stem, metrics=metrics_from(run_dir),
-                               provenance=provenance_for(config, {"run_dir": str(run_dir.resolve()), "quantization": quant}))
+                               provenance=provenance_for(config, {"run_dir": str(run_dir.resolve()),
+                                                                  "quantization": quant}))
     model, spec, tflite = mobile_tflite(model, trained, quant, train)
     return export_checked(model, tflite, spec, out, quant, sample_examples(val, PARITY_IMAGES))
 

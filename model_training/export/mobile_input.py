@@ -14,7 +14,6 @@ from dataclasses import replace
 import numpy as np
 
 from desktop_app.core.expression.model_spec import ModelSpec
-
 from model_training.data.labels import DataError
 
 RGB_TO_GREY = (0.299, 0.587, 0.114)  # ITU-R BT.601, as cv2.COLOR_RGB2GRAY

@@ -136,8 +136,8 @@ def labels_zip(labels: tuple[str, ...]) -> bytes:
 def add_metadata(tflite: bytes, meta: MobileMetadata) -> bytes:
     """``tflite`` with ``meta`` as its TFLITE_METADATA buffer (replacing one already there) and the
     labels zip appended. Needs TensorFlow (its TFLite schema module) to rewrite the model."""
-    from tensorflow.lite.tools import flatbuffer_utils
     from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
 
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(_strip_zip(tflite)))
     model.metadata = model.metadata or []

@@ -14,18 +14,18 @@ written to a temporary name and renamed, so a killed run never leaves half a mod
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from model_training.train.config import TrainConfig, save_config
 from model_training.data.datasets import Example
+from model_training.data.labels import DataError
 from model_training.finetune.fine_tune_data import describe_split, fine_tune_examples
 from model_training.finetune.init_from import BaseModel, check_flags, resolve_base
-from model_training.data.labels import DataError
+from model_training.train.config import TrainConfig, save_config
 from model_training.train.run_plan import BEST, STATE, Prepared, check_out_dir, write_json
 
 # Defaults measured to finish ~200 captured crops in under two minutes on a 2-core CPU (README).
@@ -114,14 +114,14 @@ def fine_tune(plan: FineTunePlan) -> dict:
     """Train as planned; returns the report (also in ``RUN_DIR/finetune_report.json``)."""
     import keras
 
-    from model_training.train.backend import setup_devices
+    from model_training.data.input_pipeline import make_dataset, oversample
     from model_training.finetune.fine_tune_report import compare, format_table, write_report
     from model_training.finetune.init_from import load_base, map_probabilities, with_affectnet_head
-    from model_training.data.input_pipeline import make_dataset, oversample
+    from model_training.train.backend import setup_devices
     from model_training.train.nan_guard import StopOnNonFiniteLoss
-    from model_training.train.training import compile_model, predict_probabilities
     from model_training.train.progress_lines import ProgressLines, event_line
     from model_training.train.run_plan import class_weights_for
+    from model_training.train.training import compile_model, predict_probabilities
 
     config, run_dir = plan.config, plan.run_dir
     started = time.monotonic()

@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 
 from desktop_app.core.samples.sample_records import CROP_MARGIN as STORED_MARGIN
-
 from model_training.data.datasets import Example, Source
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
 from model_training.train.run_plan import Prepared, prepare_examples

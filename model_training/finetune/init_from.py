@@ -17,12 +17,11 @@ import numpy as np
 
 from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, load_spec
 from desktop_app.core.paths import MODELS_DIR
-
+from model_training.data.labels import NUM_CLASSES, DataError, map_label, to_affectnet
 from model_training.train.config import COLORS, load_config
 from model_training.train.keras_files import LOAD_ERRORS
-from model_training.train.spec_building import trained_spec
-from model_training.data.labels import NUM_CLASSES, DataError, map_label, to_affectnet
 from model_training.train.run_plan import BEST
+from model_training.train.spec_building import trained_spec
 
 # Logit of an output the base lacks (its kernel is zero, so this is its logit on every image): the base's
 # top logit is above 2.6 on real crops, so the new class starts below 3e-6 and the others keep the base's

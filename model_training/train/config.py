@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.samples.sample_records import CROP_MARGIN
-
 from model_training.data.labels import DataError
 
 ARCHS = ("mini_xception", "mobilenet_v3_small", "efficientnet_b0")
@@ -62,7 +61,7 @@ class TrainConfig:
     head_epochs: int | None = None  # epochs training only the new head, before all layers
     val_split: float | None = None  # hold out this stratified fraction of --train when no --val is given
 
-    def resolved(self) -> "TrainConfig":
+    def resolved(self) -> TrainConfig:
         """A copy with the architecture's defaults filled in, every value checked; DataError names the
         bad one. ``self`` is left as it was."""
         if self.arch not in ARCHS:
@@ -106,7 +105,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str = "config") -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any], where: str = "config") -> TrainConfig:
         names = [f.name for f in fields(cls)]
         for key in data:
             if key not in names:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from model_training.train.config import TrainConfig
 from model_training.data.labels import NUM_CLASSES
+from model_training.train.config import TrainConfig
 
 BN_MOMENTUM = 0.9  # Keras' 0.99 lags for epochs on small (captured) datasets
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model_training.train.config import TrainConfig, load_config
 from model_training.data.datasets import Example, Listing, Source, list_examples, scan_unreadable
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
+from model_training.train.config import TrainConfig, load_config
 
 BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
 # Chosen when --batch-size / --epochs are not given (README, "Training defaults"). BatchNorm's moving

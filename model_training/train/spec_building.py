@@ -4,14 +4,13 @@ came from (provenance) and how well it did (metrics). One place, so ``export``, 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.core.expression.model_spec import ModelSpec
-
-from model_training.train.config import TrainConfig
 from model_training.data.labels import SPEC_LABELS
+from model_training.train.config import TrainConfig
 
 EVALUATION_FILE = "evaluation.json"  # written into RUN_DIR by ``evaluate``; its summary goes into the spec
 
@@ -30,7 +29,7 @@ def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = N
 def provenance_for(config: TrainConfig, extra: dict | None = None) -> dict:
     import tensorflow as tf
     return {"tool": "model_training", "tensorflow": tf.__version__,
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "config": config.to_dict(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"), "config": config.to_dict(),
             **(extra or {})}
 
 

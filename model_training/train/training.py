@@ -5,15 +5,14 @@ RUN_DIR holds ``config.json`` (resolved), ``best.keras`` (best validation balanc
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from model_training.data.input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
 from model_training.train.backend import installed, setup_devices
 from model_training.train.config import TrainConfig, save_config
-from model_training.data.input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
 from model_training.train.metrics import balanced_accuracy, plot_curves
 from model_training.train.models import build_model
 from model_training.train.nan_guard import StopOnNonFiniteLoss

@@ -13,8 +13,8 @@ import pytest
 
 from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
+from support.cli import analyze, one_error_line
 from support.media import write_video
-
 from support.repo import REPO
 
 
@@ -143,7 +143,8 @@ def _png_header_claiming(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+            + chunk(b"IEND", b""))
 
 
 def test_image_too_large_is_refused_from_its_header(tmp_path):

@@ -3,7 +3,6 @@ subprocess, real LiteRT, real photographs written by the test)."""
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from desktop_app.core.expression.model_spec import load_spec, spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
 from support.cli import analyze, one_error_line
-from support.models import relabelled_copy
+from support.models import relabelled_copy, swapped_copy
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ import pytest
 
 from desktop_app.core.samples.sample_records import MANIFEST
 from desktop_app.core.samples.sample_store import SampleStore
-
 from support.repo import REPO
+
 CLI = "import sys; from desktop_app.capture import main; sys.exit(main(sys.argv[1:]))"
 
 

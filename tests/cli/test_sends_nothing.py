@@ -16,6 +16,7 @@ import pytest
 import skimage.data
 
 from support.repo import REPO
+
 SOCKET_CALL = re.compile(r"\bsocket\((AF_\w+|PF_\w+|\d+)")
 
 

@@ -3,11 +3,24 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from desktop_app.core.fine_tune_job import (INSTALL_HINT, Done, JobPaths, OutputReader, Progress, dataset_problem,
-                                            export_argv, format_progress, label_counts, missing_requirements,
-                                            parse_line, report_summary, requirements_message, train_argv)
+from desktop_app.core.fine_tune_job import (
+    INSTALL_HINT,
+    Done,
+    JobPaths,
+    OutputReader,
+    Progress,
+    dataset_problem,
+    export_argv,
+    format_progress,
+    label_counts,
+    missing_requirements,
+    parse_line,
+    report_summary,
+    requirements_message,
+    train_argv,
+)
 
 PROGRESS = {"phase": "head", "epoch": 3, "epochs": 12, "loss": 0.4123, "val_balanced_accuracy": 0.781,
             "elapsed_s": 30.2, "eta_s": 40.4}
@@ -23,7 +36,7 @@ def test_commands_are_the_cli_interface(tmp_path):
 
 
 def test_paths_sit_under_the_state_folder_by_utc_time(tmp_path):
-    paths = JobPaths.new(tmp_path, datetime(2026, 12, 1, 22, 5, 9, tzinfo=timezone.utc))
+    paths = JobPaths.new(tmp_path, datetime(2026, 12, 1, 22, 5, 9, tzinfo=UTC))
     assert paths.folder == tmp_path / "fine-tuned" / "20261201T220509Z"
     assert paths.run_dir == paths.folder / "run"
     assert paths.model == paths.folder / "fine_tuned_20261201T220509Z.tflite"

@@ -10,13 +10,13 @@ import pytest
 
 from model_training.__main__ import main
 from model_training.audit.audit import audit
-from model_training.train.config import TrainConfig
 from model_training.data.datasets import Source, list_examples
 from model_training.data.exclusions import EXCLUSIONS_FILE, SKIP_REASON, add_exclusions, read_exclusions
 from model_training.data.face_samples import lfw_face, write_flipped_faces
 from model_training.data.labels import DataError
-from model_training.train.run_plan import describe, plan_training
 from model_training.data.synthetic import write_affectnet_like
+from model_training.train.config import TrainConfig
+from model_training.train.run_plan import describe, plan_training
 
 
 def tree_digest(root: Path) -> str:
@@ -30,10 +30,11 @@ def tree_digest(root: Path) -> str:
 def test_stats_leaves_excluded_images_out_and_never_touches_affectnet_files(tmp_path, capsys):
     data = write_affectnet_like(tmp_path / "train_set", classes=(0, 1), per_class=5, size=32)
     before = tree_digest(data)
-    assert add_exclusions(data, [data / "images" / "0.jpg", str(data / "images" / "3.jpg")], "audit: model says Happy") == 2
+    reason = "audit: model says Happy"
+    assert add_exclusions(data, [data / "images" / "0.jpg", str(data / "images" / "3.jpg")], reason) == 2
     assert add_exclusions(data, [data / "images" / "0.jpg"]) == 0  # already there
     assert tree_digest(data) == before
-    assert read_exclusions(data) == {"images/0.jpg": "audit: model says Happy", "images/3.jpg": "audit: model says Happy"}
+    assert read_exclusions(data) == {"images/0.jpg": reason, "images/3.jpg": reason}
     assert main(["stats", str(data)]) == 0
     out = capsys.readouterr().out
     assert f"skipped 2: {SKIP_REASON}" in out and "total             8" in out

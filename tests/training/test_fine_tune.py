@@ -18,16 +18,16 @@ import numpy as np
 import pytest
 
 from desktop_app.core.expression.classifier import ExpressionClassifier
-from desktop_app.core.fine_tune_job import Done, OutputReader, Progress, export_argv
 from desktop_app.core.expression.model_spec import load_spec
-from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR, REPO_ROOT
 from desktop_app.core.expression.preprocessing import prepare_batch
+from desktop_app.core.fine_tune_job import Done, OutputReader, Progress, export_argv
+from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR, REPO_ROOT
 from desktop_app.core.samples.sample_store import SampleStore
-from model_training.data.face_samples import lfw_face
-from model_training.finetune.fine_tune_data import framing, stratified_split
 from model_training.data.datasets import Example
-from model_training.finetune.init_from import BaseModel, resolve_base
+from model_training.data.face_samples import lfw_face
 from model_training.data.labels import SPEC_LABELS, DataError
+from model_training.finetune.fine_tune_data import framing, stratified_split
+from model_training.finetune.init_from import resolve_base
 from model_training.train.spec_building import trained_spec
 from support.real_face_crops import write_crops
 from support.training_runs import cli, one_line_error
@@ -216,7 +216,8 @@ def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tm
         assert probs.shape == (1, 8) and abs(float(probs.sum()) - 1) < 1e-4
     assert spec.provenance["config"]["init_from"] == str(DEFAULT_MODEL)
     again = resolve_base(str(out))  # fine-tuning the fine-tuned export finds its run through the spec
-    assert again.keras_path.resolve() == (run / "best.keras").resolve() and again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
+    assert again.keras_path.resolve() == (run / "best.keras").resolve()
+    assert again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
 
 
 def test_a_killed_fine_tune_leaves_no_half_written_model(tmp_path, dataset):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.data.face_samples import write_split_faces
 from model_training.audit.geometry_classifier import FEATURES, GeometryClassifier
+from model_training.data.face_samples import write_split_faces
 from model_training.data.labels import DataError
 
 

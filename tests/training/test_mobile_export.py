@@ -16,9 +16,9 @@ import pytest
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
-from support.mediapipe_oracle import TasksImageClassifier
 from model_training.__main__ import main
 from model_training.export.tflite_metadata import packed_labels
+from support.mediapipe_oracle import TasksImageClassifier
 from support.real_face_crops import write_crops
 
 SCORE_TOLERANCE = 1e-4  # same model, same input: the two runtimes differ only in float rounding

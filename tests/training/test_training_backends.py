@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-
 from support.repo import REPO as ROOT
+
 CHANCE = 0.25  # four classes
 SMALL = ["--input-size", "32", "--batch-size", "16", "--seed", "1"]
 # Runs model_training's CLI with TensorFlow and TensorBoard made unimportable, as on a JAX- or
@@ -89,10 +89,10 @@ def test_torch_backend_trains(data):
 def test_mixed_precision_steps_keep_a_float32_output(data):
     import keras
 
-    from model_training.train.backend import setup_devices
-    from model_training.train.config import TrainConfig
     from model_training.data.datasets import Source, list_examples
     from model_training.data.input_pipeline import make_dataset
+    from model_training.train.backend import setup_devices
+    from model_training.train.config import TrainConfig
     from model_training.train.models import build_model
     from model_training.train.training import compile_model
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
 from model_training.data.labels import SPEC_LABELS
+from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
 from support.training_runs import cli, one_line_error, train_run, write_splits
 
 
@@ -44,7 +44,8 @@ def run_dir(data) -> Path:
 def test_bad_numbers_are_refused_before_anything_is_read(data, capsys, flags, says):
     flags = [str(data / "train_set") if f == "CAPTURED" else f for f in flags]
     out = data / "never"
-    assert cli(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(out), *flags]) == 2
+    splits = ["--train", str(data / "train_set"), "--val", str(data / "val_set")]
+    assert cli(["train", *splits, "--out", str(out), *flags]) == 2
     assert says in one_line_error(capsys)
     assert not out.exists()
 
@@ -52,7 +53,8 @@ def test_bad_numbers_are_refused_before_anything_is_read(data, capsys, flags, sa
 @pytest.mark.parametrize("weight", ["nan", "inf", "-1", "0"])
 def test_a_dataset_weight_must_be_finite_and_positive(data, capsys, weight):
     out = data / "never"
-    assert main(["train", "--train", f"{data / 'train_set'}:{weight}", "--val", str(data / "val_set"), "--out", str(out)]) == 2
+    train = f"{data / 'train_set'}:{weight}"
+    assert main(["train", "--train", train, "--val", str(data / "val_set"), "--out", str(out)]) == 2
     assert "weight must be a finite number above 0" in one_line_error(capsys)
     assert not out.exists()
 

@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 from model_training.__main__ import main
-from model_training.train.config import TrainConfig
 from model_training.data.datasets import Source, list_examples, scan_unreadable
 from model_training.data.labels import DataError, map_label
 from model_training.data.synthetic import pattern_image, write_affectnet_like
-
+from model_training.train.config import TrainConfig
 from support.repo import REPO as ROOT
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from model_training.data.synthetic import write_affectnet_like
 from model_training.train.config import ARCH_DEFAULTS
 from model_training.train.run_plan import auto_schedule
-from model_training.data.synthetic import write_affectnet_like
-
 from support.repo import REPO as ROOT
+
 # mini-Xception is cheap: enough steps that the heap corruption showed every time (8 steps per epoch).
 # The ImageNet backbones at 224 px cost seconds per step on a CPU: two steps.
 PER_CLASS = {"mini_xception": 16, "mobilenet_v3_small": 3, "efficientnet_b0": 3}

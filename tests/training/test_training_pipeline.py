@@ -15,7 +15,7 @@ from model_training.__main__ import main
 from model_training.data.labels import SPEC_LABELS
 from model_training.export.mobile_input import RGB_TO_GREY
 from model_training.train.spec_building import trained_spec
-from support.training_runs import train_run, write_splits
+from support.training_runs import train_run
 
 CHANCE = 0.25  # four classes
 TRAIN = ["--input-size", "32", "--batch-size", "16", "--seed", "1"]

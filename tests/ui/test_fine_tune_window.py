@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.core.expression.expression_names import same_expression
-from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
 from desktop_app.core.expression.model_spec import load_spec
+from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
 from desktop_app.core.paths import DEFAULT_MODEL, REPO_ROOT
 from desktop_app.ui.fine_tune_dialog import PROGRESS_STEPS, TRAIN_SHARE, FineTuneDialog
 from desktop_app.ui.shortcuts import help_rows
@@ -118,8 +118,8 @@ def test_dialog_runs_training_then_export_and_shows_progress(qtbot, tmp_path, st
     epoch_1, trained = round(0.25 * TRAIN_SHARE * PROGRESS_STEPS), round(TRAIN_SHARE * PROGRESS_STEPS)
     assert list(seen)[-2:] == [trained, PROGRESS_STEPS] and dialog.bar.value() == dialog.bar.maximum()
     assert seen[epoch_1].startswith("epoch 1/4 · loss 1.00 · balanced acc 0.51 · 6 s left, then the export")
-    assert "since the start" in seen[epoch_1] and seen[trained].startswith("epoch 4/4 · loss 0.25 · balanced acc 0.54 · "
-                                                                           "0 s left, then the export")
+    assert "since the start" in seen[epoch_1]
+    assert seen[trained].startswith("epoch 4/4 · loss 0.25 · balanced acc 0.54 · 0 s left, then the export")
     assert dialog.line.text().startswith("took ")
     assert "held-out balanced accuracy 0.50 → 0.54 (old → new) on 3 faces" in dialog.message.text()
     assert "Keep new" in dialog.message.text()
@@ -211,7 +211,8 @@ def test_after_done_both_models_run_on_the_live_face_until_keep_new(qtbot, windo
     result = comparing_result(qtbot, window)
     face = window.session.selected_face()
     assert result.model_path == str(DEFAULT_MODEL) and result.compare_model_path == new
-    assert result.compare_model_name == "fine_tuned_stub" and len(face.compare_probabilities) == len(result.compare_labels)
+    assert result.compare_model_name == "fine_tuned_stub"
+    assert len(face.compare_probabilities) == len(result.compare_labels)
     assert face.label == face.compare_label == "happy"
     shown = dict(zip(window.compare_bars.labels, window.compare_bars.values))  # each label's own value ...
     assert shown == pytest.approx(dict(zip(result.compare_labels, face.compare_probabilities)))

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from desktop_app.core.expression.model_spec import load_spec
-from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.expression.preprocessing import batch_to_images, prepare_batch
+from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.samples.sample_store import SampleStore
-from desktop_app.ui.main_window import MainWindow
 
 
 def qimage_to_bgr(image: QImage) -> np.ndarray:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.detection.face_crop import crop_face
+from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_spec import ModelSpecError, load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.ui.inspector import InspectorDialog
-from support.models import swapped_copy
-from support.models import relabelled_copy
+from support.models import relabelled_copy, swapped_copy
 
 
 @pytest.fixture

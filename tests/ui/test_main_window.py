@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from desktop_app.core.expression.model_spec import load_spec, spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.core.expression.model_spec import spec_path_for, load_spec
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.ui.main_window import MainWindow
 from support.media import write_video
@@ -49,7 +49,7 @@ def wait_results(qtbot, win, count: int) -> list:
 
 
 def test_bars_graph_and_status_follow_the_core(qtbot, window):
-    results = wait_results(qtbot, window, 10)
+    wait_results(qtbot, window, 10)
     qtbot.waitUntil(lambda: window.session.result is not None and bool(window.session.result.faces), timeout=5000)
     frame, result = window.session.frame, window.session.result
     face = next(f for f in result.faces if f.face_id == window.session.selected_id)
@@ -74,8 +74,9 @@ def test_switch_detector_model_and_source_while_running(qtbot, window, tmp_path)
     shutil.copy(DEFAULT_MODEL, model)
     shutil.copy(spec_path_for(DEFAULT_MODEL), spec_path_for(model))
     seen_at_emit = []  # a direct connection runs in the worker thread, at the moment of emission
-    window.worker.model_loaded.connect(lambda spec, path: seen_at_emit.append((path, window.worker.settings.model_path)),
-                                       Qt.ConnectionType.DirectConnection)
+    window.worker.model_loaded.connect(
+        lambda spec, path: seen_at_emit.append((path, window.worker.settings.model_path)),
+        Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(window.worker.model_loaded, timeout=10000) as loaded:
         window.load_model(str(model))
     assert loaded.args[1] == str(model)

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 
 from desktop_app.core.expression.expression_colors import expression_colors
-from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.label_placement import overlaps
+from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.presentation import SCALE

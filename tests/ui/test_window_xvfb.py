@@ -5,14 +5,13 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import pytest
 
 from desktop_app.ui.xvfb import xvfb_display
-
 from support.repo import REPO
+
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 

@@ -11,8 +11,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop_app.core.detection.blazeface_decoding import (BlazeFaceSpec, anchor_grids, decode, ssd_anchor_centres,
-                                                           weighted_nms)
+from desktop_app.core.detection.blazeface_decoding import (
+    BlazeFaceSpec,
+    anchor_grids,
+    decode,
+    ssd_anchor_centres,
+    weighted_nms,
+)
 
 NUM_THREADS = 2
 
@@ -33,7 +38,7 @@ class Candidates:
     scores: np.ndarray
 
     @staticmethod
-    def concat(parts: list["Candidates"]) -> "Candidates":
+    def concat(parts: list[Candidates]) -> Candidates:
         if not parts:
             return Candidates(np.zeros((0, 4), np.float32), np.zeros((0, 6, 2), np.float32),
                               np.zeros(0, np.float32))

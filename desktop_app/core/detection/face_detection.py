@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from desktop_app.core.detection.blazeface_decoding import FULL_RANGE, SHORT_RANGE
-from desktop_app.core.detection.blazeface_model import NUM_THREADS, BlazeFaceModel, Candidates, Detection, detect_view
+from desktop_app.core.detection.blazeface_model import BlazeFaceModel, Candidates, Detection, detect_view
 from desktop_app.core.detection.box_overlap import overlaps_xyxy
 from desktop_app.core.detection.face_presence import FacePresence
 from desktop_app.core.detection.tiling import TiledDetector
@@ -124,7 +124,7 @@ class FaceDetector:
             self._presence.close()
             self._presence = None
 
-    def __enter__(self) -> "FaceDetector":
+    def __enter__(self) -> FaceDetector:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,8 +17,12 @@ import cv2
 import numpy as np
 
 from desktop_app.core.detection.face_crop import crop_transform
-from desktop_app.core.detection.landmark_model import (INPUT_SIZE, LANDMARK_MODEL, NUM_LANDMARKS, ROI_MARGIN,
-                                                       LandmarkModel)
+from desktop_app.core.detection.landmark_model import (
+    INPUT_SIZE,
+    LANDMARK_MODEL,
+    ROI_MARGIN,
+    LandmarkModel,
+)
 
 PRESENCE_THRESHOLD = 0.5
 
@@ -79,7 +83,7 @@ class FaceLandmarker:
     def close(self) -> None:
         self._model.close()
 
-    def __enter__(self) -> "FaceLandmarker":
+    def __enter__(self) -> FaceLandmarker:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -3,8 +3,9 @@
 BlazeFace gives textures (coins, a starfield, a rocket seen through a tile) scores up to 0.8, higher than
 some small real faces get. MediaPipe's face-landmark model, given the candidate's region much as its
 ``face_landmark`` graph prepares it (the box grown 1.5× as a square, 192×192 RGB in [0, 1]), also
-outputs a face-presence logit; it separates the two where the detector's score cannot. Only this output is used here (the landmarks themselves live in
-``face_landmarks.py``; both run the model through ``landmark_model.py``).
+outputs a face-presence logit; it separates the two where the detector's score cannot. Only this output is
+used here (the landmarks themselves live in ``face_landmarks.py``; both run the model through
+``landmark_model.py``).
 
 The region is not turned eyes-level here: BlazeFace's eye keypoints on a half-profile face move by a
 few pixels between runs, and the turned crop's presence swung 0.70–0.996 with them (the cameraman in

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from desktop_app.core.detection.blazeface_decoding import decode, weighted_nms
-from desktop_app.core.detection.box_overlap import overlaps_xyxy
 from desktop_app.core.detection.blazeface_model import BlazeFaceModel, Candidates, to_model_input
+from desktop_app.core.detection.box_overlap import overlaps_xyxy
 
 TILE_PX = 320  # frame pixels per tile: a 50 px face becomes 20 px of the 128 px view
 OVERLAP = 0.25  # of a tile: 80 px at 1080p, more than a face of the classroom size

@@ -83,7 +83,7 @@ class ExpressionClassifier:
     def close(self) -> None:
         self._interp = None
 
-    def __enter__(self) -> "ExpressionClassifier":
+    def __enter__(self) -> ExpressionClassifier:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -15,9 +15,9 @@ from typing import Protocol
 
 import numpy as np
 
+from desktop_app.core.detection.face_crop import crop_face
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.expression_names import same_expression
-from desktop_app.core.detection.face_crop import crop_face
 from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError
 
 

@@ -66,7 +66,7 @@ class FramePump:
         self._thread = threading.Thread(target=self._run, name=f"pump {name}", daemon=True)
         self._fps_window: list[float] = []
 
-    def start(self) -> "FramePump":
+    def start(self) -> FramePump:
         self._thread.start()
         return self
 

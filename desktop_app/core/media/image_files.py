@@ -80,7 +80,8 @@ def _tiff_size(data: bytes) -> tuple[int, int] | None:
         entry = data[offset + 2 + 12 * n: offset + 14 + 12 * n]
         tag, kind = struct.unpack(order + "HH", entry[:4])
         if tag in (256, 257):
-            found[tag] = struct.unpack(order + ("H" if kind == 3 else "I"), entry[8:10] if kind == 3 else entry[8:12])[0]
+            short = kind == 3
+            found[tag] = struct.unpack(order + ("H" if short else "I"), entry[8:10] if short else entry[8:12])[0]
     return (found[256], found[257]) if len(found) == 2 else None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -100,5 +100,5 @@ class CaptureQueue:
 
 def fallback_folders() -> list[Path]:
     """Where unsaved samples go at exit: the app's state folder, else the system's temp folder."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return [state_dir() / FALLBACK_DIR / stamp, Path(tempfile.gettempdir()) / f"{FALLBACK_DIR}-{stamp}"]

@@ -12,13 +12,22 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop_app.core.samples.durable_files import complete_png, fsync_dir, place, write_new_file
 from desktop_app.core.samples.sample_manifest import Manifest, fold
-from desktop_app.core.samples.sample_records import (ID_PATTERN, IMAGE_SUFFIX, TEMP_SUFFIX, TRASH, Sample, StoreError,
-                             new_sample_id, same_label, utc_now)
+from desktop_app.core.samples.sample_records import (
+    ID_PATTERN,
+    IMAGE_SUFFIX,
+    TEMP_SUFFIX,
+    TRASH,
+    Sample,
+    StoreError,
+    new_sample_id,
+    same_label,
+    utc_now,
+)
 
 
 @dataclass
@@ -111,7 +120,7 @@ def _repair_partial_line(root: Path, manifest: Manifest, report: ReconcileReport
         except (json.JSONDecodeError, UnicodeDecodeError):
             cut = start
     tail = data[cut:]
-    aside = root / f"manifest.partial-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}.txt"
+    aside = root / f"manifest.partial-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.txt"
     write_new_file(aside, tail)
     os.truncate(manifest.path, cut)
     if manifest.fd is not None:
@@ -155,7 +164,7 @@ def _recover_orphan(manifest: Manifest, sid: str, paths: list[Path], report: Rec
         report.trash_orphans.append(sid)
         return
     path = labelled[0]
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="milliseconds")
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="milliseconds")
     manifest.append(Sample(id=sid, label=path.parent.name, timestamp=stamp, recovered=True).add_event())
     report.recovered.append(sid)
     if len(labelled) > 1 or len(paths) > 1:

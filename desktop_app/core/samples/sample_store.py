@@ -15,11 +15,25 @@ from typing import Any
 import cv2
 import numpy as np
 
-from desktop_app.core.samples.durable_files import fsync_dir, place, write_new_file
 from desktop_app.core.detection.face_crop import crop_face
+from desktop_app.core.samples.durable_files import fsync_dir, place, write_new_file
 from desktop_app.core.samples.sample_manifest import Manifest, fold
-from desktop_app.core.samples.sample_records import (AFFECTNET_LABELS, CROP_MARGIN, CROP_SIZE, IMAGE_SUFFIX, LOCK, TEMP_SUFFIX, TRASH,
-                             Sample, StoreError, _as_list, new_sample_id, same_label, utc_now, validate_label)
+from desktop_app.core.samples.sample_records import (
+    AFFECTNET_LABELS,
+    CROP_MARGIN,
+    CROP_SIZE,
+    IMAGE_SUFFIX,
+    LOCK,
+    TEMP_SUFFIX,
+    TRASH,
+    Sample,
+    StoreError,
+    _as_list,
+    new_sample_id,
+    same_label,
+    utc_now,
+    validate_label,
+)
 from desktop_app.core.samples.sample_recovery import ReconcileReport, reconcile
 
 
@@ -89,7 +103,7 @@ class SampleStore:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def __enter__(self) -> "SampleStore":
+    def __enter__(self) -> SampleStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -135,7 +149,8 @@ class SampleStore:
     def save(self, frame_bgr: np.ndarray, box: Sequence[float], keypoints: Any, label: str, **info: Any) -> Sample:
         """Crop the face with the app's one crop function and store it under ``label``. ``info``:
         predicted, probabilities (dict label → p), model (spec name), model_path, source, frame,
-        correction (default: the label differs from the prediction). On an OSError raises StoreError (nothing written)."""
+        correction (default: the label differs from the prediction). On an OSError raises StoreError
+        (nothing written)."""
         sample = self.make_sample(box, keypoints, label, **info)
         return self.save_crop(sample, sample_crop(frame_bgr, box, keypoints))
 

@@ -9,8 +9,8 @@ import pytest
 
 from desktop_app.core.detection.face_crop import LEFT_EYE, RIGHT_EYE, crop_face, crop_transform, eye_angle_degrees
 from desktop_app.core.detection.face_detection import FaceDetector
-from desktop_app.core.expression.preprocessing import batch_to_images, prepare_batch
 from desktop_app.core.expression.model_spec import load_spec
+from desktop_app.core.expression.preprocessing import batch_to_images, prepare_batch
 from desktop_app.core.paths import DEFAULT_MODEL
 
 

@@ -7,8 +7,15 @@ import pytest
 from skimage.data import astronaut
 
 from desktop_app.core.detection.face_detection import FaceDetector
-from desktop_app.core.detection.face_geometry import (EXPRESSION_FEATURES, LEFT_EYE_CORNERS, RIGHT_EYE_CONTOUR, RIGHT_EYE_CORNERS,
-                                            describe, face_geometry, iris_offset)
+from desktop_app.core.detection.face_geometry import (
+    EXPRESSION_FEATURES,
+    LEFT_EYE_CORNERS,
+    RIGHT_EYE_CONTOUR,
+    RIGHT_EYE_CORNERS,
+    describe,
+    face_geometry,
+    iris_offset,
+)
 from desktop_app.core.detection.face_landmarks import FaceLandmarker
 from desktop_app.core.detection.landmark_model import NUM_LANDMARKS
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.core.media.demo_media import group_frame
 from desktop_app.core.detection.face_detection import FaceDetector
-from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.core.detection.tiling import tile_origins
+from desktop_app.core.media.demo_media import group_frame
+from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.core.tracking import iou
 
 

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from desktop_app.core.expression.expression_colors import expression_colors
-from desktop_app.core.expression.expression_names import EXPRESSIONS, aligned_order, canonical_expression, same_expression
+from desktop_app.core.expression.expression_names import (
+    EXPRESSIONS,
+    aligned_order,
+    canonical_expression,
+    same_expression,
+)
 from model_training.data.labels import SPEC_LABELS, map_label
 
 

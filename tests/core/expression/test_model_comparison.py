@@ -1,15 +1,11 @@
 """Two models on the same faces (the pipeline's comparison mode): real LiteRT on the real demo face."""
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 import numpy as np
 
-from desktop_app.core.expression.model_spec import spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
+from support.models import relabelled_copy
 
 
 def test_without_a_comparison_results_carry_one_model(astronaut):

@@ -5,8 +5,8 @@ import time
 
 import numpy as np
 
-from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.detection.face_crop import crop_face
+from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.occlusion import occlusion_map
 from desktop_app.core.paths import DEFAULT_MODEL
 

@@ -12,8 +12,16 @@ import pytest
 
 from desktop_app.core.samples import durable_files, sample_store
 from desktop_app.core.samples.capture_queue import CaptureQueue
-from desktop_app.core.samples.sample_records import (AFFECTNET_LABELS, CROP_SIZE, ID_PATTERN, MANIFEST, TRASH, StoreError,
-                                             new_sample_id, validate_label)
+from desktop_app.core.samples.sample_records import (
+    AFFECTNET_LABELS,
+    CROP_SIZE,
+    ID_PATTERN,
+    MANIFEST,
+    TRASH,
+    StoreError,
+    new_sample_id,
+    validate_label,
+)
 from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
 
 BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png
