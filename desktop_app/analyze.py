@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from desktop_app.core.annotate import draw_results
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
 from desktop_app.core.expression.model_comparison import Agreement, agrees
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.media.frame_sources import (
@@ -62,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="video files, image files, folders of images, or 'demo'")
     p.add_argument("--csv", type=Path, help="write one row per face per frame here")
     p.add_argument("--annotated", type=Path, help="write the frames with boxes and labels (MJPG .avi)")
-    p.add_argument("--detector", choices=("short", "full", "group"), default="short",
-                   help="BlazeFace short range (faces within ~2 m) or full range (small/distant faces)")
+    p.add_argument("--detector", choices=DETECTOR_KINDS, default=DEFAULT_DETECTOR,
+                   help="; ".join(f"{kind}: {label}" for kind, label in DETECTOR_LABELS.items()))
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="expression .tflite (its .json beside it)")
     p.add_argument("--compare", type=Path, metavar="M2.tflite",
                    help="a second expression model (its .json beside it) to run on the same faces")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.media.frame_sources import (
     DEMO_FRAMES,
@@ -38,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="DATASET", help="dataset folder (created if needed)")
     p.add_argument("--every", type=int, default=1, metavar="N", help="process every Nth frame")
     p.add_argument("--max", type=int, default=None, metavar="M", help="stop after saving M samples")
-    p.add_argument("--detector", choices=("short", "full", "group"), default="short",
-                   help="BlazeFace short range (faces within ~2 m) or full range (small/distant faces)")
+    p.add_argument("--detector", choices=DETECTOR_KINDS, default=DEFAULT_DETECTOR,
+                   help="; ".join(f"{kind}: {label}" for kind, label in DETECTOR_LABELS.items()))
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                    help="expression .tflite whose prediction is recorded with each sample")
     p.add_argument("--all-faces", action="store_true", help="save every face of a frame, not only the largest")

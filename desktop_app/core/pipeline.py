@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.detection.face_crop import crop_face
-from desktop_app.core.detection.face_detection import FaceDetector
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, FaceDetector
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_comparison import classify_faces, load_comparison
 from desktop_app.core.media.frame_sources import Frame
@@ -69,7 +69,7 @@ class ExpressionPipeline:
     the first model's, and the result carries both. Without one, ``process`` does exactly what it did
     before (one ``is None`` test more)."""
 
-    def __init__(self, model_path: Path | str = DEFAULT_MODEL, detector: str = "short",
+    def __init__(self, model_path: Path | str = DEFAULT_MODEL, detector: str = DEFAULT_DETECTOR,
                  min_score: float = 0.5, smoothing: float = 0.5, keep_crops: bool = False) -> None:
         self.classifier = ExpressionClassifier(model_path)
         self.detector = FaceDetector(detector, min_score)

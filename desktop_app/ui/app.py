@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m desktop_app", description="The live facial expression window.",
@@ -11,8 +13,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="camera index (0), a video or image file, a folder, or 'demo' "
                                     "(default: the last one used, else the demo)")
     p.add_argument("--model", help="expression .tflite with its .json (default: the last one used)")
-    p.add_argument("--detector", choices=("short", "full", "group"),
-                   help="face detector: short range, full range, or group (tiles, for a classroom)")
+    p.add_argument("--detector", choices=DETECTOR_KINDS,
+                   help="face detector (default: the last one used, else " + DEFAULT_DETECTOR + "); "
+                        + "; ".join(f"{kind}: {label}" for kind, label in DETECTOR_LABELS.items()))
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     return p

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_LABELS
 from desktop_app.core.expression.model_spec import ModelSpec
 from desktop_app.core.media.frame_pump import FramePump, LatestFrameSlot
 from desktop_app.core.media.frame_sources import camera_choices, open_source
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
         model = model or str(self.settings.value("model", str(DEFAULT_MODEL)))
         if not Path(model).is_file():
             model = str(DEFAULT_MODEL)
-        detector = detector or str(self.settings.value("detector", "short"))
+        detector = detector or str(self.settings.value("detector", DEFAULT_DETECTOR))
         self.slot = LatestFrameSlot()
         self.pump: FramePump | None = None
         self._result_times: list[float] = []
@@ -158,9 +159,8 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addWidget(QLabel(" Detector "))
         self.detector_box = QComboBox()
-        self.detector_box.addItem("short range", "short")
-        self.detector_box.addItem("full range", "full")
-        self.detector_box.addItem("group (classroom)", "group")
+        for kind, label in DETECTOR_LABELS.items():
+            self.detector_box.addItem(label, kind)
         self.detector_box.setCurrentIndex(max(0, self.detector_box.findData(detector)))
         self.detector_box.currentIndexChanged.connect(
             lambda: self.set_detector(self.detector_box.currentData()))

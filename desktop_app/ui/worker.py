@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR
 from desktop_app.core.error_log import describe
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_spec import ModelSpecError
@@ -23,7 +24,7 @@ from desktop_app.core.pipeline import ExpressionPipeline, FrameResult
 @dataclass
 class PipelineSettings:
     model_path: str
-    detector: str = "short"
+    detector: str = DEFAULT_DETECTOR
     min_score: float = 0.5
     smoothing: float = 0.5
 

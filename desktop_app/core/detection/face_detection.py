@@ -34,6 +34,10 @@ SAME_CANDIDATE_IOU = 0.5  # a candidate this close to one checked in the previou
 RECHECK_AFTER = 30  # frames a carried verdict lasts before it is checked again (a new source, a face left)
 RECHECKS_PER_FRAME = 4  # at most this many old verdicts re-checked per frame, oldest first: no spike
 DETECTOR_KINDS = ("short", "full", "group")
+DEFAULT_DETECTOR = "short"  # the one default of the window, analyze, capture and bench
+# What each kind is called where a user picks one (the window's menu, the CLIs' --help).
+DETECTOR_LABELS = {"short": "short range (faces within ~2 m)", "full": "full range (small or distant faces)",
+                   "group": "group (tiles, for a classroom)"}
 
 
 def downscale(frame_bgr: np.ndarray, max_width: int) -> tuple[np.ndarray, float]:
