@@ -15,6 +15,7 @@ from pathlib import Path
 
 from desktop_app.core.annotate import draw_results
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
+from desktop_app.core.errors import UserError
 from desktop_app.core.expression.model_comparison import Agreement, agrees
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.media.frame_sources import (
@@ -31,7 +32,7 @@ from desktop_app.core.pipeline import STAGES, ExpressionPipeline, FrameResult
 from desktop_app.core.stats import StageTimes
 
 
-class AnalyzeError(RuntimeError):
+class AnalyzeError(UserError, RuntimeError):
     pass
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
+from desktop_app.core.errors import UserError
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.media.frame_sources import (
     DEMO_FRAMES,
@@ -27,7 +28,7 @@ from desktop_app.core.samples.sample_records import StoreError, validate_label
 from desktop_app.core.samples.sample_store import SampleStore
 
 
-class CaptureError(RuntimeError):
+class CaptureError(UserError, RuntimeError):
     pass
 
 

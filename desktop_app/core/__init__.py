@@ -8,5 +8,6 @@ Layers, highest first (checked by import-linter, ``pyproject.toml``):
 - ``tracking`` (faces kept across frames), ``samples/`` (captured samples on disk), ``expression/`` (the
   classifier and its spec), ``fine_tune_job`` (the window's fine-tune command and its lines);
 - ``detection/`` (BlazeFace, landmarks, crop) and ``media/`` (sources, the frame slot, image files);
-- leaves: ``paths``, ``error_log``, ``output_files``, ``label_placement``, ``stats``.
+- leaves: ``paths``, ``error_log``, ``output_files``, ``label_placement``, ``stats``; under them ``errors``
+  (``UserError``, the one base of the errors a user can cause).
 """

@@ -8,8 +8,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from desktop_app.core.errors import UserError
 
-class OutputError(ValueError):
+
+class OutputError(UserError, ValueError):
     """An output that would destroy an input or cannot be written; the message is for the user."""
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop_app.core.errors import UserError
 from desktop_app.core.expression.expression_names import SYNONYMS as NAME_SYNONYMS
 from desktop_app.core.expression.expression_names import normalize
 from desktop_app.core.samples.sample_records import AFFECTNET_LABELS
@@ -18,7 +19,7 @@ SYNONYMS = {spelling: SPEC_LABELS.index(name)
             for spelling, name in NAME_SYNONYMS.items()}
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
     """Bad input from the user (a path, a label, a dataset); the message is shown as it is."""
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.errors import UserError
+
 SPEC_VERSION = 1
 COLORS = ("gray", "rgb", "bgr")
 OUTPUTS = ("probabilities", "logits")
@@ -18,7 +20,7 @@ DTYPES = ("float32", "uint8", "int8")  # the .tflite's input tensor: float, or q
 _KIND_NAMES = {list: "a list", dict: "an object", int: "an integer", str: "a string", bool: "true or false"}
 
 
-class ModelSpecError(ValueError):
+class ModelSpecError(UserError, ValueError):
     """A spec that is missing, malformed, or disagrees with its model."""
 
 

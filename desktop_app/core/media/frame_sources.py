@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop_app.core.errors import UserError
 from desktop_app.core.media.image_files import IMAGE_SUFFIXES, ImageFileError, read_image_file
 from desktop_app.core.media.images import to_bgr
 from desktop_app.core.paths import DEMO_FACE
@@ -32,7 +33,7 @@ TRUNCATION_FRACTION = 0.05
 TRUNCATION_MIN_FRAMES = 3
 
 
-class SourceError(RuntimeError):
+class SourceError(UserError, RuntimeError):
     """A source that cannot be opened or read; the message is meant for the user as it is."""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop_app.core.errors import UserError
 from desktop_app.core.media.images import to_bgr
 
 # Every reader of image files (sources, training datasets, the fine-tune check) takes these, OpenCV reads them.
@@ -17,7 +18,7 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".
 MAX_IMAGE_PIXELS = 100_000_000  # 100 megapixels (~300 MB decoded as BGR): larger images are refused
 
 
-class ImageFileError(ValueError):
+class ImageFileError(UserError, ValueError):
     """An image that cannot or must not be decoded; the message names the file and the reason."""
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from desktop_app.core.errors import UserError
+
 CROP_SIZE = 224  # AffectNet's crop side: captured samples, cached ':crop' faces and bench-scale's set match it
 CROP_MARGIN = 0.25  # AffectNet framing: the face with a quarter of its side around it
 AFFECTNET_LABELS = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
@@ -37,7 +39,7 @@ ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 EVENTS = ("add", "relabel", "delete", "undo")
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError, RuntimeError):
     """The dataset could not be written or read; the message is meant for the user as it is."""
 
 
