@@ -23,11 +23,12 @@ from desktop_app.core.paths import DEFAULT_MODEL
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows a flag's default unless it is None or False (they mean "not given": a help line that says
+    """Shows a flag's default unless it is None, False or [] (they mean "not given": a help line that says
     what happens then should not end in "(default: None)") or the help already names it."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False or "(default:" in (action.help or ""):
+        not_given = action.default is None or action.default is False or action.default == []  # 0 is a value
+        if not_given or "(default:" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 
