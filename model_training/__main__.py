@@ -120,6 +120,7 @@ def export_flags(sub: Subparsers) -> None:
 
 
 def convert_flags(sub: Subparsers) -> None:
+    from desktop_app.core.expression.model_spec import COLORS
     from model_training.export.export import QUANTS
 
     p = sub.add_parser("convert", help="an existing Keras file → .tflite + spec JSON")
@@ -128,7 +129,7 @@ def convert_flags(sub: Subparsers) -> None:
     p.add_argument("--quant", choices=QUANTS, default="float32", help="weights/activations precision")
     p.add_argument("--spec-from", type=Path, default=None, help="copy labels/input/normalisation from this spec JSON")
     p.add_argument("--labels", default=None, help="comma-separated labels in output order (instead of --spec-from)")
-    p.add_argument("--color", choices=("gray", "rgb", "bgr"), default=None,
+    p.add_argument("--color", choices=COLORS, default=None,
                    help="with --labels (default: from the model's channels)")
     p.add_argument("--mean", type=pixel_value, default=127.5, help="with --labels: normalisation mean, 0 to 255")
     p.add_argument("--std", type=positive_number(), default=127.5, help="with --labels: normalisation std")
