@@ -3,12 +3,13 @@ model loads or a file is touched), every ``--help`` reads well, and the typed op
 are the ones the library functions take."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 
 from desktop_app import analyze, bench, bench_memory, capture
+from desktop_app.core.analysis import AnalyzeOptions
+from desktop_app.core.file_capture import CaptureOptions
 from desktop_app.ui import app
 
 COMMANDS = {"analyze": analyze.main, "capture": capture.main, "bench": bench.main,
@@ -90,21 +91,11 @@ def test_every_help_reads_well(capsys, command):
 def test_parsed_options_are_the_library_defaults():
     """A command line with only the required arguments gives the dataclass's own defaults: the flags and
     the library agree on every default (one source: the flags read them from the same constants)."""
-    assert analyze.parse_options(["demo"]) == analyze.AnalyzeOptions(inputs=("demo",))
+    assert analyze.parse_options(["demo"]) == AnalyzeOptions(inputs=("demo",))
     out = capture.parse_options(["demo", "--label", "Happy", "--out", "ds"]).out
-    assert capture.parse_options(["demo", "--label", "Happy", "--out", "ds"]) == capture.CaptureOptions(
+    assert capture.parse_options(["demo", "--label", "Happy", "--out", "ds"]) == CaptureOptions(
         source="demo", label="Happy", out=out)
     options = analyze.parse_options(["a.avi", "b", "--smoothing", "0", "--min-score", "1", "--detector", "group"])
-    assert options == analyze.AnalyzeOptions(inputs=("a.avi", "b"), smoothing=0.0, min_score=1.0, detector="group")
+    assert options == AnalyzeOptions(inputs=("a.avi", "b"), smoothing=0.0, min_score=1.0, detector="group")
     with pytest.raises(AttributeError):  # frozen: what was parsed is what runs
         options.smoothing = 0.9
-
-
-def test_analyze_as_a_library_call_without_a_command_line():
-    """The typed call the CLI makes, made directly: the demo through the real pipeline."""
-    out, err = io.StringIO(), io.StringIO()
-    options = analyze.AnalyzeOptions(inputs=("demo",), smoothing=0.0)
-    assert analyze.analyze(options, out=out, err=err) == 0
-    summary = out.getvalue()
-    assert "frames: 150" in summary and "frames with a face: 150" in summary, summary
-    assert "faces per label: happy" in summary and err.getvalue() == ""
