@@ -4,15 +4,14 @@ of 54 faces of ~50 px in group mode, as video (camera noise on every frame; tile
 separate photos (every tile on every frame)."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
 
-from desktop_app.core.expression.model_spec import ModelSpecError
+from desktop_app.cli_args import Parser, add_model, whole_number
+from desktop_app.core.errors import UserError
 from desktop_app.core.media.demo_media import four_face_frames, group_frame
-from desktop_app.core.media.frame_sources import DemoSource, SourceError
-from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.media.frame_sources import DemoSource
 from desktop_app.core.pipeline import FRAME_STAGES, ExpressionPipeline
 from desktop_app.core.stats import StageTimes
 from desktop_app.core.tracking import iou
@@ -54,14 +53,10 @@ def class_video(count: int) -> tuple[list[np.ndarray], list]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m desktop_app bench", description=__doc__,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--frames", type=int, default=300, help="frames per clip")
-    p.add_argument("--model", default=str(DEFAULT_MODEL), help="expression .tflite to time")
+    p = Parser(prog="python -m desktop_app bench", description=__doc__)
+    p.add_argument("--frames", type=whole_number(1), default=300, help="frames per clip")
+    add_model(p, "expression .tflite to time")
     args = p.parse_args(argv)
-    if args.frames < 1:
-        print("error: --frames must be at least 1", file=sys.stderr)
-        return 2
     try:
         demo = DemoSource(frames=args.frames)
         one_face = [f.image for f in demo]
@@ -73,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print(run_clip("1920x1080 class video, 54 faces", video, "group", args.model, truth))
         print(run_clip("1920x1080 class photos, 54 faces", video[:max(1, args.frames // 5)], "group", args.model,
                        truth, stills=True))
-    except (SourceError, ModelSpecError) as exc:
+    except (UserError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

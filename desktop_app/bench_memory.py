@@ -13,7 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop_app.cli_args import Parser, whole_number
 from desktop_app.core.paths import DEMO_FACE
+
+MIN_SIDE = 64  # the smallest frame side worth measuring
 
 CHILD = ("import resource, sys\n"
          "from desktop_app.analyze import main\n"
@@ -48,27 +51,31 @@ def peak_rss_mb(inputs: list[Path], repo: Path) -> float:
     return int(line.split()[1]) / 1024
 
 
+def frame_size(text: str) -> tuple[int, int]:
+    """An argparse type: ``WxH``, both sides at least MIN_SIDE pixels."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WxH such as 1280x720, not {text!r}") from None
+    if min(width, height) < MIN_SIDE:
+        raise argparse.ArgumentTypeError(f"both sides must be at least {MIN_SIDE}, not {text}")
+    return width, height
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m desktop_app bench-memory", description=__doc__,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--inputs", type=int, default=100, help="how many input videos")
-    p.add_argument("--frames", type=int, default=5, help="frames per video")
-    p.add_argument("--size", default="1280x720", help="frame size WxH")
+    p = Parser(prog="python -m desktop_app bench-memory", description=__doc__)
+    p.add_argument("--inputs", type=whole_number(2), default=100, help="how many input videos")
+    p.add_argument("--frames", type=whole_number(1), default=5, help="frames per video")
+    p.add_argument("--size", type=frame_size, default="1280x720", help="frame size WxH")
     p.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1],
                    help="source tree whose analyze is measured (to compare with another checkout)")
     args = p.parse_args(argv)
-    try:
-        size = tuple(int(v) for v in args.size.lower().split("x"))
-        if len(size) != 2 or min(size) < 64 or args.inputs < 2 or args.frames < 1:
-            raise ValueError
-    except ValueError:
-        print("error: --size must be WxH (at least 64), --inputs at least 2, --frames at least 1", file=sys.stderr)
-        return 2
+    size = args.size
     with tempfile.TemporaryDirectory() as tmp:
         inputs = write_inputs(Path(tmp), args.inputs, args.frames, size)
         one = peak_rss_mb(inputs[:1], args.repo)
         many = peak_rss_mb(inputs, args.repo)
-    print(f"analyze, {args.size} MJPG videos of {args.frames} frames ({args.repo}):")
+    print(f"analyze, {size[0]}x{size[1]} MJPG videos of {args.frames} frames ({args.repo}):")
     print(f"  peak RSS, 1 input:    {one:8.1f} MB")
     print(f"  peak RSS, {args.inputs} inputs: {many:8.1f} MB")
     print(f"  growth:               {many - one:8.1f} MB (goal < 50 MB)")

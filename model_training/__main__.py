@@ -7,38 +7,23 @@ line ``error: ...`` on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from desktop_app.cli_args import Parser, number_between, positive_number, whole_number
+from desktop_app.core.errors import UserError
 from model_training.data.labels import DataError
 
 BACKEND_HELP = "Keras backend: tensorflow, jax or torch (default: $KERAS_BACKEND, else tensorflow)"
 SOURCE_HELP = "dataset folder, optionally DIR:WEIGHT (loss weight) and :crop (whole photos: detect faces)"
+ALL_ARCHS = "mini_xception,mobilenet_v3_small,efficientnet_b0"
+pixel_value = number_between(0.0, 255.0)  # an argparse type: a normalisation mean on 0-255 pixels
+Subparsers = argparse._SubParsersAction  # what add_subparsers returns; argparse names no public type for it
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, like every other bad input
-        print(f"error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def whole_number(low: int, high: int):
-    """An argparse type: an integer from ``low`` to ``high``, else one line naming the range."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, not {value}")
-        return value
-    return parse
-
-
-def input_side(low: int, high: int):
+def input_side(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: 0 (the architecture's default) or a side from ``low`` to ``high`` pixels."""
     whole = whole_number(0, high)
 
@@ -50,33 +35,14 @@ def input_side(low: int, high: int):
     return parse
 
 
-def positive_number(high: float = math.inf):
-    """An argparse type: a finite float above 0 (and at most ``high``); rejects nan and inf."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-        if not (math.isfinite(value) and 0 < value <= high):
-            limit = f" and at most {high:g}" if math.isfinite(high) else ""
-            raise argparse.ArgumentTypeError(f"must be a finite number above 0{limit}, not {text}")
-        return value
-    return parse
+def stats_flags(sub: Subparsers) -> None:
+    p = sub.add_parser("stats", help="class counts and unreadable files of datasets")
+    p.add_argument("data", nargs="+", metavar="DATA", help=SOURCE_HELP)
+    p.add_argument("--decode", action="store_true", help="decode every image (slow) instead of the header check")
+    p.add_argument("--no-exclusions", action="store_true", help="count the images listed in exclusions.txt too")
 
 
-def pixel_value(text: str) -> float:
-    """An argparse type: a float from 0 to 255 (a normalisation mean on 0-255 pixels)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-    if not 0 <= value <= 255:  # also false for nan
-        raise argparse.ArgumentTypeError(f"must be from 0 to 255, not {text}")
-    return value
-
-
-def build_parser() -> Parser:
-    from model_training.export.export import QUANTS
+def train_flags(sub: Subparsers) -> None:
     from model_training.train.config import (
         ARCHS,
         BALANCE,
@@ -90,17 +56,7 @@ def build_parser() -> Parser:
     )
 
     d = TrainConfig()
-    fmt = argparse.ArgumentDefaultsHelpFormatter
-    parser = Parser(prog="python -m model_training", formatter_class=fmt,
-                    description="Train, evaluate and export the expression classifier (AffectNet classes).")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("stats", help="class counts and unreadable files of datasets", formatter_class=fmt)
-    p.add_argument("data", nargs="+", metavar="DATA", help=SOURCE_HELP)
-    p.add_argument("--decode", action="store_true", help="decode every image (slow) instead of the header check")
-    p.add_argument("--no-exclusions", action="store_true", help="count the images listed in exclusions.txt too")
-
-    p = sub.add_parser("train", help="train a classifier into a run directory", formatter_class=fmt)
+    p = sub.add_parser("train", help="train a classifier into a run directory")
     p.add_argument("--train", action="append", default=[], metavar="DATA", help=f"training {SOURCE_HELP}; repeatable")
     p.add_argument("--val", action="append", default=[], metavar="DATA", help="validation dataset; repeatable")
     p.add_argument("--captured", action="append", default=[], metavar="DIR",
@@ -128,56 +84,77 @@ def build_parser() -> Parser:
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
+    fine_tune_flags(p, MAX_EPOCHS)
+
+
+def fine_tune_flags(p: Parser, max_epochs: int) -> None:
+    """The flags of ``train --init-from``: a fine-tune is a kind of training run, so they join ``train``'s."""
     p.add_argument("--init-from", default=None, metavar="MODEL",
                    help="fine-tune MODEL (run directory, .keras, .tflite with its Keras form beside it, or a "
                    "bundled name such as fer2013_mini_xception) instead of training from scratch: its input, "
                    "normalisation and framing are kept (default --epochs 12, --batch-size 16 or 8 for under 160 crops; "
                    "--learning-rate is then the all-layers rate, the new head trains at 10x)")
-    p.add_argument("--head-epochs", type=whole_number(0, MAX_EPOCHS), default=None,
+    p.add_argument("--head-epochs", type=whole_number(0, max_epochs), default=None,
                    help="with --init-from: epochs training only the new head before all layers (default 2)")
     p.add_argument("--val-split", type=positive_number(0.9), default=None, metavar="FRACTION",
                    help="with --init-from and no --val: hold out this stratified fraction of --train")
     p.add_argument("--progress-json", action="store_true",
                    help="with --init-from: print 'progress {json}' once per epoch and 'done {json}' at the end")
 
-    p = sub.add_parser("evaluate", help="metrics of a run or a .tflite on a dataset", formatter_class=fmt)
+
+def evaluate_flags(sub: Subparsers) -> None:
+    p = sub.add_parser("evaluate", help="metrics of a run or a .tflite on a dataset")
     p.add_argument("model", type=Path, metavar="MODEL", help="run directory or .tflite (with its .json)")
     p.add_argument("--data", action="append", required=True, metavar="DATA", help="labelled dataset; repeatable")
-    p.add_argument("--out", type=Path, default=None, help="report folder (default RUN_DIR/eval or M.eval/)")
+    p.add_argument("--out", type=Path, default=None, help="report folder (default: RUN_DIR/eval or M.eval/)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
 
-    p = sub.add_parser("export", help="a run's best model → .tflite + spec JSON", formatter_class=fmt)
+
+def export_flags(sub: Subparsers) -> None:
+    from model_training.export.export import QUANTS
+
+    p = sub.add_parser("export", help="a run's best model → .tflite + spec JSON")
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="training run directory (uses its best.keras)")
     p.add_argument("--quant", choices=QUANTS, default="float32", help="weights/activations precision")
-    p.add_argument("--out", type=Path, default=None, help="output .tflite (default RUN_DIR/<run>_<quant>.tflite)")
+    p.add_argument("--out", type=Path, default=None, help="output .tflite (default: RUN_DIR/<run>_<quant>.tflite)")
 
-    p = sub.add_parser("convert", help="an existing Keras file → .tflite + spec JSON", formatter_class=fmt)
+
+def convert_flags(sub: Subparsers) -> None:
+    from desktop_app.core.expression.model_spec import COLORS
+    from model_training.export.export import QUANTS
+
+    p = sub.add_parser("convert", help="an existing Keras file → .tflite + spec JSON")
     p.add_argument("keras_file", type=Path, metavar="KERAS_FILE", help=".keras or .h5 model ending in a softmax")
     p.add_argument("--out", type=Path, required=True, help="output .tflite")
     p.add_argument("--quant", choices=QUANTS, default="float32", help="weights/activations precision")
     p.add_argument("--spec-from", type=Path, default=None, help="copy labels/input/normalisation from this spec JSON")
     p.add_argument("--labels", default=None, help="comma-separated labels in output order (instead of --spec-from)")
-    p.add_argument("--color", choices=("gray", "rgb", "bgr"), default=None,
-                   help="with --labels (default from channels)")
+    p.add_argument("--color", choices=COLORS, default=None,
+                   help="with --labels (default: from the model's channels)")
     p.add_argument("--mean", type=pixel_value, default=127.5, help="with --labels: normalisation mean, 0 to 255")
     p.add_argument("--std", type=positive_number(), default=127.5, help="with --labels: normalisation std")
     p.add_argument("--data", action="append", default=[], metavar="DATA",
                    help="images for int8 calibration and the parity check; repeatable")
 
-    p = sub.add_parser("bench", help="input pipeline throughput and LiteRT latency per arch/quant",
-                       formatter_class=fmt)
+
+def bench_flags(sub: Subparsers) -> None:
+    p = sub.add_parser("bench", help="input pipeline throughput and LiteRT latency per arch/quant")
     p.add_argument("--data", default=None, metavar="DATA", help="dataset for the pipeline (default: synthetic)")
-    p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
+    p.add_argument("--archs", default=ALL_ARCHS, help="comma-separated")
     p.add_argument("--quants", default="float32,float16,int8", help="comma-separated")
     p.add_argument("--batches", type=whole_number(1, 100_000), default=20, help="pipeline batches to time")
 
-    p = sub.add_parser("bench-scale", help="training at AffectNet's scale on a generated AffectNet-shaped set",
-                       formatter_class=fmt)
+
+def bench_scale_flags(sub: Subparsers) -> None:
+    from model_training.train.config import MAX_BATCH_SIZE, TrainConfig
+
+    p = sub.add_parser("bench-scale", help="training at AffectNet's scale on a generated AffectNet-shaped set")
     p.add_argument("--dir", default=None, help="where to write (or reuse) the set (default: a temporary folder)")
     p.add_argument("--images", type=whole_number(100, 10_000_000), default=50_000,
                    help="generated 224 px training images")
-    p.add_argument("--archs", default="mini_xception,mobilenet_v3_small,efficientnet_b0", help="comma-separated")
-    p.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), default=d.batch_size, help="batch size")
+    p.add_argument("--archs", default=ALL_ARCHS, help="comma-separated")
+    p.add_argument("--batch-size", type=whole_number(1, MAX_BATCH_SIZE), default=TrainConfig().batch_size,
+                   help="batch size")
     p.add_argument("--batches", type=whole_number(1, 100_000), default=50,
                    help="batches timed for the input pipeline's images/s")
     p.add_argument("--epoch-steps", type=whole_number(0, 10_000_000), default=None,
@@ -185,20 +162,44 @@ def build_parser() -> Parser:
                    "10 for the 224 px backbones)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
 
-    p = sub.add_parser("audit", help="rank images by how suspect their labels are", formatter_class=fmt)
+
+def audit_flags(sub: Subparsers) -> None:
+    p = sub.add_parser("audit", help="rank images by how suspect their labels are")
     p.add_argument("data", nargs="+", metavar="DATA", help="labelled dataset folder (AffectNet, captured or plain)")
     p.add_argument("--model", type=Path, default=None, help="run directory or .tflite (default: the bundled model)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="report folder (suspects.csv, suspects.png)")
     p.add_argument("--top", type=whole_number(1, 10_000), default=48, help="suspects on the contact sheet")
     p.add_argument("--no-geometry", action="store_true", help="skip the landmark model (faster, no geometry evidence)")
 
-    p = sub.add_parser("geometry", help="a geometry-only classifier (MLP on landmark features) beside the CNN",
-                       formatter_class=fmt)
+
+def geometry_flags(sub: Subparsers) -> None:
+    p = sub.add_parser("geometry", help="a geometry-only classifier (MLP on landmark features) beside the CNN")
     p.add_argument("--train", action="append", required=True, metavar="DATA", help="training dataset; repeatable")
     p.add_argument("--val", action="append", required=True, metavar="DATA", help="validation dataset; repeatable")
     p.add_argument("--model", type=Path, default=None, help="the CNN to compare with (default: the bundled model)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder for geometry_model.json and the report")
+
+
+FLAGS: dict[str, Callable[[Subparsers], None]] = {  # command → the function that adds its parser and flags
+    "stats": stats_flags,
+    "train": train_flags,
+    "evaluate": evaluate_flags,
+    "export": export_flags,
+    "convert": convert_flags,
+    "bench": bench_flags,
+    "bench-scale": bench_scale_flags,
+    "audit": audit_flags,
+    "geometry": geometry_flags,
+}
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m model_training",
+                    description="Train, evaluate and export the expression classifier (AffectNet classes).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_flags in FLAGS.values():
+        add_flags(sub)
     return parser
 
 
@@ -279,7 +280,7 @@ def run_geometry(args: argparse.Namespace) -> None:
     print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
 
 
-COMMANDS = {  # command → the function that runs it (its flags are in build_parser)
+COMMANDS = {  # command → the function that runs it (its flags: FLAGS)
     "stats": run_stats,
     "train": run_train,
     "evaluate": run_evaluate,
@@ -317,7 +318,6 @@ def fine_tune_command(args: argparse.Namespace, config) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
-    from desktop_app.core.expression.model_spec import ModelSpecError
     from model_training.train.backend import select_backend
 
     try:
@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if keras_run or getattr(args, "backend", None):
             select_backend(getattr(args, "backend", None))  # before anything imports keras
         run(args)
-    except (DataError, ModelSpecError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+    except (UserError, OSError) as exc:  # DataError, ModelSpecError, ...; a full disk, a missing file
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

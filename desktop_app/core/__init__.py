@@ -3,6 +3,9 @@
 Nothing in this package imports PySide6 or pyqtgraph; tests, the headless CLIs and model_training use it.
 Layers, highest first (checked by import-linter, ``pyproject.toml``):
 
+- ``analysis`` (videos, images and folders through the pipeline: ``analyze``'s typed call) over
+  ``analysis_outputs`` (its CSV and annotated video), and ``file_capture`` (faces of files saved as samples:
+  ``capture``'s typed call);
 - ``session`` (a source's running totals) and ``annotate`` (boxes and labels drawn on a frame);
 - ``pipeline``: frame → faces → crops → expressions, with per-face smoothing;
 - ``tracking`` (faces kept across frames), ``samples/`` (captured samples on disk), ``expression/`` (the

@@ -4,19 +4,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
+from desktop_app.cli_args import Parser, add_detector, positive_number
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m desktop_app", description="The live facial expression window.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def build_parser() -> Parser:
+    p = Parser(prog="python -m desktop_app", description="The live facial expression window.")
     p.add_argument("--source", help="camera index (0), a video or image file, a folder, or 'demo' "
                                     "(default: the last one used, else the demo)")
     p.add_argument("--model", help="expression .tflite with its .json (default: the last one used)")
-    p.add_argument("--detector", choices=DETECTOR_KINDS,
-                   help="face detector (default: the last one used, else " + DEFAULT_DETECTOR + "); "
-                        + "; ".join(f"{kind}: {label}" for kind, label in DETECTOR_LABELS.items()))
-    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
+    add_detector(p, default=None, when_not_given=f"the last one used, else {DEFAULT_DETECTOR}")
+    p.add_argument("--quit-after", type=positive_number(), metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     return p
 

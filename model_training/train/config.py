@@ -1,7 +1,6 @@
 """The training configuration: one typed dataclass, saved resolved as ``RUN_DIR/config.json``."""
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -9,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.samples.sample_records import CROP_MARGIN
+from desktop_app.core.unknown_keys import refuse_unknown_keys
 from model_training.data.labels import DataError
 
 ARCHS = ("mini_xception", "mobilenet_v3_small", "efficientnet_b0")
@@ -106,12 +106,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "config") -> TrainConfig:
-        names = [f.name for f in fields(cls)]
-        for key in data:
-            if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise DataError(f"{where}: unknown key {key!r}{hint}")
+        refuse_unknown_keys(data, [f.name for f in fields(cls)], where, DataError)
         return cls(**{key: None if LEGACY_NOT_CHOSEN.get(key, ()) == value else value
                       for key, value in data.items()})
 

@@ -67,7 +67,7 @@ def test_bad_inputs_give_one_line_and_exit_2(tmp_path):
     empty.mkdir()
     one_error_line(analyze(empty), "no images in folder")
     one_error_line(analyze("demo", "--model", junk), "model spec not found")
-    one_error_line(analyze("demo", "--smoothing", "1.5"), "--smoothing")
+    one_error_line(analyze("demo", "--smoothing", "1.5"), "argument --smoothing: must be between 0 and below 1")
 
 
 def test_truncated_video_keeps_rows_written_so_far(face_video, tmp_path):
@@ -131,7 +131,7 @@ def test_csv_onto_a_full_disk_is_an_error_and_writes_nothing(face_video, tmp_pat
 
 @pytest.mark.parametrize("value", ["nan", "-0.1", "1.5", "inf"])
 def test_min_score_outside_0_1_is_refused(value):
-    one_error_line(analyze("demo", "--min-score", value), "--min-score must be between 0 and 1")
+    one_error_line(analyze("demo", "--min-score", value), "argument --min-score: must be between 0 and 1")
 
 
 def _png_header_claiming(width: int, height: int) -> bytes:

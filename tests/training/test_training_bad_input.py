@@ -4,12 +4,16 @@ and leave the last good files (and nothing new where the app looks)."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from model_training.__main__ import main
+from desktop_app.core.paths import DEFAULT_MODEL
+from model_training.__main__ import COMMANDS, main
 from model_training.data.labels import SPEC_LABELS
 from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
 from support.training_runs import cli, one_line_error, train_run, write_splits
@@ -48,6 +52,80 @@ def test_bad_numbers_are_refused_before_anything_is_read(data, capsys, flags, sa
     assert cli(["train", *splits, "--out", str(out), *flags]) == 2
     assert says in one_line_error(capsys)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["convert", "m.keras", "--out", "m.tflite", "--labels", "a,b", "--mean", "256"],
+     "argument --mean: must be between 0 and 255, not 256"),
+    (["convert", "m.keras", "--out", "m.tflite", "--labels", "a,b", "--mean", "nan"], "argument --mean: must be"),
+    (["convert", "m.keras", "--out", "m.tflite", "--labels", "a,b", "--std", "0"],
+     "argument --std: must be a finite number above 0"),
+    (["convert", "m.keras", "--out", "m.tflite", "--quant", "int4"], "argument --quant: invalid choice: 'int4'"),
+    (["audit", "DATA", "--out", "o", "--top", "0"], "argument --top: must be from 1 to 10000, not 0"),
+    (["bench", "--batches", "0"], "argument --batches: must be from 1 to 100000"),
+    (["bench-scale", "--images", "99"], "argument --images: must be from 100 to 10000000, not 99"),
+    (["bench-scale", "--batch-size", "4097"], "argument --batch-size: must be from 1 to 4096"),
+    (["bench-scale", "--batches", "x"], "argument --batches: expected a whole number, not 'x'"),
+    (["bench-scale", "--epoch-steps", "-1"], "argument --epoch-steps: must be from 0 to 10000000"),
+    (["train", "--train", "DATA", "--out", "o", "--init-from", "m", "--head-epochs", "-1"],
+     "argument --head-epochs: must be from 0 to 10000"),
+    (["train", "--train", "DATA", "--out", "o", "--init-from", "m", "--val-split", "0.95"],
+     "argument --val-split: must be a finite number above 0 and at most 0.9, not 0.95"),
+    (["train", "--train", "DATA", "--out", "o", "--init-from", "m", "--val-split", "nan"],
+     "argument --val-split: must be a finite number above 0"),
+    (["evaluate", "m.tflite"], "the following arguments are required: --data"),
+    (["retrain"], "argument COMMAND: invalid choice: 'retrain'"),
+])
+def test_every_numeric_flag_refuses_a_bad_value_in_one_line(data, tmp_path, capsys, argv, says):
+    """While parsing: no dataset is listed, no model loaded, no folder made."""
+    argv = [str(data / "train_set") if a == "DATA" else a for a in argv]
+    os.chdir(tmp_path)
+    assert cli(argv) == 2
+    assert says in one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_help_reads_well(capsys, command):
+    assert cli([command, "--help"] if command else ["--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: python -m model_training")
+    assert "(default: None)" not in text and "(default: False)" not in text and "(default: [])" not in text
+    if command == "train":  # a default of 0 is a value and is shown
+        assert re.search(r"--seed SEED\s+random seed \(default: 0\)", text), text
+
+
+@pytest.fixture(params=["tmpfs", "dev_full"])
+def full_disk(request, tmp_path) -> Path:
+    """A folder whose next write fails with ENOSPC from the kernel: a 4 KiB tmpfs filled up (needs
+    root, as in CI's container), or, anywhere on Linux, report.json as a link to /dev/full."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    if request.param == "dev_full":
+        (folder / "report.json").symlink_to("/dev/full")
+        yield folder
+        return
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        (folder / "filler").write_bytes(b"x" * 4096)
+        with pytest.raises(OSError, match="No space left"):
+            (folder / "probe").write_bytes(b"x" * 4096)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_is_one_error_line(data, full_disk, capsys):
+    """``evaluate --out`` on a full disk: the real OSError (ENOSPC) is one line, not a traceback."""
+    out = full_disk / "eval"
+    out.mkdir(exist_ok=True)
+    if (full_disk / "report.json").is_symlink():
+        out = full_disk
+    assert cli(["evaluate", str(DEFAULT_MODEL), "--data", str(data / "val_set"), "--out", str(out)]) == 2
+    line = one_line_error(capsys)
+    assert "No space left on device" in line, line
 
 
 @pytest.mark.parametrize("weight", ["nan", "inf", "-1", "0"])

@@ -209,3 +209,20 @@ def test_every_command_has_a_runner():
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert list(sub.choices) == list(COMMANDS)
+
+
+@pytest.mark.parametrize("arch", ["mini_xception", "mobilenet_v3_small"])
+@pytest.mark.parametrize("quant", ["float32", "int8"])
+def test_every_spec_the_kit_writes_loads_in_the_app(tmp_path, arch, quant):
+    """The spec of a trained run and of its mobile export, as the kit builds them and saves them beside a
+    model, read back by the app's loader (which refuses unknown keys) to the same spec."""
+    from desktop_app.core.expression.model_spec import load_spec, save_spec
+    from model_training.export.mobile_input import mobile_spec
+    from model_training.train.spec_building import spec_from_config
+
+    config = TrainConfig(train=["a"], val=["b"], arch=arch).resolved()
+    trained = spec_from_config(config, "run", provenance={"tool": "model_training", "config": config.to_dict()},
+                               metrics={"accuracy": 0.5})
+    for spec in (trained, mobile_spec(trained, quant)):
+        save_spec(spec, tmp_path / "m.tflite")
+        assert load_spec(tmp_path / "m.tflite") == spec

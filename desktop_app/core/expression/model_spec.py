@@ -9,14 +9,28 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, get_args
 
 from desktop_app.core.errors import UserError
+from desktop_app.core.unknown_keys import refuse_unknown_keys
 
 SPEC_VERSION = 1
-COLORS = ("gray", "rgb", "bgr")
-OUTPUTS = ("probabilities", "logits")
-DTYPES = ("float32", "uint8", "int8")  # the .tflite's input tensor: float, or quantised (int8 exports: uint8)
+Color = Literal["gray", "rgb", "bgr"]
+Output = Literal["probabilities", "logits"]
+InputDtype = Literal["float32", "uint8", "int8"]  # the .tflite's input: float, or quantised (int8 exports: uint8)
+COLORS: tuple[Color, ...] = get_args(Color)
+OUTPUTS: tuple[Output, ...] = get_args(Output)
+DTYPES: tuple[InputDtype, ...] = get_args(InputDtype)
+# The keys a spec may hold, per object ("" is the top level); ``to_dict`` writes exactly these, and
+# provenance and metrics are free-form objects whose keys are not checked.
+KEYS: dict[str, tuple[str, ...]] = {
+    "": ("spec_version", "name", "description", "labels", "input", "normalization", "output", "crop",
+         "provenance", "metrics"),
+    "input": ("width", "height", "color", "dtype"),
+    "normalization": ("mean", "std"),
+    "crop": ("margin", "align_eyes"),
+}
+MIN_INPUT_SIDE = 8
 _KIND_NAMES = {list: "a list", dict: "an object", int: "an integer", str: "a string", bool: "true or false"}
 
 
@@ -30,13 +44,13 @@ class ModelSpec:
     labels: tuple[str, ...]
     input_width: int
     input_height: int
-    color: str
+    color: Color
     mean: float
     std: float
-    output: str = "probabilities"
+    output: Output = "probabilities"
     crop_margin: float = 0.15
     align_eyes: bool = True
-    input_dtype: str = "float32"
+    input_dtype: InputDtype = "float32"
     description: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -61,67 +75,100 @@ class ModelSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "spec") -> ModelSpec:  # noqa: C901 - becomes field checks per key (issue 18 item 4)
-        """Validate and build; every problem becomes one ModelSpecError line naming the field."""
-        def need(obj: Any, key: str, kind: type | tuple[type, ...], path: str) -> Any:
-            if not isinstance(obj, dict) or key not in obj:
-                raise ModelSpecError(f"{where}: missing field '{path}'")
-            value = obj[key]
-            if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-                raise ModelSpecError(f"{where}: field '{path}' must be {_KIND_NAMES.get(kind, 'a number')}, "
-                                     f"not {json.dumps(value)[:40]}")
-            return value
-
-        def optional(obj: dict, key: str, kind: type | tuple[type, ...], default: Any, path: str) -> Any:
-            if key not in obj or obj[key] is None:
-                return default
-            return need(obj, key, kind, path)
-
+    def from_dict(cls, data: Any, where: str = "spec") -> ModelSpec:
+        """Validate and build; every problem becomes one ModelSpecError line naming the field (an
+        unknown key names the closest known one)."""
+        read = _SpecReader(where)
         if not isinstance(data, dict):
-            raise ModelSpecError(f"{where}: expected a JSON object")
+            read.fail("expected a JSON object")
+        read.known_keys(data, "")
         version = data.get("spec_version", SPEC_VERSION)
         if version != SPEC_VERSION:
-            raise ModelSpecError(f"{where}: spec_version {version!r} is not supported (expected {SPEC_VERSION})")
-        labels = need(data, "labels", list, "labels")
-        if len(labels) < 2 or not all(isinstance(x, str) and x for x in labels):
-            raise ModelSpecError(f"{where}: 'labels' must list at least two non-empty names")
-        if len(set(labels)) != len(labels):
-            raise ModelSpecError(f"{where}: 'labels' has duplicates")
-        inp = need(data, "input", dict, "input")
-        width = need(inp, "width", int, "input.width")
-        height = need(inp, "height", int, "input.height")
-        if width < 8 or height < 8:
-            raise ModelSpecError(f"{where}: input size {width}x{height} is too small")
-        color = need(inp, "color", str, "input.color")
-        if color not in COLORS:
-            raise ModelSpecError(f"{where}: input.color must be one of {', '.join(COLORS)}, not {color!r}")
-        norm = need(data, "normalization", dict, "normalization")
-        mean = float(need(norm, "mean", (int, float), "normalization.mean"))
-        std = float(need(norm, "std", (int, float), "normalization.std"))
-        if not math.isfinite(mean):
-            raise ModelSpecError(f"{where}: normalization.mean must be a finite number")
-        if not (math.isfinite(std) and std > 0):
-            raise ModelSpecError(f"{where}: normalization.std must be positive and finite")
-        output = data.get("output", "probabilities")
-        if output not in OUTPUTS:
-            raise ModelSpecError(f"{where}: output must be one of {', '.join(OUTPUTS)}")
-        crop = optional(data, "crop", dict, {}, "crop")
-        margin = float(optional(crop, "margin", (int, float), 0.15, "crop.margin"))
-        if not 0.0 <= margin <= 1.0:  # also refuses NaN
-            raise ModelSpecError(f"{where}: crop.margin must be between 0 and 1")
-        align_eyes = optional(crop, "align_eyes", bool, True, "crop.align_eyes")
-        dtype = optional(inp, "dtype", str, "float32", "input.dtype")
-        if dtype not in DTYPES:
-            raise ModelSpecError(f"{where}: input.dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
-        name = optional(data, "name", str, "model", "name")
-        description = optional(data, "description", str, "", "description")
-        provenance = optional(data, "provenance", dict, {}, "provenance")
-        metrics = optional(data, "metrics", dict, {}, "metrics")
+            read.fail(f"spec_version {version!r} is not supported (expected {SPEC_VERSION})")
+        width, height, color, dtype = read.input(data)
+        mean, std = read.normalization(data)
+        margin, align_eyes = read.crop(data)
         return cls(
-            name=name, labels=tuple(labels), input_width=width, input_height=height, color=color,
-            mean=mean, std=std, output=output, crop_margin=margin, align_eyes=align_eyes, input_dtype=dtype,
-            description=description, provenance=dict(provenance), metrics=dict(metrics),
+            name=read.optional(data, "name", str, "model"), labels=read.labels(data), input_width=width,
+            input_height=height, color=color, mean=mean, std=std,
+            output=read.choice(data, "output", OUTPUTS, "probabilities"), crop_margin=margin,
+            align_eyes=align_eyes, input_dtype=dtype, description=read.optional(data, "description", str, ""),
+            provenance=dict(read.optional(data, "provenance", dict, {})),
+            metrics=dict(read.optional(data, "metrics", dict, {})),
         )
+
+
+class _SpecReader:
+    """Reads the fields of one spec; each check raises ModelSpecError with the file and the field's path."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, message: str) -> NoReturn:
+        raise ModelSpecError(f"{self.where}: {message}")
+
+    def known_keys(self, obj: dict, path: str) -> None:
+        refuse_unknown_keys(obj, KEYS[path], self.where, ModelSpecError, prefix=f"{path}." if path else "")
+
+    def need(self, obj: dict, key: str, kind: type | tuple[type, ...], path: str = "") -> Any:
+        path = f"{path}.{key}" if path else key
+        if key not in obj:
+            self.fail(f"missing field '{path}'")
+        value = obj[key]
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            self.fail(f"field '{path}' must be {_KIND_NAMES.get(kind, 'a number')}, not {json.dumps(value)[:40]}")
+        return value
+
+    def optional(self, obj: dict, key: str, kind: type | tuple[type, ...], default: Any, path: str = "") -> Any:
+        """A missing key or null is ``default``."""
+        return default if obj.get(key) is None else self.need(obj, key, kind, path)
+
+    def section(self, data: dict, key: str, required: bool = True) -> dict:
+        """A nested object (``input``, ``crop``...), its keys checked against KEYS."""
+        obj = self.need(data, key, dict) if required else self.optional(data, key, dict, {})
+        self.known_keys(obj, key)
+        return obj
+
+    def choice(self, obj: dict, key: str, choices: tuple[str, ...], default: str | None, path: str = "") -> Any:
+        """One of ``choices``; missing or null is ``default`` (None: the field is required)."""
+        value = self.need(obj, key, str, path) if default is None else self.optional(obj, key, str, default, path)
+        if value not in choices:
+            self.fail(f"{f'{path}.{key}' if path else key} must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def labels(self, data: dict) -> tuple[str, ...]:
+        labels = self.need(data, "labels", list)
+        if len(labels) < 2 or not all(isinstance(x, str) and x for x in labels):
+            self.fail("'labels' must list at least two non-empty names")
+        if len(set(labels)) != len(labels):
+            self.fail("'labels' has duplicates")
+        return tuple(labels)
+
+    def input(self, data: dict) -> tuple[int, int, Color, InputDtype]:
+        inp = self.section(data, "input")
+        width, height = self.need(inp, "width", int, "input"), self.need(inp, "height", int, "input")
+        if width < MIN_INPUT_SIDE or height < MIN_INPUT_SIDE:
+            self.fail(f"input size {width}x{height} is too small")
+        color = self.choice(inp, "color", COLORS, None, "input")
+        dtype = self.choice(inp, "dtype", DTYPES, "float32", "input")
+        return width, height, color, dtype
+
+    def normalization(self, data: dict) -> tuple[float, float]:
+        norm = self.section(data, "normalization")
+        mean = float(self.need(norm, "mean", (int, float), "normalization"))
+        std = float(self.need(norm, "std", (int, float), "normalization"))
+        if not math.isfinite(mean):
+            self.fail("normalization.mean must be a finite number")
+        if not (math.isfinite(std) and std > 0):
+            self.fail("normalization.std must be positive and finite")
+        return mean, std
+
+    def crop(self, data: dict) -> tuple[float, bool]:
+        crop = self.section(data, "crop", required=False)
+        margin = float(self.optional(crop, "margin", (int, float), 0.15, "crop"))
+        if not 0.0 <= margin <= 1.0:  # also refuses NaN
+            self.fail("crop.margin must be between 0 and 1")
+        return margin, self.optional(crop, "align_eyes", bool, True, "crop")
 
 
 def spec_path_for(model_path: Path | str) -> Path:

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from desktop_app.core.expression.classifier import ExpressionClassifier
-from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, load_spec, spec_path_for
+from desktop_app.core.expression.model_spec import KEYS, ModelSpec, ModelSpecError, load_spec, spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 
 
@@ -42,6 +42,55 @@ def test_invalid_specs_name_the_problem(mutate, message):
     mutate(data)
     with pytest.raises(ModelSpecError, match=message):
         ModelSpec.from_dict(data)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.__setitem__("lables", d.pop("labels")), "spec: unknown key 'lables' (did you mean 'labels'?)"),
+    (lambda d: d.__setitem__("normalisation", {}), "unknown key 'normalisation' (did you mean 'normalization'?)"),
+    (lambda d: d["input"].__setitem__("colour", "rgb"), "unknown key 'input.colour' (did you mean 'input.color'?)"),
+    (lambda d: d["normalization"].__setitem__("stdev", 1), "unknown key 'normalization.stdev' "
+                                                             "(did you mean 'normalization.std'?)"),
+    (lambda d: d["crop"].__setitem__("align_eye", False), "unknown key 'crop.align_eye' (did you mean "
+                                                           "'crop.align_eyes'?)"),
+    (lambda d: d.__setitem__("threshold", 0.5), "spec: unknown key 'threshold'"),
+])
+def test_an_unknown_key_is_refused_naming_the_closest_one(mutate, message):
+    """A typo would otherwise pass without a word: "align_eye": false left eye alignment on."""
+    data = load_spec(DEFAULT_MODEL).to_dict()
+    mutate(data)
+    with pytest.raises(ModelSpecError) as info:
+        ModelSpec.from_dict(data)
+    assert message in str(info.value), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_the_known_keys_are_what_to_dict_writes_and_provenance_is_free_form():
+    written = load_spec(DEFAULT_MODEL).to_dict()
+    assert tuple(written) == KEYS[""]
+    assert {key: tuple(written[key]) for key in KEYS if key} == {key: keys for key, keys in KEYS.items() if key}
+    written["provenance"]["anything"] = {"nested": [1, 2]}  # free-form: what a tool wants to record
+    written["metrics"]["f1_on_my_class"] = 0.5
+    assert ModelSpec.from_dict(written).provenance["anything"] == {"nested": [1, 2]}
+
+
+def test_optional_fields_may_be_absent_or_null():
+    data = load_spec(DEFAULT_MODEL).to_dict()
+    for key in ("name", "description", "output", "crop", "provenance", "metrics", "spec_version"):
+        data.pop(key)
+    data["input"]["dtype"] = None
+    spec = ModelSpec.from_dict(data)
+    assert (spec.name, spec.output, spec.input_dtype, spec.crop_margin, spec.align_eyes) == (
+        "model", "probabilities", "float32", 0.15, True)
+
+
+def test_an_unknown_key_in_a_spec_file_is_one_line_naming_the_file(tmp_path):
+    model = _copy_model(tmp_path)
+    data = json.loads(spec_path_for(model).read_text())
+    data["input"]["heigth"] = 64
+    spec_path_for(model).write_text(json.dumps(data))
+    with pytest.raises(ModelSpecError) as info:
+        ExpressionClassifier(model)
+    assert str(info.value) == f"{spec_path_for(model)}: unknown key 'input.heigth' (did you mean 'input.height'?)"
 
 
 def _copy_model(tmp_path):
