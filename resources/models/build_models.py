@@ -36,7 +36,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[2] / "desktop_app" / "resources" / "models"  # the bundled models
 
 MEDIAPIPE_REQ = "mediapipe==0.10.21"
 MEDIAPIPE_FILES = (
@@ -204,7 +204,7 @@ def _repo_module(name: str):
     """A module of this repository (model_training's mobile export), importable from a plain script run."""
     import importlib  # noqa: PLC0415
 
-    root = str(HERE.parents[1])
+    root = str(HERE.parents[2])
     if root not in sys.path:
         sys.path.insert(0, root)
     return importlib.import_module(name)

@@ -1,19 +1,19 @@
-"""Checks on the models bundled in resources/models/ (built by build_models.py)."""
+"""Checks on the models bundled in desktop_app/resources/models/ (built by resources/models/build_models.py)."""
 
 import importlib.util
 import json
 
 import pytest
 
+from desktop_app.core.paths import MODELS_DIR
 from support.repo import REPO
 
-MODELS_DIR = REPO / "resources" / "models"
 SPEC_PATH = MODELS_DIR / "fer2013_mini_xception.json"
 FER_TFLITE = MODELS_DIR / "fer2013_mini_xception.tflite"
 
 
 def _load_build_models():
-    spec = importlib.util.spec_from_file_location("build_models", MODELS_DIR / "build_models.py")
+    spec = importlib.util.spec_from_file_location("build_models", REPO / "resources" / "models" / "build_models.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

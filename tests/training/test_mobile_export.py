@@ -20,6 +20,7 @@ from model_training.__main__ import main
 from model_training.export.tflite_metadata import packed_labels
 from support.mediapipe_oracle import TasksImageClassifier
 from support.real_face_crops import write_crops
+from support.repo import REPO
 
 SCORE_TOLERANCE = 1e-4  # same model, same input: the two runtimes differ only in float rounding
 
@@ -100,7 +101,7 @@ def test_metadata_is_deterministic_and_replaced_not_stacked():
 
     from model_training.export.tflite_metadata import add_metadata, metadata_for
 
-    path = DEFAULT_MODEL.parent / "build_models.py"
+    path = REPO / "resources" / "models" / "build_models.py"
     module_spec = importlib.util.spec_from_file_location("build_models", path)
     build_models = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(build_models)
