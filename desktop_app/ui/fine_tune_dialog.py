@@ -34,7 +34,7 @@ from desktop_app.core.fine_tune_job import (
     requirements_message,
     train_argv,
 )
-from desktop_app.core.paths import REPO_ROOT
+from desktop_app.core.paths import PACKAGES_ROOT
 
 GRACE_MS = 3000  # after terminate(), a process that has not ended by then is killed
 PROGRESS_STEPS = 1000
@@ -136,7 +136,7 @@ class FineTuneDialog(QDialog):
         environment = QProcessEnvironment.systemEnvironment()
         environment.insert("PYTHONUNBUFFERED", "1")  # one progress line per epoch, as it happens
         process.setProcessEnvironment(environment)
-        process.setWorkingDirectory(str(REPO_ROOT))  # where ``-m model_training`` is found
+        process.setWorkingDirectory(str(PACKAGES_ROOT))  # where ``-m model_training`` is found
         process.setProgram(argv[0])
         process.setArguments(argv[1:])
         process.readyReadStandardOutput.connect(self._read_out)  # bound methods, not lambdas: the process

@@ -3,10 +3,10 @@ AffectNet's eight outputs without changing what it predicts.
 
 MODEL is a run directory, a ``.keras`` file (its spec ``.json`` beside it), a ``.tflite`` (the app's
 model: its Keras form is ``M.keras`` beside it or the run directory its spec's provenance names) or a
-bundled model's name (``resources/models/<name>.keras`` + ``<name>.json``). A spec beside an export
-describes the export's RGB input; the Keras form's own colour and normalisation come from its
-provenance (``spec_building.trained_spec``). Resolving needs no
-TensorFlow, so a bad MODEL fails in a second with one line.
+bundled model's name (``<name>.keras`` + ``<name>.json`` in ``desktop_app/resources/models/``). A spec
+beside an export describes the export's RGB input; the Keras form's own colour and normalisation come from
+its provenance (``spec_building.trained_spec``). Resolving needs no TensorFlow, so a bad MODEL fails in a
+second with one line.
 """
 from __future__ import annotations
 

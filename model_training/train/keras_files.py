@@ -1,4 +1,4 @@
-"""A ``.keras`` file that rebuilds to the same bytes, so a checksum can pin it (resources/models/SHA256SUMS).
+"""A ``.keras`` file that rebuilds to the same bytes, so a checksum can pin it (the bundled models' SHA256SUMS).
 
 A ``.keras`` file is a zip. Keras stamps the save time into ``metadata.json`` and into the zip entries,
 and names objects shared between layers in ``config.json`` by their Python ``id()``, a memory address

@@ -21,7 +21,7 @@ from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.expression.preprocessing import prepare_batch
 from desktop_app.core.fine_tune_job import Done, OutputReader, Progress, export_argv
-from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR, REPO_ROOT
+from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR
 from desktop_app.core.samples.sample_store import SampleStore
 from model_training.data.datasets import Example
 from model_training.data.face_samples import lfw_face
@@ -30,6 +30,7 @@ from model_training.finetune.fine_tune_data import framing, stratified_split
 from model_training.finetune.init_from import resolve_base
 from model_training.train.spec_building import trained_spec
 from support.real_face_crops import write_crops
+from support.repo import REPO
 from support.training_runs import cli, one_line_error
 
 BUNDLED = "fer2013_mini_xception"
@@ -78,7 +79,7 @@ def fine_tuned(tmp_path_factory, dataset) -> tuple[Path, list[str]]:
     out = subprocess.run([sys.executable, "-m", "model_training", "train", "--init-from", str(DEFAULT_MODEL),
                           "--train", str(dataset), "--val-split", "0.25", "--out", str(run), "--progress-json",
                           "--epochs", "8", "--head-epochs", "2"],
-                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+                         cwd=REPO, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     return run, out.stdout.splitlines()
 
@@ -204,7 +205,7 @@ def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tm
     config = json.loads((run / "config.json").read_text())
     (run / "config.json").write_text(json.dumps({**config, "train": [str(tmp_path / "deleted_dataset")]}))
     out = tmp_path / "app" / "fine_tuned.tflite"
-    done = subprocess.run(export_argv(run, out), cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(export_argv(run, out), cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "parity vs Keras on 12 images" in done.stdout
     with ExpressionClassifier(out) as classifier:
@@ -226,7 +227,7 @@ def test_a_killed_fine_tune_leaves_no_half_written_model(tmp_path, dataset):
     process = subprocess.Popen([sys.executable, "-m", "model_training", "train", "--init-from", BUNDLED,
                                 "--train", str(dataset), "--val-split", "0.2", "--out", str(run),
                                 "--progress-json", "--epochs", "50"],
-                               cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         for line in process.stdout:
             if line.startswith("progress "):

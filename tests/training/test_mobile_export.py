@@ -96,18 +96,10 @@ def test_bundled_default_loads_in_mediapipe_and_agrees_with_the_app(crops):
 def test_metadata_is_deterministic_and_replaced_not_stacked():
     """Writing the bundled model's metadata again gives the same bytes (fixed zip timestamps, one
     TFLITE_METADATA buffer, the old zip tail dropped)."""
-    import importlib.util
+    from model_training.bundled.fer_conversion import with_mobile_metadata
 
-    from model_training.export.tflite_metadata import add_metadata, metadata_for
-
-    path = DEFAULT_MODEL.parent / "build_models.py"
-    module_spec = importlib.util.spec_from_file_location("build_models", path)
-    build_models = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(build_models)
     bundled = DEFAULT_MODEL.read_bytes()
-    meta = metadata_for(load_spec(DEFAULT_MODEL), build_models.FER_VERSION, build_models.FER_AUTHOR,
-                        build_models.FER_LICENSE)
-    assert add_metadata(bundled, meta) == bundled
+    assert with_mobile_metadata(bundled, load_spec(DEFAULT_MODEL)) == bundled
 
 
 def test_metadata_reads_back_with_the_standard_schema():

@@ -19,9 +19,10 @@ from PySide6.QtCore import Qt
 from desktop_app.core.expression.expression_names import same_expression
 from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
-from desktop_app.core.paths import DEFAULT_MODEL, REPO_ROOT
+from desktop_app.core.paths import DEFAULT_MODEL, DEMO_FACE
 from desktop_app.ui.fine_tune_dialog import PROGRESS_STEPS, TRAIN_SHARE, FineTuneDialog
 from desktop_app.ui.shortcuts import help_rows
+from support.repo import REPO
 
 # Stands in for ``python -m model_training``: the CLI's interface, its lines, real files. STUB_MODE picks
 # the behaviour: ok, slow (one epoch a second), stubborn (slow and deaf to SIGTERM), fail (bad input).
@@ -76,7 +77,7 @@ def stub(tmp_path, monkeypatch) -> list[str]:
 
 
 def make_dataset(root: Path, counts: dict[str, int]) -> Path:
-    face = cv2.resize(cv2.imread(str(REPO_ROOT / "resources" / "demo_face.png")), (64, 64))
+    face = cv2.resize(cv2.imread(str(DEMO_FACE)), (64, 64))
     for label, n in counts.items():
         (root / label).mkdir(parents=True, exist_ok=True)
         for i in range(n):
@@ -269,7 +270,7 @@ def test_closing_the_window_ends_a_running_fine_tune(qtbot, window, stub, monkey
 
 def training_cli_has_init_from() -> bool:
     try:
-        out = subprocess.run([sys.executable, "-m", "model_training", "train", "--help"], cwd=REPO_ROOT,
+        out = subprocess.run([sys.executable, "-m", "model_training", "train", "--help"], cwd=REPO,
                              capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return False

@@ -61,7 +61,7 @@ class FaceDetector:
         model_kind = "full" if kind == "full" else "short"
         model = Path(DETECTOR_MODELS[model_kind])
         if not model.is_file():
-            raise FileNotFoundError(f"detector model missing: {model} (run resources/models/build_models.py)")
+            raise FileNotFoundError(f"detector model missing: {model} (run python -m model_training build-models)")
         self.kind = kind
         self.min_score = float(min_score)
         self._model = BlazeFaceModel(model, FULL_RANGE if model_kind == "full" else SHORT_RANGE)

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.paths import MODELS_DIR
+from desktop_app.core.paths import LANDMARK_MODEL
 
-LANDMARK_MODEL = MODELS_DIR / "face_landmark.tflite"
 INPUT_SIZE = 192
 NUM_LANDMARKS = 468
 ROI_MARGIN = 0.25  # side × (1 + 2 × 0.25) = MediaPipe's face_landmark graph's 1.5× region of interest
@@ -27,7 +26,7 @@ class LandmarkModel:
 
         path = Path(model_path)
         if not path.is_file():
-            raise FileNotFoundError(f"landmark model missing: {path} (run resources/models/build_models.py)")
+            raise FileNotFoundError(f"landmark model missing: {path} (run python -m model_training build-models)")
         self._interp = Interpreter(model_path=str(path), num_threads=num_threads)
         self._input = self._interp.get_input_details()[0]["index"]
         outputs = {int(np.prod(o["shape"])): o["index"] for o in self._interp.get_output_details()}

@@ -22,8 +22,8 @@ def four_face_frames(count: int, width: int = 1280, height: int = 720) -> list[n
     return frames
 
 
-# The astronaut's face in resources/demo_face.png (skimage.data.astronaut(), 512×512), as BlazeFace
-# boxes it: x, y, w, h.
+# The astronaut's face in desktop_app/resources/demo_face.png (skimage.data.astronaut(), 512×512), as
+# BlazeFace boxes it: x, y, w, h.
 ASTRONAUT_FACE = (178, 83, 95, 95)
 
 

@@ -10,7 +10,7 @@ from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.occlusion import occlusion_map
 from desktop_app.core.paths import DEFAULT_MODEL
 
-FACE_BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png
+FACE_BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in desktop_app/resources/demo_face.png
 
 
 def test_mouth_matters_more_than_a_corner(astronaut):

@@ -24,7 +24,7 @@ from desktop_app.core.samples.sample_records import (
 )
 from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
 
-BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in resources/demo_face.png
+BOX = (177.0, 82.0, 95.0, 95.0)  # the astronaut's face in desktop_app/resources/demo_face.png
 PROBS = {"angry": 0.05, "happy": 0.9, "sad": 0.05}
 
 
