@@ -26,9 +26,15 @@ def test_tilted_face_is_levelled(astronaut):
 
 
 def test_crop_is_square_and_padded_at_frame_border(astronaut):
-    crop = crop_face(astronaut, (-40, -40, 100, 100), None, 64, 0.2, align=False)
-    assert crop.shape == (64, 64, 3)
-    assert crop.std() > 0  # the border is replicated, not black
+    """Outside the frame the edge pixels are repeated (what the model saw in training), not black bars
+    and not a mirror image: the crop equals cropping a frame padded by hand with numpy's "edge" mode."""
+    box, size, margin = (-40, -40, 100, 100), 64, 0.2
+    crop = crop_face(astronaut, box, None, size, margin, align=False)
+    assert crop.shape == (size, size, 3)
+    pad = 80  # more than the crop reaches outside the frame (60 px above and left)
+    padded = np.pad(astronaut, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    by_hand = crop_face(padded, (box[0] + pad, box[1] + pad, box[2], box[3]), None, size, margin, align=False)
+    assert np.abs(crop.astype(int) - by_hand).max() <= 1
 
 
 @pytest.mark.parametrize("color, mean, std", [("gray", 0.0, 255.0), ("rgb", 127.5, 127.5), ("bgr", 0.0, 1.0)])
