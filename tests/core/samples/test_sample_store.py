@@ -81,6 +81,34 @@ def test_labels_must_be_safe_folder_names(tmp_path, astronaut):
     assert not (tmp_path.parent / "escape").exists()
 
 
+def test_a_save_is_flushed_to_the_disk_before_it_is_claimed(tmp_path, astronaut, monkeypatch):
+    """The order a crash cannot see but a power cut can: the crop's bytes are fsynced before the crop
+    takes its final name, the label folder's entry is fsynced after it, and the manifest line naming the
+    sample is written and fsynced last. The real system calls run; the test only records them."""
+    calls: list[tuple[str, str]] = []
+
+    def recorded(name, real, describe):
+        def call(*args, **kwargs):
+            calls.append((name, describe(*args)))
+            return real(*args, **kwargs)
+        return call
+
+    def fd_path(fd, *_):
+        return os.readlink(f"/proc/self/fd/{fd}")
+
+    with SampleStore(tmp_path / "ds") as store:
+        monkeypatch.setattr(os, "fsync", recorded("fsync", os.fsync, fd_path))
+        monkeypatch.setattr(os, "link", recorded("link", os.link, lambda src, dst, *_: f"{src} -> {dst}"))
+        monkeypatch.setattr(os, "write", recorded("write", os.write, fd_path))
+        sample = save(store, astronaut)
+        monkeypatch.undo()
+    final = tmp_path / "ds" / "Happy" / f"{sample.id}.png"
+    temp = next(dst.split(" -> ")[0] for name, dst in calls if name == "link")
+    order = [(name, path) for name, path in calls if name != "write" or path.endswith(MANIFEST)]
+    assert order == [("fsync", temp), ("link", f"{temp} -> {final}"), ("fsync", str(final.parent)),
+                     ("write", str(tmp_path / "ds" / MANIFEST)), ("fsync", str(tmp_path / "ds" / MANIFEST))]
+
+
 def test_ids_unique_and_time_ordered():
     ids = [new_sample_id() for _ in range(20000)]
     assert len(set(ids)) == len(ids)
