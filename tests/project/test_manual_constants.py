@@ -1,0 +1,79 @@
+"""The numbers and names the manual (README.md, docs/) states, read from its sentences and compared with
+the code's constants: changing either without the other fails here. Qt-free constants only; the window's
+are pinned in tests/ui/test_window_manual_constants.py."""
+from __future__ import annotations
+
+import re
+import time
+
+from desktop_app.core.detection.face_detection import DETECTOR_KINDS
+from desktop_app.core.error_log import MAX_LOG_BYTES
+from desktop_app.core.expression.expression_colors import expression_colors
+from desktop_app.core.fine_tune_job import MIN_LABELS, MIN_PER_LABEL
+from desktop_app.core.media.image_files import MAX_IMAGE_PIXELS
+from desktop_app.core.samples.sample_records import AFFECTNET_LABELS, CROP_MARGIN, CROP_SIZE, new_sample_id
+from model_training.audit.audit import SUSPECT_SCORE
+from model_training.audit.audit_scores import WEIGHTS
+from model_training.data.near_duplicates import MAX_DISTANCE
+from model_training.train.run_plan import MIN_STEPS_PER_EPOCH
+from support.manual import promise
+
+# Okabe & Ito (2008), "Color Universal Design", as published: the names the manual uses, in RGB. Stated
+# here once, apart from the app's own table, so a swap in the app's table cannot agree with itself.
+# Black is the one the app replaces by grey (153, 153, 153) to read on black backgrounds.
+PUBLISHED_OKABE_ITO = {
+    "orange": (230, 159, 0), "sky blue": (86, 180, 233), "bluish green": (0, 158, 115),
+    "yellow": (240, 228, 66), "blue": (0, 114, 178), "vermillion": (213, 94, 0),
+    "reddish purple": (204, 121, 167), "grey": (153, 153, 153),
+}
+
+
+def test_each_expression_has_the_colour_the_manual_names():
+    listed = promise(r"colour-vision deficiencies: (neutral [^(]*?) \(").group(1)
+    pairs = [item.strip().split(" ", 1) for item in listed.split(",")]
+    assert len(pairs) == 8
+    for expression, colour in pairs:
+        assert expression_colors([expression]) == [PUBLISHED_OKABE_ITO[colour]], (expression, colour)
+    # "the same name gets the same colour under any model": in any label order, next to any other labels
+    names = [expression for expression, _ in pairs]
+    assert expression_colors(names[::-1] + ["Unknown"])[:8] == expression_colors(names)[::-1]
+
+
+def test_capture_keys_are_affectnets_ids():
+    listed = promise(r"label with that id \((0 Neutral[^)]*)\)").group(1)
+    assert [item.strip().split(" ", 1) for item in listed.split(",")] == \
+        [[str(i), name] for i, name in enumerate(AFFECTNET_LABELS)]
+
+
+def test_sizes_limits_and_thresholds():
+    assert int(promise(r"Past (\d+) MB it moves to `errors\.log\.1`").group(1)) * 1_000_000 == MAX_LOG_BYTES
+    assert int(promise(r"claims more than (\d+) megapixels").group(1)) * 1_000_000 == MAX_IMAGE_PIXELS
+    size, _, margin = promise(r"(\d+)×(\d+) face crop made by crop_face \(margin ([\d.]+)").groups()
+    assert (int(size), float(margin)) == (CROP_SIZE, CROP_MARGIN)
+    labels, per_label = promise(r"fewer than (\d+) labels of (\d+) or more samples").groups()
+    assert (int(labels), int(per_label)) == (MIN_LABELS, MIN_PER_LABEL)
+    assert int(promise(r"an epoch has ≥ (\d+) steps").group(1)) == MIN_STEPS_PER_EPOCH
+    kinds = promise(r"--detector ([a-z|]+)\]").group(1)
+    assert tuple(kinds.split("|")) == DETECTOR_KINDS
+
+
+def test_audit_weights_suspect_score_and_duplicate_distance():
+    model, geometry, duplicate = promise(r"weights model ([\d.]+), geometry ([\d.]+), duplicate ([\d.]+)").groups()
+    assert WEIGHTS == {"model": float(model), "geometry": float(geometry), "duplicate": float(duplicate)}
+    assert float(promise(r"suspects \(score ≥ ([\d.]+)\)").group(1)) == SUSPECT_SCORE
+    assert int(promise(r"difference hash within (\d+) bits").group(1)) == MAX_DISTANCE
+
+
+def test_sample_ids_are_as_described():
+    chars, time_bits, random_bits = (int(g) for g in promise(
+        r"Ids are (\d+) hex characters \((\d+) bits of Unix milliseconds, then (\d+) random bits\)").groups())
+    assert 4 * chars == time_bits + random_bits
+    before = int(time.time() * 1000)
+    ids = [new_sample_id() for _ in range(200)]
+    after = int(time.time() * 1000)
+    assert all(re.fullmatch(f"[0-9a-f]{{{chars}}}", i) for i in ids)
+    stamps = [int(i[:time_bits // 4], 16) for i in ids]
+    assert before <= stamps[0] <= stamps[-1] <= after  # milliseconds, in order of capture
+    tails = {int(i[time_bits // 4:], 16) for i in ids}
+    assert len(tails) == len(ids) and max(tails).bit_length() > random_bits - 8  # random, all the bits used
+
