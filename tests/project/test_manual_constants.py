@@ -77,3 +77,23 @@ def test_sample_ids_are_as_described():
     tails = {int(i[time_bits // 4:], 16) for i in ids}
     assert len(tails) == len(ids) and max(tails).bit_length() > random_bits - 8  # random, all the bits used
 
+
+
+def test_detection_tracking_and_video_numbers():
+    from desktop_app.core.detection.blazeface_decoding import FULL_RANGE, NMS_IOU, SHORT_RANGE, ssd_anchor_centres
+    from desktop_app.core.detection.face_detection import DEFAULT_MIN_SCORE, MIN_PRESENCE
+    from desktop_app.core.detection.tiling import OVERLAP, TILE_PX
+    from desktop_app.core.media.frame_sources import TRUNCATION_FRACTION, TRUNCATION_MIN_FRAMES
+    from desktop_app.core.tracking import MAX_MISSING
+
+    short, full = promise(r"its SSD anchors \((\d+) for short range, (\d+) for full range\)").groups()
+    assert (len(ssd_anchor_centres(SHORT_RANGE)), len(ssd_anchor_centres(FULL_RANGE))) == (int(short), int(full))
+    assert float(promise(r"weighted non-maximum suppression \(IoU ([\d.]+)\)").group(1)) == NMS_IOU
+    assert float(promise(r"above the minimum score \(([\d.]+)\)").group(1)) == DEFAULT_MIN_SCORE
+    assert float(promise(r"The threshold is ([\d.]+)\.").group(1)) == MIN_PRESENCE
+    tile, overlap = promise(r"a (\d+)-px tile is one 128-px view, cuts overlapping tiles "
+                            r"\(the overlap, (\d+) px").groups()
+    assert (int(tile), int(overlap)) == (TILE_PX, round(TILE_PX * OVERLAP))
+    assert int(promise(r"up to a second \((\d+) frames\)").group(1)) == MAX_MISSING
+    share, frames = promise(r"more than (\d+)% of its stated frames, and more than (\d+) frames").groups()
+    assert (int(share) / 100, int(frames)) == (TRUNCATION_FRACTION, TRUNCATION_MIN_FRAMES)
