@@ -37,6 +37,20 @@ def test_crop_is_square_and_padded_at_frame_border(astronaut):
     assert np.abs(crop.astype(int) - by_hand).max() <= 1
 
 
+def test_crop_frames_the_box_centre_with_the_margin_on_each_side(astronaut):
+    """At scale 1 the crop is exactly a slice of the frame: the box's centre, its longer side grown by the
+    margin on each side. Keypoints are ignored when not aligning, and used by default."""
+    box, margin = (150.0, 120.0, 60.0, 80.0), 0.25  # side 80 × 1.5 = 120 around the centre (180, 160)
+    keypoints = np.array([[160.0, 140.0], [200.0, 150.0], [180, 160], [180, 180], [150, 150], [210, 150]])
+    crop = crop_face(astronaut, box, keypoints, 120, margin, align=False)
+    np.testing.assert_array_equal(crop, astronaut[100:220, 120:240])
+    assert eye_angle_degrees(keypoints[:2]) == pytest.approx(np.degrees(np.arctan2(10, 40)))
+    assert eye_angle_degrees(keypoints[:1]) == eye_angle_degrees(None) == 0.0
+    levelled = crop_face(astronaut, box, keypoints, 120, margin, align=True)
+    np.testing.assert_array_equal(crop_face(astronaut, box, keypoints, 120, margin), levelled)
+    assert np.abs(levelled.astype(int) - crop).mean() > 5  # the default turns the eyes level
+
+
 @pytest.mark.parametrize("color, mean, std", [("gray", 0.0, 255.0), ("rgb", 127.5, 127.5), ("bgr", 0.0, 1.0)])
 def test_preprocessing_round_trips_to_what_the_model_saw(astronaut, color, mean, std):
     """What the inspector shows (batch_to_images) is the crop as the model received it: resized to the
