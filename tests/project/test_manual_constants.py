@@ -114,3 +114,24 @@ def test_affectnet_counts_detect_width_and_grey_weights():
     assert int(promise(r"a copy of the frame at most (\d+) pixels wide").group(1)) == MAX_DETECT_WIDTH
     weights = promise(r"RGB→grey step in front \(weights ([\d.]+), ([\d.]+), ([\d.]+)\)").groups()
     assert tuple(float(w) for w in weights) == RGB_TO_GREY
+
+
+def test_training_defaults_and_export_gates():
+    from model_training.export import export
+    from model_training.train import run_plan
+
+    biggest, smallest, steps = promise(r"the batch is (\d+), halved \(down to (\d+)\) until an epoch has at least "
+                                       r"(\d+) steps").groups()
+    assert (int(biggest), int(smallest), int(steps)) == (run_plan.MAX_AUTO_BATCH, run_plan.MIN_AUTO_BATCH,
+                                                         run_plan.MIN_STEPS_PER_EPOCH)
+    epochs, most, total = promise(r"without `--epochs`, (\d+) epochs, more \(up to (\d+)\) when \d+ would give "
+                                  r"under (\d+) steps").groups()
+    assert (int(epochs), int(most), int(total)) == (run_plan.DEFAULT_EPOCHS, run_plan.MAX_AUTO_EPOCHS,
+                                                    run_plan.MIN_TOTAL_STEPS)
+    f32, f16, top1 = promise(r"a probability difference from Keras above ([\d.e-]+) for float32 or ([\d.]+) for "
+                             r"float16, or int8 top-1 agreeing with Keras on under (\d+)% of the images").groups()
+    assert export.MAX_PROB_DIFF == {"float32": float(f32), "float16": float(f16)}
+    assert int(top1) / 100 == export.MIN_INT8_TOP1_AGREEMENT
+    assert int(promise(r"compares with Keras on up to (\d+) validation images").group(1)) == export.PARITY_IMAGES
+    assert int(promise(r"calibrated on (\d+) training images").group(1)) == export.REPRESENTATIVE_IMAGES
+    assert int(promise(r"it checks (\d+) random inputs for NaN").group(1)) == export.RANDOM_PARITY_INPUTS
