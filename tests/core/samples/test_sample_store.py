@@ -133,6 +133,43 @@ def test_never_overwrites(tmp_path, astronaut, monkeypatch):
         assert path.read_bytes() == before and newcomer.exists()
 
 
+def test_without_hard_links_a_place_still_never_replaces(tmp_path, monkeypatch):
+    """On a filesystem without hard links (FAT, some network shares: link fails with EPERM) ``place``
+    renames instead, and still refuses an existing name; new files are rw-r--r-- (less the umask)."""
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first, taken = tmp_path / "first.tmp", tmp_path / "taken.png"
+    durable_files.write_new_file(first, b"first")
+    durable_files.write_new_file(taken, b"already here")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert first.stat().st_mode & 0o777 == 0o644 & ~umask
+    with pytest.raises(FileExistsError):
+        durable_files.place(first, taken)
+    assert taken.read_bytes() == b"already here" and first.exists()
+    durable_files.place(first, tmp_path / "free.png")
+    assert (tmp_path / "free.png").read_bytes() == b"first" and not first.exists()
+    with pytest.raises(FileExistsError):
+        durable_files.write_new_file(taken, b"never over an existing file")
+
+
+def test_complete_png_accepts_only_a_whole_image(tmp_path, astronaut):
+    """What recovery keeps of a temp image: a whole PNG, not one cut before its IEND chunk, not one whose
+    data is damaged, not a directory or a missing file."""
+    whole = cv2.imencode(".png", astronaut[:64, :64])[1].tobytes()
+    cases = {"whole": whole, "no_iend": whole[:-12], "damaged": whole[:40] + bytes(len(whole) - 52) + whole[-12:],
+             "bad_iend_length": whole[:-12] + b"\x00\x00\x00\x01" + whole[-8:], "not_png": b"GIF89a" + whole[6:]}
+    for name, data in cases.items():
+        (tmp_path / f"{name}.png").write_bytes(data)
+    assert {name: durable_files.complete_png(tmp_path / f"{name}.png") for name in cases} == {
+        "whole": True, "no_iend": False, "damaged": False, "bad_iend_length": False, "not_png": False}
+    (tmp_path / "folder.png").mkdir()
+    assert not durable_files.complete_png(tmp_path / "folder.png")
+    assert not durable_files.complete_png(tmp_path / "missing.png")
+
+
 def test_relabel_delete_undo(tmp_path, astronaut):
     with SampleStore(tmp_path) as store:
         a, b = save(store, astronaut), save(store, astronaut)
