@@ -12,6 +12,7 @@ import pytest
 
 from desktop_app.core.samples import durable_files, sample_store
 from desktop_app.core.samples.capture_queue import CaptureQueue
+from desktop_app.core.samples.sample_manifest import current_samples
 from desktop_app.core.samples.sample_records import (
     AFFECTNET_LABELS,
     CROP_SIZE,
@@ -168,6 +169,40 @@ def test_complete_png_accepts_only_a_whole_image(tmp_path, astronaut):
     (tmp_path / "folder.png").mkdir()
     assert not durable_files.complete_png(tmp_path / "folder.png")
     assert not durable_files.complete_png(tmp_path / "missing.png")
+
+
+def test_the_manifest_reads_as_the_readme_documents_it(tmp_path):
+    """A manifest written by hand, event by event as the README's table describes them: the one reader
+    (``current_samples``, used by the app and by model_training) skips and numbers the bad lines, reads on
+    past them, and folds relabels, deletes and undos into each sample's state."""
+    a, b, c, d = (f"{n:032x}" for n in (0xA, 0xB, 0xC, 0xD))
+    box = [1.0, 2.0, 30.0, 40.0]
+    lines = [
+        {"event": "add", "id": a, "label": "Happy", "predicted": "happy", "box": box, "correction": False},
+        "{not json",
+        {"event": "add", "id": b, "label": "Sad", "recovered": True},  # rebuilt by recovery
+        {"event": "add", "id": b, "label": "Sad", "predicted": "happy", "correction": True},  # the full record
+        {"event": "add", "id": a, "label": "Anger", "predicted": "angry"},  # a retried add: the first stays
+        {"event": "relabel", "id": a, "from": "Happy", "to": "Sad"},  # no correction field: recomputed
+        {"event": "bogus", "id": a, "label": "Fear"},
+        {"event": "relabel", "id": b, "from": "Sad", "to": "Happy", "correction": False},
+        {"event": "add", "id": c, "label": "Fear", "predicted": None},
+        {"event": "delete", "id": c, "label": "Fear"},
+        {"event": "relabel", "id": c, "from": "Fear", "to": "Anger"},  # no prediction: never a correction
+        {"event": "undo", "id": c, "undoes": "x", "label": "Fear", "deleted": False},
+        {"event": "delete", "id": a, "label": "Sad"},
+        {"event": "undo", "id": a, "undoes": "y", "label": "Sad"},  # no "deleted": restored
+        "",
+        {"event": "add", "id": d, "label": "Neutral", "predicted": "neutral", "deleted": True},  # add never deletes
+        {"event": "relabel", "id": d, "from": "Neutral", "to": None},  # to null: a bad line, not a deletion
+    ]
+    (tmp_path / MANIFEST).write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    samples, bad_lines = current_samples(tmp_path)
+    assert bad_lines == [2, 7, 17]
+    state = {sid: (s.label, s.correction, s.deleted, s.recovered) for sid, s in samples.items()}
+    assert state == {a: ("Sad", True, False, False), b: ("Happy", False, False, False),
+                     c: ("Fear", False, False, False), d: ("Neutral", False, False, False)}
+    assert samples[a].box == box and samples[a].predicted == "happy" and samples[b].predicted == "happy"
 
 
 def test_relabel_delete_undo(tmp_path, astronaut):
