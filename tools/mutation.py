@@ -128,11 +128,15 @@ def main(argv: list[str] | None = None) -> int:
             score = mutate(module, modules[module], work, setup.get("timeout", 300), setup.get("exclude-operators", []))
             print(score.format(), flush=True)
             lines += [score.format(), *[f"--- surviving mutant\n{diff}" for diff in score.survivors], ""]
-    temp = args.report.with_name(f".{args.report.name}.tmp")
-    temp.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(temp, args.report)
+            write_report(args.report, lines)  # after each module: a long run stopped midway keeps what it found
     print(f"scores and surviving mutants: {args.report}")
     return 0
+
+
+def write_report(path: Path, lines: list[str]) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text("\n".join(lines), encoding="utf-8")
+    os.replace(temp, path)
 
 
 if __name__ == "__main__":
