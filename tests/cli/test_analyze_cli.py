@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from desktop_app.core.expression.expression_colors import expression_colors
 from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from support.cli import analyze, one_error_line
@@ -45,6 +46,26 @@ def test_summary_csv_and_annotated_video(face_video, tmp_path):
     assert all(abs(sum(float(r[f"p_{x}"]) for x in labels) - 1) < 1e-2 for r in rows)
     capture = cv2.VideoCapture(str(out_avi))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
+    source = cv2.VideoCapture(str(face_video))
+    for i in range(20):  # the face's box is drawn in happy's colour where the CSV puts it; nothing else
+        drawn, shown = capture.read()[1], source.read()[1]
+        if i < 10:
+            box = [rows[i][k] for k in "xywh"]
+            assert on_box_in_colour(drawn, box, HAPPY_BGR) > 0.4 and on_box_in_colour(shown, box, HAPPY_BGR) == 0
+        else:
+            assert np.abs(drawn.astype(int) - shown).mean() < 2  # a frame without faces is left as it was
+
+
+HAPPY_BGR = expression_colors(["happy"])[0][::-1]
+
+
+def on_box_in_colour(frame: np.ndarray, box: list[str], bgr: tuple[int, int, int]) -> float:
+    """Share of the pixels on the box's outline (±1 px) that have colour ``bgr`` (within MJPG's noise)."""
+    x, y, w, h = (round(float(v)) for v in box)
+    ring = np.zeros(frame.shape[:2], bool)
+    ring[max(y - 1, 0):y + h + 2, max(x - 1, 0):x + w + 2] = True
+    ring[y + 2:y + h - 1, x + 2:x + w - 1] = False
+    return float((np.abs(frame[ring].astype(int) - np.array(bgr)).max(1) < 60).mean())
 
 
 def test_images_and_folders(tmp_path, astronaut):

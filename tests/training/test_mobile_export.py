@@ -18,9 +18,11 @@ from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from model_training.__main__ import main
 from model_training.export.tflite_metadata import packed_labels
+from model_training.train.config import ARCH_DEFAULTS, TrainConfig
 from support.mediapipe_oracle import TasksImageClassifier
 from support.real_face_crops import write_crops
 
+DEFAULT_SIZE = ARCH_DEFAULTS[TrainConfig.arch][0]  # 64: what `train` gives without --input-size
 SCORE_TOLERANCE = 1e-4  # same model, same input: the two runtimes differ only in float rounding
 
 
@@ -36,10 +38,12 @@ def crops(tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
 
 @pytest.fixture(scope="module")
 def run_dir(crops) -> Path:
+    """A run at the settings users get (the default architecture at its default input size, 64 px), so the
+    int8 and MediaPipe gates below check the export users make, not a 32 px stand-in."""
     root, _ = crops
     run = root / "run"
     assert main(["train", "--train", str(root / "train"), "--val", str(root / "val"), "--out", str(run),
-                 "--input-size", "32", "--epochs", "2", "--batch-size", "16", "--seed", "1"]) == 0
+                 "--epochs", "2", "--batch-size", "16", "--seed", "1"]) == 0
     return run
 
 
@@ -68,6 +72,7 @@ def test_each_export_loads_in_mediapipe_and_agrees_with_the_app(run_dir, crops, 
     assert main(["export", str(run_dir), "--quant", quant, "--out", str(out)]) == 0
     spec = load_spec(out)
     assert spec.provenance["trained_color"] == "gray"  # the run trained on grey; the export takes RGB
+    assert (spec.input_width, spec.input_height) == (DEFAULT_SIZE, DEFAULT_SIZE)
     if quant == "int8":  # raw pixels, exactly: uint8 with scale 1 and zero point 0, normalisation inside
         assert (spec.input_dtype, spec.mean, spec.std) == ("uint8", 0.0, 1.0)
     else:

@@ -202,6 +202,38 @@ def test_convert_of_a_model_with_nan_outputs_fails_and_writes_nothing(run_dir, d
     assert list(out.parent.iterdir()) == []  # no .tflite, no .json, no temporary folder left behind
 
 
+def test_an_export_that_disagrees_with_keras_fails_and_keeps_the_older_export(run_dir, data, tmp_path, capsys,
+                                                                             monkeypatch):
+    """A real model whose .tflite is not its own: the converter is handed a copy of the model with its
+    last layer's weights changed, so the file loads and runs but disagrees with the Keras model the parity
+    check compares it with. The export fails, and the good export of the same name from before is intact."""
+    import keras
+
+    from model_training.export import export
+
+    out = tmp_path / "app_models" / "m.tflite"
+    argv = ["convert", str(run_dir / "best.keras"), "--out", str(out), "--labels", ",".join(SPEC_LABELS),
+            "--data", str(data / "val_set")]
+    assert main(argv) == 0
+    before = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+    assert sorted(before) == ["m.json", "m.tflite"]
+    capsys.readouterr()
+    real_to_tflite = export.to_tflite
+
+    def another_models_tflite(model, quant, representative):
+        other = keras.models.clone_model(model)
+        weights = model.get_weights()
+        weights[-2] = weights[-2] + np.random.default_rng(0).normal(0, 1, weights[-2].shape).astype(np.float32)
+        other.set_weights(weights)
+        return real_to_tflite(other, quant, representative)
+
+    monkeypatch.setattr(export, "to_tflite", another_models_tflite)
+    assert main(argv) == 2
+    line = one_line_error(capsys)
+    assert "parity check" in line and "differs from Keras" in line and "nothing written" in line, line
+    assert {p.name: p.read_bytes() for p in out.parent.iterdir()} == before  # the old export, untouched
+
+
 def test_convert_without_data_says_no_parity_check_on_images_ran(run_dir, tmp_path, capsys):
     out = tmp_path / "m.tflite"
     assert main(["convert", str(run_dir / "best.keras"), "--out", str(out), "--labels", ",".join(SPEC_LABELS)]) == 0

@@ -31,9 +31,24 @@ def train_in_child(tmp_path: Path, arch: str) -> subprocess.CompletedProcess:
     write_affectnet_like(tmp_path / "T", per_class=PER_CLASS[arch], size=64, seed=1)
     write_affectnet_like(tmp_path / "V", per_class=2, size=64, seed=2)
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-    cmd = [sys.executable, "-m", "model_training", "train", "--train", str(tmp_path / "T"), "--val",
-           str(tmp_path / "V"), "--out", str(tmp_path / "run"), "--arch", arch, "--epochs", str(EPOCHS[arch])]
+    args = ["train", "--train", str(tmp_path / "T"), "--val", str(tmp_path / "V"), "--out", str(tmp_path / "run"),
+            "--arch", arch, "--epochs", str(EPOCHS[arch])]
+    cmd = [sys.executable, "-c", RECORD_ONEDNN_AT_TF_IMPORT, *args]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+# ``python -m model_training ARGS``, plus an audit hook that prints TF_ENABLE_ONEDNN_OPTS as it is at the
+# moment TensorFlow is first imported: the heap corruption does not always reproduce, this value always shows.
+RECORD_ONEDNN_AT_TF_IMPORT = """
+import os, runpy, sys
+def hook(event, args):
+    if event == "import" and args[0] == "tensorflow" and not hasattr(hook, "seen"):
+        hook.seen = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+        print("oneDNN at TensorFlow import:", hook.seen, flush=True)
+sys.addaudithook(hook)
+sys.argv[0] = "model_training"
+runpy.run_module("model_training", run_name="__main__", alter_sys=True)
+"""
 
 
 @pytest.mark.parametrize("arch", [a if a == "mini_xception" else pytest.param(a, marks=pytest.mark.slow)
@@ -41,6 +56,7 @@ def train_in_child(tmp_path: Path, arch: str) -> subprocess.CompletedProcess:
 def test_each_arch_trains_at_its_default_input_size(tmp_path, arch):
     done = train_in_child(tmp_path, arch)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])  # -11 / -6: the heap corruption
+    assert "oneDNN at TensorFlow import: 0" in done.stdout  # off by default, before TensorFlow loads
     size, color, _, _ = ARCH_DEFAULTS[arch]
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert (config["input_size"], config["color"]) == (size, color)

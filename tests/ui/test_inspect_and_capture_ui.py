@@ -57,13 +57,25 @@ def test_label_keys_save_faces_and_count_corrections(qtbot, window, tmp_path):
 
 
 def test_burst_saves_several_frames(qtbot, window, tmp_path):
+    """N new frames, never one frame twice: paused, a burst saves the frame shown and then waits for the
+    next; each single step (Right) gives it one more."""
     window.capture.burst.setChecked(True)
     window.capture.burst_count.setValue(3)
     window.capture.burst_interval.setValue(50)
-    window.pause_button.setChecked(False)
     window.capture.capture(3)  # Surprise
+    qtbot.wait(400)  # eight ticks on a paused frame
+    assert window.capture.saved == 1
+    for saved in (2, 3):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda n=saved: window.capture.saved == n, timeout=10000)
     qtbot.waitUntil(lambda: window.capture._burst is None, timeout=10000)
-    assert window.capture.saved == 3
+    window.capture.close_store()
+    window.capture.store = None
+    with SampleStore(tmp_path / "dataset") as store:
+        samples = store.samples()
+    assert [s.label for s in samples] == ["Surprise"] * 3
+    frames = [s.frame for s in samples]
+    assert len(set(frames)) == 3 and frames == sorted(frames), frames  # three new frames, in order
 
 
 def test_gallery_relabels_deletes_and_undoes(qtbot, window):

@@ -142,7 +142,11 @@ def test_presentation_mode_shows_the_room_chart(qtbot, window):
     window.toggle_presentation()
     qtbot.waitUntil(lambda: window.room.isVisible(), timeout=3000)
     qtbot.wait(GRAPH_WAIT_MS)
-    assert window.session.room_shares().sum() == pytest.approx(1.0)
+    shares = window.session.room_shares()
+    assert shares.sum() == pytest.approx(1.0)
+    drawn = window.room._bars.opts["width"]  # the bars as the chart draws them
+    np.testing.assert_allclose(drawn, shares)
+    assert drawn[list(window.session.labels).index("happy")] == pytest.approx(1.0)  # the demo face is happy
     window.toggle_presentation()
 
 

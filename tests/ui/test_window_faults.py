@@ -90,15 +90,6 @@ def test_exception_in_a_slot_reaches_the_banner_and_the_log(qtbot, window, state
     frames_keep_flowing(qtbot, window)
 
 
-def test_ctrl_digit_saves_every_face(qtbot, window, tmp_path):
-    faces = len(window.session.result.faces)
-    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    assert window.capture.saved == faces >= 1
-    window.capture.close_store()
-    with SampleStore(tmp_path / "dataset") as store:
-        assert [s.label for s in store.samples()] == ["Happy"] * faces
-
-
 def _disk_full_under(folder: Path, monkeypatch) -> None:
     real_link = os.link
 
@@ -141,6 +132,26 @@ def test_closing_with_samples_waiting_writes_them_to_a_fallback(qtbot, window, t
     assert str(fallback) in told[0]
     with SampleStore(fallback) as store:
         assert sorted(s.label for s in store.samples()) == ["Sad", "Surprise"]
+
+
+def test_closing_asks_first_when_no_folder_can_take_the_waiting_samples(qtbot, window, tmp_path, monkeypatch):
+    """The dataset's disk is full, the state folder and the temp folder cannot be created (each under a
+    file): closing asks, "No" keeps the window open with the samples still waiting, "Yes" quits."""
+    import tempfile
+
+    _disk_full_under(tmp_path / "dataset", monkeypatch)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("no folder can be made under a file")
+    monkeypatch.setenv("FER_STATE_DIR", str(blocker / "state"))
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker / "tmp"))
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    asked, answers = [], [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text: asked.append(text) or answers.pop(0))
+    window.close()
+    assert len(asked) == 1 and "Quit anyway and lose them?" in asked[0]
+    assert window.isVisible() and len(window.capture.queue) == 1  # stayed: nothing lost yet
+    window.close()
+    assert len(asked) == 2 and not window.isVisible()
 
 
 def test_garbage_is_collected_on_the_gui_thread_only(qtbot):

@@ -13,6 +13,7 @@ from desktop_app.core.expression.expression_colors import expression_colors
 from desktop_app.core.label_placement import overlaps
 from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.core.samples.sample_store import SampleStore
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.presentation import SCALE
 from support.media import write_video
@@ -109,6 +110,21 @@ def test_face_labels_do_not_overlap_when_crowded(qtbot, make_window, crowd_video
     assert not any(overlaps(a, b) for a, b in itertools.combinations(rects, 2))
     selected = next(text for fid, text, _ in win.video.placed_labels if fid == win.session.selected_id)
     assert selected.endswith("%")  # the selected face keeps its whole label
+
+
+def test_ctrl_digit_saves_every_face_not_only_the_selected_one(qtbot, make_window, crowd_video, tmp_path):
+    win = make_window(str(crowd_video), detector="full")
+    qtbot.waitUntil(lambda: len(win.session.result.faces) == 3, timeout=10000)
+    win.pause_button.setChecked(True)
+    qtbot.wait(200)
+    boxes = sorted(tuple(round(v) for v in face.box) for face in win.session.result.faces)
+    qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert win.capture.saved == 3
+    win.capture.close_store()
+    with SampleStore(tmp_path / "dataset") as store:
+        samples = store.samples()
+    assert [s.label for s in samples] == ["Happy"] * 3
+    assert sorted(tuple(round(v) for v in s.box) for s in samples) == boxes  # each face once
 
 
 def test_switching_source_selects_the_largest_face(qtbot, make_window, crowd_video):

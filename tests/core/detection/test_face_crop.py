@@ -26,9 +26,29 @@ def test_tilted_face_is_levelled(astronaut):
 
 
 def test_crop_is_square_and_padded_at_frame_border(astronaut):
-    crop = crop_face(astronaut, (-40, -40, 100, 100), None, 64, 0.2, align=False)
-    assert crop.shape == (64, 64, 3)
-    assert crop.std() > 0  # the border is replicated, not black
+    """Outside the frame the edge pixels are repeated (what the model saw in training), not black bars
+    and not a mirror image: the crop equals cropping a frame padded by hand with numpy's "edge" mode."""
+    box, size, margin = (-40, -40, 100, 100), 64, 0.2
+    crop = crop_face(astronaut, box, None, size, margin, align=False)
+    assert crop.shape == (size, size, 3)
+    pad = 80  # more than the crop reaches outside the frame (60 px above and left)
+    padded = np.pad(astronaut, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    by_hand = crop_face(padded, (box[0] + pad, box[1] + pad, box[2], box[3]), None, size, margin, align=False)
+    assert np.abs(crop.astype(int) - by_hand).max() <= 1
+
+
+def test_crop_frames_the_box_centre_with_the_margin_on_each_side(astronaut):
+    """At scale 1 the crop is exactly a slice of the frame: the box's centre, its longer side grown by the
+    margin on each side. Keypoints are ignored when not aligning, and used by default."""
+    box, margin = (150.0, 120.0, 60.0, 80.0), 0.25  # side 80 × 1.5 = 120 around the centre (180, 160)
+    keypoints = np.array([[160.0, 140.0], [200.0, 150.0], [180, 160], [180, 180], [150, 150], [210, 150]])
+    crop = crop_face(astronaut, box, keypoints, 120, margin, align=False)
+    np.testing.assert_array_equal(crop, astronaut[100:220, 120:240])
+    assert eye_angle_degrees(keypoints[:2]) == pytest.approx(np.degrees(np.arctan2(10, 40)))
+    assert eye_angle_degrees(keypoints[:1]) == eye_angle_degrees(None) == 0.0
+    levelled = crop_face(astronaut, box, keypoints, 120, margin, align=True)
+    np.testing.assert_array_equal(crop_face(astronaut, box, keypoints, 120, margin), levelled)
+    assert np.abs(levelled.astype(int) - crop).mean() > 5  # the default turns the eyes level
 
 
 @pytest.mark.parametrize("color, mean, std", [("gray", 0.0, 255.0), ("rgb", 127.5, 127.5), ("bgr", 0.0, 1.0)])

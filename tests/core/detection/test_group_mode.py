@@ -1,11 +1,13 @@
 """Group mode: a 1080p class of 54 real faces of ~50 px (the astronaut photo, varied) is found by tiling."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from desktop_app.core.detection.face_detection import FaceDetector
-from desktop_app.core.detection.tiling import tile_origins
+from desktop_app.core.detection.tiling import ROUNDS, tile_origins
 from desktop_app.core.media.demo_media import group_frame
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.core.tracking import iou
@@ -48,15 +50,32 @@ def test_the_plain_detectors_miss_that_class():
         assert _found(boxes, detector.detect(frame)) < 0.2 * len(boxes)
 
 
-def test_video_keeps_every_face_while_tiles_take_turns(group):
+def test_video_keeps_every_face_while_tiles_take_turns(group, monkeypatch):
+    """Each video frame runs the whole view and one round's share of the tiles (counted at the model's
+    one batched invoke), every tile runs within ROUNDS frames, and a new scene runs them all at once."""
+    model = group._tiler.model
+    batches: list[int] = []
+    real_run = model.run
+
+    def counted_run(views):
+        batches.append(len(views))
+        return real_run(views)
+
+    monkeypatch.setattr(model, "run", counted_run)
     frame, boxes = group_frame(seed=2)
     group.reset()
     rng = np.random.default_rng(0)
-    for _ in range(8):  # the same room, camera noise: tiles run in turns, all faces stay
+    for _ in range(ROUNDS + 2):  # the same room, camera noise: tiles run in turns, all faces stay
         noisy = np.clip(frame.astype(np.int16) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
         assert _found(boxes, group.detect(noisy)) >= 0.9 * len(boxes)
+    views = batches[0]  # the first frame: the whole view and every tile
+    tiles = views - 1
+    assert tiles >= 2 * ROUNDS
+    assert all(n <= 1 + math.ceil(tiles / ROUNDS) for n in batches[1:]), batches  # one round's share
+    assert sum(n - 1 for n in batches[1:ROUNDS + 1]) == tiles  # every tile once in ROUNDS frames
     other, other_boxes = group_frame(seed=3)  # a new scene: every tile runs at once, no stale face
     detections = group.detect(other)
+    assert batches[-1] == views
     assert _found(other_boxes, detections) >= 0.9 * len(other_boxes) and _extra(other_boxes, detections) == 0
 
 

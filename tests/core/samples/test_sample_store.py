@@ -12,6 +12,7 @@ import pytest
 
 from desktop_app.core.samples import durable_files, sample_store
 from desktop_app.core.samples.capture_queue import CaptureQueue
+from desktop_app.core.samples.sample_manifest import current_samples
 from desktop_app.core.samples.sample_records import (
     AFFECTNET_LABELS,
     CROP_SIZE,
@@ -81,6 +82,34 @@ def test_labels_must_be_safe_folder_names(tmp_path, astronaut):
     assert not (tmp_path.parent / "escape").exists()
 
 
+def test_a_save_is_flushed_to_the_disk_before_it_is_claimed(tmp_path, astronaut, monkeypatch):
+    """The order a crash cannot see but a power cut can: the crop's bytes are fsynced before the crop
+    takes its final name, the label folder's entry is fsynced after it, and the manifest line naming the
+    sample is written and fsynced last. The real system calls run; the test only records them."""
+    calls: list[tuple[str, str]] = []
+
+    def recorded(name, real, describe):
+        def call(*args, **kwargs):
+            calls.append((name, describe(*args)))
+            return real(*args, **kwargs)
+        return call
+
+    def fd_path(fd, *_):
+        return os.readlink(f"/proc/self/fd/{fd}")
+
+    with SampleStore(tmp_path / "ds") as store:
+        monkeypatch.setattr(os, "fsync", recorded("fsync", os.fsync, fd_path))
+        monkeypatch.setattr(os, "link", recorded("link", os.link, lambda src, dst, *_: f"{src} -> {dst}"))
+        monkeypatch.setattr(os, "write", recorded("write", os.write, fd_path))
+        sample = save(store, astronaut)
+        monkeypatch.undo()
+    final = tmp_path / "ds" / "Happy" / f"{sample.id}.png"
+    temp = next(dst.split(" -> ")[0] for name, dst in calls if name == "link")
+    order = [(name, path) for name, path in calls if name != "write" or path.endswith(MANIFEST)]
+    assert order == [("fsync", temp), ("link", f"{temp} -> {final}"), ("fsync", str(final.parent)),
+                     ("write", str(tmp_path / "ds" / MANIFEST)), ("fsync", str(tmp_path / "ds" / MANIFEST))]
+
+
 def test_ids_unique_and_time_ordered():
     ids = [new_sample_id() for _ in range(20000)]
     assert len(set(ids)) == len(ids)
@@ -103,6 +132,77 @@ def test_never_overwrites(tmp_path, astronaut, monkeypatch):
         with pytest.raises(FileExistsError):
             durable_files.place(newcomer, path)
         assert path.read_bytes() == before and newcomer.exists()
+
+
+def test_without_hard_links_a_place_still_never_replaces(tmp_path, monkeypatch):
+    """On a filesystem without hard links (FAT, some network shares: link fails with EPERM) ``place``
+    renames instead, and still refuses an existing name; new files are rw-r--r-- (less the umask)."""
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first, taken = tmp_path / "first.tmp", tmp_path / "taken.png"
+    durable_files.write_new_file(first, b"first")
+    durable_files.write_new_file(taken, b"already here")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert first.stat().st_mode & 0o777 == 0o644 & ~umask
+    with pytest.raises(FileExistsError):
+        durable_files.place(first, taken)
+    assert taken.read_bytes() == b"already here" and first.exists()
+    durable_files.place(first, tmp_path / "free.png")
+    assert (tmp_path / "free.png").read_bytes() == b"first" and not first.exists()
+    with pytest.raises(FileExistsError):
+        durable_files.write_new_file(taken, b"never over an existing file")
+
+
+def test_complete_png_accepts_only_a_whole_image(tmp_path, astronaut):
+    """What recovery keeps of a temp image: a whole PNG, not one cut before its IEND chunk, not one whose
+    data is damaged, not a directory or a missing file."""
+    whole = cv2.imencode(".png", astronaut[:64, :64])[1].tobytes()
+    cases = {"whole": whole, "no_iend": whole[:-12], "damaged": whole[:40] + bytes(len(whole) - 52) + whole[-12:],
+             "bad_iend_length": whole[:-12] + b"\x00\x00\x00\x01" + whole[-8:], "not_png": b"GIF89a" + whole[6:]}
+    for name, data in cases.items():
+        (tmp_path / f"{name}.png").write_bytes(data)
+    assert {name: durable_files.complete_png(tmp_path / f"{name}.png") for name in cases} == {
+        "whole": True, "no_iend": False, "damaged": False, "bad_iend_length": False, "not_png": False}
+    (tmp_path / "folder.png").mkdir()
+    assert not durable_files.complete_png(tmp_path / "folder.png")
+    assert not durable_files.complete_png(tmp_path / "missing.png")
+
+
+def test_the_manifest_reads_as_the_readme_documents_it(tmp_path):
+    """A manifest written by hand, event by event as the README's table describes them: the one reader
+    (``current_samples``, used by the app and by model_training) skips and numbers the bad lines, reads on
+    past them, and folds relabels, deletes and undos into each sample's state."""
+    a, b, c, d = (f"{n:032x}" for n in (0xA, 0xB, 0xC, 0xD))
+    box = [1.0, 2.0, 30.0, 40.0]
+    lines = [
+        {"event": "add", "id": a, "label": "Happy", "predicted": "happy", "box": box, "correction": False},
+        "{not json",
+        {"event": "add", "id": b, "label": "Sad", "recovered": True},  # rebuilt by recovery
+        {"event": "add", "id": b, "label": "Sad", "predicted": "happy", "correction": True},  # the full record
+        {"event": "add", "id": a, "label": "Anger", "predicted": "angry"},  # a retried add: the first stays
+        {"event": "relabel", "id": a, "from": "Happy", "to": "Sad"},  # no correction field: recomputed
+        {"event": "bogus", "id": a, "label": "Fear"},
+        {"event": "relabel", "id": b, "from": "Sad", "to": "Happy", "correction": False},
+        {"event": "add", "id": c, "label": "Fear", "predicted": None},
+        {"event": "delete", "id": c, "label": "Fear"},
+        {"event": "relabel", "id": c, "from": "Fear", "to": "Anger"},  # no prediction: never a correction
+        {"event": "undo", "id": c, "undoes": "x", "label": "Fear", "deleted": False},
+        {"event": "delete", "id": a, "label": "Sad"},
+        {"event": "undo", "id": a, "undoes": "y", "label": "Sad"},  # no "deleted": restored
+        "",
+        {"event": "add", "id": d, "label": "Neutral", "predicted": "neutral", "deleted": True},  # add never deletes
+        {"event": "relabel", "id": d, "from": "Neutral", "to": None},  # to null: a bad line, not a deletion
+    ]
+    (tmp_path / MANIFEST).write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    samples, bad_lines = current_samples(tmp_path)
+    assert bad_lines == [2, 7, 17]
+    state = {sid: (s.label, s.correction, s.deleted, s.recovered) for sid, s in samples.items()}
+    assert state == {a: ("Sad", True, False, False), b: ("Happy", False, False, False),
+                     c: ("Fear", False, False, False), d: ("Neutral", False, False, False)}
+    assert samples[a].box == box and samples[a].predicted == "happy" and samples[b].predicted == "happy"
 
 
 def test_relabel_delete_undo(tmp_path, astronaut):
