@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -59,7 +60,7 @@ def recrop(examples: list[Example], fraction: float, cache: Path, skipped: Count
             partial = target.with_name(f".{target.name}")  # renamed once whole: a killed run leaves no half file
             cv2.imwrite(str(partial), image[y:y + side, x:x + side])
             partial.replace(target)
-        out.append(Example(str(target), e.label, e.weight))
+        out.append(replace(e, path=str(target)))  # label, weight and group kept
     return out
 
 

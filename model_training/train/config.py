@@ -55,6 +55,9 @@ class TrainConfig:
     mixed_precision: bool = False
     seed: int = 0
     exclusions: bool = True  # leave out the images listed in each dataset's exclusions.txt
+    # A second head for valence/arousal when the training data has them (run_plan turns it off when it
+    # has none; a config.json written before this key existed means a run without it).
+    valence_arousal: bool = True
     # Fine-tuning (model_training/finetune/init_from.py): the base MODEL as given; None for a run from scratch,
     # whose architecture is ``arch``. With it, input size, colour, normalisation and margin are the base's.
     init_from: str | None = None
@@ -112,6 +115,7 @@ class TrainConfig:
                 close = difflib.get_close_matches(key, names, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise DataError(f"{where}: unknown key {key!r}{hint}")
+        data = {"valence_arousal": False, **data}  # runs saved before the second head had none
         return cls(**{key: None if LEGACY_NOT_CHOSEN.get(key, ()) == value else value
                       for key, value in data.items()})
 

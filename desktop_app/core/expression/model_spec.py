@@ -17,6 +17,11 @@ SPEC_VERSION = 1
 COLORS = ("gray", "rgb", "bgr")
 OUTPUTS = ("probabilities", "logits")
 DTYPES = ("float32", "uint8", "int8")  # the .tflite's input tensor: float, or quantised (int8 exports: uint8)
+# Outputs a model may have beside its probabilities, by signature name → their components in order. The
+# app shows what it knows; a spec naming another is refused (issue 21: valence and arousal, each in [-1, 1]).
+VALENCE_AROUSAL = "valence_arousal"
+EXTRA_OUTPUTS = {VALENCE_AROUSAL: ("valence", "arousal")}
+EXTRA_RANGE = (-1.0, 1.0)
 _KIND_NAMES = {list: "a list", dict: "an object", int: "an integer", str: "a string", bool: "true or false"}
 
 
@@ -40,10 +45,15 @@ class ModelSpec:
     description: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    extra_outputs: tuple[str, ...] = ()  # names in EXTRA_OUTPUTS, beside "probabilities"
 
     @property
     def channels(self) -> int:
         return 1 if self.color == "gray" else 3
+
+    @property
+    def has_valence_arousal(self) -> bool:
+        return VALENCE_AROUSAL in self.extra_outputs
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +68,8 @@ class ModelSpec:
             "crop": {"margin": self.crop_margin, "align_eyes": self.align_eyes},
             "provenance": self.provenance,
             "metrics": self.metrics,
+            **({"extra_outputs": {name: {"components": list(EXTRA_OUTPUTS[name]), "range": list(EXTRA_RANGE)}
+                                  for name in self.extra_outputs}} if self.extra_outputs else {}),
         }
 
     @classmethod
@@ -117,11 +129,26 @@ class ModelSpec:
         description = optional(data, "description", str, "", "description")
         provenance = optional(data, "provenance", dict, {}, "provenance")
         metrics = optional(data, "metrics", dict, {}, "metrics")
+        extras = _extra_outputs(optional(data, "extra_outputs", dict, {}, "extra_outputs"), where)
         return cls(
             name=name, labels=tuple(labels), input_width=width, input_height=height, color=color,
             mean=mean, std=std, output=output, crop_margin=margin, align_eyes=align_eyes, input_dtype=dtype,
-            description=description, provenance=dict(provenance), metrics=dict(metrics),
+            description=description, provenance=dict(provenance), metrics=dict(metrics), extra_outputs=extras,
         )
+
+
+def _extra_outputs(data: dict, where: str) -> tuple[str, ...]:
+    """``{"valence_arousal": {"components": ["valence", "arousal"], ...}}`` → its names, checked against
+    EXTRA_OUTPUTS (an output the app does not know, or known under other components, is refused)."""
+    for name, value in data.items():
+        if name not in EXTRA_OUTPUTS:
+            raise ModelSpecError(f"{where}: extra_outputs.{name} is not an output this app knows "
+                                 f"({', '.join(EXTRA_OUTPUTS)})")
+        components = value.get("components") if isinstance(value, dict) else None
+        if components != list(EXTRA_OUTPUTS[name]):
+            raise ModelSpecError(f"{where}: extra_outputs.{name}.components must be "
+                                 f"{json.dumps(list(EXTRA_OUTPUTS[name]))}")
+    return tuple(data)
 
 
 def spec_path_for(model_path: Path | str) -> Path:
