@@ -40,13 +40,14 @@ class KerasPredictor(Predictor):
         self.model = keras.models.load_model(path, compile=False)
         self.name = str(path)
         self.spec = spec_from_config(self.config, Path(run_dir).name)
+        self.columns = [map_label(label) for label in self.spec.labels]  # a fine-tune may keep fewer than 8
 
     def predict_all(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         outputs = self.model(batch, training=False)
+        va = None
         if isinstance(outputs, dict):
-            return (np.asarray(outputs["probabilities"], np.float32),
-                    np.asarray(outputs[VALENCE_AROUSAL], np.float32))
-        return np.asarray(outputs, np.float32), None
+            outputs, va = outputs["probabilities"], np.asarray(outputs[VALENCE_AROUSAL], np.float32)
+        return to_affectnet(np.asarray(outputs, np.float32), self.columns), va
 
 
 class TFLitePredictor(Predictor):

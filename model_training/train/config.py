@@ -63,6 +63,9 @@ class TrainConfig:
     init_from: str | None = None
     head_epochs: int | None = None  # epochs training only the new head, before all layers
     val_split: float | None = None  # hold out this stratified fraction of --train when no --val is given
+    # The output labels, in order, when not all of AffectNet's: a fine-tune keeps only the labels its base
+    # or its data has (finetune.init_from.keep_outputs). None: all eight.
+    labels: list[str] | None = None
 
     def resolved(self) -> TrainConfig:
         """A copy with the architecture's defaults filled in, every value checked; DataError names the

@@ -123,3 +123,23 @@ def format_valence_arousal(summary: dict) -> str:
     parts = [f"{name} CCC {summary[name]['ccc']:.3f}, RMSE {summary[name]['rmse']:.3f}"
              for name in ("valence", "arousal")]
     return "; ".join(parts) + f" (on {summary['n']} images with values)"
+
+
+CALIBRATION_BINS = 10
+
+
+def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, bins: int = CALIBRATION_BINS) -> float:
+    """How far a model's confidence is from how often it is right: the top-1 confidences in ``bins`` equal
+    bins of 0-1, each bin's |accuracy − mean confidence| weighted by its share of the images (Guo et al.
+    2017). 0: "90% sure" is right 90% of the time; NaN for no images."""
+    if not len(y_true):
+        return float("nan")
+    confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
+    correct = predicted == np.asarray(y_true)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            error += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(error)

@@ -17,8 +17,9 @@ EVALUATION_FILE = "evaluation.json"  # written into RUN_DIR by ``evaluate``; its
 
 def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = None,
                      metrics: dict | None = None, input_dtype: str = "float32") -> ModelSpec:
+    labels = tuple(config.labels) if config.labels else SPEC_LABELS  # a fine-tune may keep fewer
     return ModelSpec(
-        name=name, labels=SPEC_LABELS, input_width=config.input_size, input_height=config.input_size,
+        name=name, labels=labels, input_width=config.input_size, input_height=config.input_size,
         color=config.color, mean=config.mean, std=config.std, output="probabilities",
         crop_margin=config.crop_margin, align_eyes=True, input_dtype=input_dtype,
         description=(f"fine-tuned from {config.init_from} with model_training" if config.init_from
