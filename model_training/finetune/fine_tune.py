@@ -63,7 +63,8 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     epochs = config.epochs or DEFAULT_EPOCHS
     head_epochs = min(DEFAULT_HEAD_EPOCHS, epochs) if config.head_epochs is None else config.head_epochs
     config = replace(config, input_size=spec.input_width, color=spec.color, mean=spec.mean, std=spec.std,
-                     head_epochs=head_epochs, epochs=epochs).resolved()
+                     head_epochs=head_epochs, epochs=epochs,
+                     valence_arousal=False).resolved()  # the base's expression head only: no second head
     if config.head_epochs > config.epochs:
         raise DataError(f"--head-epochs {config.head_epochs} is more than --epochs {config.epochs}")
     run_dir = Path(run_dir)

@@ -3,7 +3,7 @@
 The backend (and a split CPU) must be chosen before Keras is imported, so those runs are subprocesses:
 JAX on a machine where TensorFlow cannot be imported at all, with the CPU split into two devices so
 ``DataParallel`` really shards over two; TensorFlow's ``MirroredStrategy`` over two logical CPUs; a
-PyTorch smoke run where torch is installed. Export then runs here, with TensorFlow.
+PyTorch smoke run in the PyTorch environment (support.torch_env). Export then runs here, with TensorFlow.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import pytest
 
 from model_training.__main__ import main
 from support.repo import REPO as ROOT
+from support.torch_env import torch_python
 
 CHANCE = 0.25  # four classes
 SMALL = ["--input-size", "32", "--batch-size", "16", "--seed", "1"]
@@ -37,10 +38,11 @@ sys.exit(code)
 """
 
 
-def run_cli(args: list[str], env: dict[str, str], code: str | None = None) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], env: dict[str, str], code: str | None = None,
+            python: str = sys.executable) -> subprocess.CompletedProcess:
     env = {**{k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}, "TF_CPP_MIN_LOG_LEVEL": "2",
            "TF_ENABLE_ONEDNN_OPTS": "0", **env}
-    command = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "model_training", *args]
+    command = [python, "-c", code, *args] if code else [python, "-m", "model_training", *args]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
@@ -79,9 +81,9 @@ def test_tensorflow_mirrored_strategy_runs_two_replicas(data):
 
 @pytest.mark.slow
 def test_torch_backend_trains(data):
-    pytest.importorskip("torch")
+    """With the valence/arousal head (the synthetic set has values): two outputs on PyTorch too."""
     out = data / "torch"
-    result = run_cli([*train_args(data, out, 1), "--backend", "torch"], {})
+    result = run_cli([*train_args(data, out, 1), "--backend", "torch"], {}, python=torch_python())
     assert "backend torch: 1 device (cpu)" in result.stdout, result.stdout
     assert (out / "best.keras").is_file() and (out / "last.keras").is_file()
 
