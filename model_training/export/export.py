@@ -177,7 +177,7 @@ def write_and_check(model, tflite: bytes, spec: ModelSpec, out: Path,
     for batch in batches:
         lite, lite_extras = classifier.classify_batch_all(batch)
         ref, ref_va = keras_outputs(model, batch)
-        if ref_va is not None:
+        if ref_va is not None and spec.has_valence_arousal:
             lite_va = lite_extras.get(VALENCE_AROUSAL, np.full_like(ref_va, np.nan))
             finite = finite and bool(np.isfinite(lite_va).all() and np.isfinite(ref_va).all())
             va_diffs.append(_max_diff(lite_va, ref_va))
@@ -328,9 +328,12 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
     if (spec.input_height, spec.input_width, spec.channels) != (height, width, channels):
         raise DataError(f"the spec's input {(spec.input_height, spec.input_width, spec.channels)} disagrees "
                         f"with the model's {(height, width, channels)}")
-    if int(model.outputs[0].shape[-1]) != len(spec.labels):
-        raise DataError(f"the model has {model.outputs[0].shape[-1]} outputs but {len(spec.labels)} labels")
-    spec = replace(spec, name=out.stem, input_dtype="float32",
+    names = list(getattr(model, "output_names", None) or [])
+    probabilities = model.outputs[names.index("probabilities")] if "probabilities" in names else model.outputs[0]
+    if int(probabilities.shape[-1]) != len(spec.labels):
+        raise DataError(f"the model has {probabilities.shape[-1]} outputs but {len(spec.labels)} labels")
+    extras = (VALENCE_AROUSAL,) if VALENCE_AROUSAL in names else ()  # train.models' second head
+    spec = replace(spec, name=out.stem, input_dtype="float32", extra_outputs=extras,
                    provenance={**spec.provenance, "converted_from": str(keras_file), "tensorflow": tf.__version__,
                                "quantization": quant, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     model, spec, tflite = mobile_tflite(model, spec, quant, examples)

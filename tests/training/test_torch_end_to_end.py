@@ -23,16 +23,16 @@ from support.real_face_crops import write_crops
 from support.repo import REPO
 from support.torch_env import torch_python
 
-# As test_training_backends' WITHOUT_TENSORFLOW: a PyTorch-only machine has no TensorFlow.
+# A PyTorch-only machine has no TensorFlow. A None in sys.modules makes ``import tensorflow`` fail and
+# ``importlib.util.find_spec`` answer None (torch._dynamo probes for it with find_spec at import, so
+# test_training_backends' finder that raises from find_spec cannot be used here).
 WITHOUT_TENSORFLOW = """
-import importlib.abc, sys
-class NoTensorFlow(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("tensorflow", "tensorboard"):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-sys.meta_path.insert(0, NoTensorFlow())
+import sys
+sys.modules.update(tensorflow=None, tensorboard=None)
 from model_training.__main__ import main
-sys.exit(main(sys.argv[1:]))
+code = main(sys.argv[1:])
+assert not any(name.startswith("tensorflow") for name, m in sys.modules.items() if m is not None)
+sys.exit(code)
 """
 MIN_BALANCED_ACCURACY = 0.75  # happy against neutral on held-out real faces; by hand torch reached 0.94
 
