@@ -104,13 +104,16 @@ def test_mixed_precision_steps_keep_a_float32_output(data):
         model = build_model(config)
         compile_model(model, config)
         examples = list_examples([Source(data / "train_set")]).examples
-        history = model.fit(make_dataset(examples, 32, "gray", 127.5, 127.5, 16, training=True), epochs=1,
-                            verbose=0)
+        history = model.fit(make_dataset(examples, 32, "gray", 127.5, 127.5, 16, training=True,
+                                         valence_arousal=True), epochs=1, verbose=0)  # both heads
         assert model.layers[1].compute_dtype == "float16" and model.layers[1].variable_dtype == "float32"
-        assert model.output.dtype == "float32"
+        assert [o.dtype for o in model.outputs] == ["float32", "float32"]
         x = make_dataset(examples[:4], 32, "gray", 127.5, 127.5, 4, training=False)[0][0]
-        probs = keras.ops.convert_to_numpy(model(x, training=False))
+        outputs = model(x, training=False)
+        probs = keras.ops.convert_to_numpy(outputs["probabilities"])
         assert probs.dtype == np.float32 and np.allclose(probs.sum(1), 1.0, atol=1e-3)
+        va = keras.ops.convert_to_numpy(outputs["valence_arousal"])
+        assert va.dtype == np.float32 and va.shape == (4, 2) and (np.abs(va) <= 1).all()
         assert np.isfinite(history.history["loss"]).all()
         steps = -(-len(examples) // 16)  # one optimizer step per batch of 16
         # Dynamic loss scaling skips a step whose float16 gradients overflowed (and lowers the scale), so
