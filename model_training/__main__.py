@@ -81,6 +81,9 @@ def train_flags(sub: Subparsers) -> None:
     p.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=d.seed, help="random seed")
     p.add_argument("--no-exclusions", action="store_true",
                    help="train on the images listed in exclusions.txt too")
+    p.add_argument("--no-valence-arousal", action="store_true",
+                   help="no second head for valence/arousal even when the data has them (AffectNet's "
+                   "N_val.npy, N_aro.npy)")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last checkpoint with its stored config (only --epochs applies)")
     p.add_argument("--backend", default=None, metavar="NAME", help=BACKEND_HELP)
@@ -215,9 +218,11 @@ def build_parser() -> Parser:
 
 def run_stats(args: argparse.Namespace) -> None:
     from model_training.data.datasets import Source, class_table, list_examples, scan_unreadable
+    from model_training.data.valence_arousal import describe_range
 
     listing = list_examples([Source.parse(s) for s in args.data], exclusions=not args.no_exclusions)
     print(class_table(listing.counts()))
+    print(describe_range(listing.examples))
     for reason, n in sorted(listing.skipped.items()):
         print(f"skipped {n}: {reason}")
     bad = scan_unreadable(listing.examples, decode=args.decode)
@@ -236,7 +241,8 @@ def run_train(args: argparse.Namespace) -> None:
         color=args.color, balance=args.balance, weights=args.weights,
         epochs=getattr(args, "epochs", None), batch_size=getattr(args, "batch_size", None),  # None: from the data
         learning_rate=args.learning_rate, augment=not args.no_augment,
-        mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions)
+        mixed_precision=args.mixed_precision, seed=args.seed, exclusions=not args.no_exclusions,
+        valence_arousal=not args.no_valence_arousal)
     if args.init_from or args.val_split or args.head_epochs is not None or args.progress_json:
         return fine_tune_command(args, config)
     plan = plan_training(config, args.out, resume=args.resume)  # all checks, before TensorFlow loads

@@ -128,7 +128,7 @@ def analyze(options: AnalyzeOptions, out: TextIO = sys.stdout, err: TextIO | Non
                 pipeline.set_comparison(options.compare)
                 tally.compare(pipeline)
             compare_labels = pipeline.comparison.labels if pipeline.comparison is not None else ()
-            outputs.open(csv_header(pipeline.labels, compare_labels))
+            outputs.open(csv_header(pipeline.labels, compare_labels, pipeline.spec.has_valence_arousal))
             for spec in options.inputs:
                 error = analyze_source(spec, pipeline, tally, outputs, err)
                 if error:

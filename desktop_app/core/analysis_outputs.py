@@ -19,10 +19,14 @@ class AnalyzeError(UserError, RuntimeError):
     pass
 
 
-def csv_header(labels: tuple[str, ...], compare_labels: tuple[str, ...] = ()) -> list[str]:
-    """The CSV's columns; with a second model, its label, whether it agrees (1/0) and its probabilities."""
+def csv_header(labels: tuple[str, ...], compare_labels: tuple[str, ...] = (),
+               valence_arousal: bool = False) -> list[str]:
+    """The CSV's columns; ``valence`` and ``arousal`` (-1 to 1) when the model has them (its spec's
+    ``extra_outputs``); with a second model, its label, whether it agrees (1/0) and its probabilities."""
     header = ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "label",
               *[f"p_{label}" for label in labels]]
+    if valence_arousal:
+        header += ["valence", "arousal"]
     if compare_labels:
         header += ["compare_label", "compare_agrees", *[f"compare_p_{label}" for label in compare_labels]]
     return header
@@ -33,6 +37,8 @@ def csv_rows(source: str, result: FrameResult) -> list[list]:
     for f in result.faces:
         row = [source, result.index, f"{result.time_s:.3f}", f.face_id, *(round(v) for v in f.box),
                f"{f.score:.3f}", f.label, *(f"{p:.4f}" for p in f.probabilities)]
+        if f.valence_arousal is not None:
+            row += [f"{v:.4f}" for v in f.valence_arousal]
         if result.comparing:
             row += [f.compare_label, int(agrees(f.label, f.compare_label)),
                     *(f"{p:.4f}" for p in f.compare_probabilities)]

@@ -88,14 +88,25 @@ def dataset_problem(dataset: Path | str) -> str | None:
 
 def report_summary(report: Path | str) -> str | None:
     """Old and new models on the held-out crops, from training's ``finetune_report.json``: "held-out
-    balanced accuracy 0.67 → 1.00 (old → new) on 40 faces". None when the report cannot be read."""
+    balanced accuracy 0.67 → 1.00 (old → new) on 40 faces", their calibration error when the report has
+    it, and, when the held-out faces are not from other clips than the training faces, what that means
+    (training's own sentence). None when the report cannot be read."""
     try:
         data = json.loads(Path(report).read_text(encoding="utf-8"))
         old, new = float(data["base_balanced_accuracy"]), float(data["fine_tuned_balanced_accuracy"])
         held_out = int(data["held_out"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return f"held-out balanced accuracy {old:.2f} → {new:.2f} (old → new) on {held_out} faces"
+    text = f"held-out balanced accuracy {old:.2f} → {new:.2f} (old → new) on {held_out} faces"
+    try:
+        text += (f"; calibration error {float(data['base_calibration_error']):.2f} → "
+                 f"{float(data['fine_tuned_calibration_error']):.2f} (0: as sure as it is right)")
+    except (KeyError, TypeError, ValueError):
+        pass  # a report from before calibration was measured
+    caution = data.get("held_out_caution")  # set when the held-out faces may be near-copies of training's
+    if isinstance(caution, str) and caution:
+        text += f". Caution: {caution}"
+    return text
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from desktop_app.core.detection.face_crop import crop_face
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, FaceDetector
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_comparison import classify_faces, load_comparison
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL
 from desktop_app.core.media.frame_sources import Frame
 from desktop_app.core.media.images import to_bgr
 from desktop_app.core.paths import DEFAULT_MODEL
@@ -31,6 +32,7 @@ class FaceResult:
     raw_probabilities: np.ndarray  # this frame alone
     label: str
     crop: np.ndarray | None = None  # the BGR crop the classifier was given (kept for inspection)
+    valence_arousal: tuple[float, float] | None = None  # this frame's; None when the model has no such output
     # the comparison model's view of the same face (see ExpressionPipeline.set_comparison), in its own labels
     compare_probabilities: np.ndarray | None = None  # smoothed over the track like ``probabilities``
     compare_label: str | None = None
@@ -126,7 +128,8 @@ class ExpressionPipeline:
         crops = [crop_face(image, d.box, d.keypoints, spec.input_width, spec.crop_margin, spec.align_eyes)
                  for d in detections]
         t2 = time.perf_counter()
-        raw = self.classifier.classify(crops)
+        raw, extras = self.classifier.classify_all(crops)
+        va = extras.get(VALENCE_AROUSAL)
         t3 = time.perf_counter()
         ids, smoothed = self.tracker.update([d.box for d in detections], raw)
         t4 = time.perf_counter()
@@ -134,7 +137,8 @@ class ExpressionPipeline:
         faces = [FaceResult(face_id=fid, box=d.box, score=d.score, keypoints=d.keypoints,
                             probabilities=smoothed[i], raw_probabilities=raw[i],
                             label=labels[int(np.argmax(smoothed[i]))],
-                            crop=crops[i] if self.keep_crops else None)
+                            crop=crops[i] if self.keep_crops else None,
+                            valence_arousal=None if va is None else (float(va[i, 0]), float(va[i, 1])))
                  for i, (d, fid) in enumerate(zip(detections, ids))]
         timings = {"decode": frame.decode_ms, "detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3,
                    "classify": (t3 - t2) * 1e3, "track": (t4 - t3) * 1e3}

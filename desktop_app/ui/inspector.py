@@ -32,6 +32,7 @@ from desktop_app.core.expression.model_comparison import agrees, face_crop_for, 
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.expression.occlusion import occlusion_map
 from desktop_app.core.expression.preprocessing import batch_to_images, prepare_batch
+from desktop_app.core.expression.valence_arousal import valence_arousal_text
 from desktop_app.core.pipeline import FaceResult
 from desktop_app.core.samples.sample_records import CROP_MARGIN
 from desktop_app.ui.charts import LabelBars
@@ -143,7 +144,9 @@ class InspectorDialog(QDialog):
             f"<b>Face #{face.face_id}</b>: {face.label} {face.confidence:.0%}. Detector score {face.score:.2f}, "
             f"box x {x:.0f} y {y:.0f} w {w:.0f} h {h:.0f}. Model input {spec.input_width}×{spec.input_height} "
             f"{spec.color}, (pixel − {spec.mean:g}) / {spec.std:g}. Occlusion map {self.occlusion_ms:.0f} ms "
-            f"(red = covering it lowers '{face.label}' most).<br>Keypoints: {points}<br>"
+            f"(red = covering it lowers '{face.label}' most).<br>"
+            + (f"<b>{valence_arousal_text(face.valence_arousal)}</b><br>" if face.valence_arousal else "")
+            + f"Keypoints: {points}<br>"
             + self._geometry_text(face.label))
         self._shown = (frame_bgr, face)
         self._show_comparison()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_LABELS
 from desktop_app.core.expression.model_spec import ModelSpec
+from desktop_app.core.expression.valence_arousal import bars_title
 from desktop_app.core.media.frame_pump import FramePump, LatestFrameSlot
 from desktop_app.core.media.frame_sources import camera_choices, open_source
 from desktop_app.core.paths import DEFAULT_MODEL
@@ -37,10 +38,12 @@ from desktop_app.ui.help_overlay import HelpOverlay
 from desktop_app.ui.model_comparison import ModelComparison
 from desktop_app.ui.presentation import PresentationMode
 from desktop_app.ui.shortcuts import help_rows, install_shortcuts
+from desktop_app.ui.valence_arousal_plane import ValenceArousalPlane
 from desktop_app.ui.worker import InferenceWorker, PipelineSettings
 
 GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
 STATUS_MS = 250
+SELECTED_TITLE = "Selected face"
 
 
 class MainWindow(QMainWindow):
@@ -94,7 +97,7 @@ class MainWindow(QMainWindow):
 
         self.video = VideoView()
         self.video.face_clicked.connect(self.select_face)
-        self.bars = LabelBars("Selected face")
+        self.bars = LabelBars(SELECTED_TITLE)
         self.comparison = ModelComparison(self)  # fine-tune, then old and new side by side
         self.compare_bars = self.comparison.bars
         bars_row = QWidget()
@@ -107,8 +110,10 @@ class MainWindow(QMainWindow):
         self.graph = RollingGraph()
         self.room = LabelBars("Room: share of faces")
         self.room.setVisible(False)
+        self.va_plane = ValenceArousalPlane()  # shown for a model with valence/arousal (on_model_loaded)
+        self.va_plane.setVisible(False)
         self.side = side = QSplitter(Qt.Orientation.Vertical)
-        for w in (bars_row, self.graph, self.room):
+        for w in (bars_row, self.graph, self.room, self.va_plane):
             side.addWidget(w)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.video)
@@ -287,6 +292,8 @@ class MainWindow(QMainWindow):
         self.bars.set_labels(spec.labels)
         self.room.set_labels(spec.labels)
         self.graph.set_labels(spec.labels)
+        self.va_plane.set_labels(spec.labels)
+        self.va_plane.setVisible(spec.has_valence_arousal)
         self.settings.setValue("model", path)
         self.setWindowTitle(f"Facial expressions: {spec.name}")
 
@@ -335,6 +342,8 @@ class MainWindow(QMainWindow):
         face = session.selected_face()
         if session.current_labels_match():
             self.bars.set_values(face.probabilities if face else None)
+            self.bars.set_title(bars_title(SELECTED_TITLE, face.valence_arousal if face else None))
+            self.va_plane.set_faces(result.faces, session.selected_id)
             self.comparison.show_result(result, face)
             if face is not None:  # media time for files: a pause or a step draws no ramp
                 self.graph.append(self.clock.time_of(result.time_s), face.probabilities)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QFont
 
 SCALE = 1.8  # legible from the back of a classroom; at 2.0 seven bar labels collide on a 1280×800 screen
 SIDE_SHARES = (0.33, 0.34, 0.33)  # of the chart column's height: bars, graph (with its legend), room chart
+PLANE_SHARES = (0.25, 0.2, 0.25, 0.3)  # the same with the room's valence–arousal plane (a model with them)
 CHARTS_SHARE = 0.45  # of the width, for the charts at twice their text size
 
 
@@ -22,13 +23,13 @@ class PresentationMode:
     def enter(self) -> None:
         w = self.window
         self._saved = {"bars": w.bars.point_size, "compare_bars": w.compare_bars.point_size,
-                       "room": w.room.point_size, "graph": w.graph.point_size,
+                       "room": w.room.point_size, "graph": w.graph.point_size, "plane": w.va_plane.point_size,
                        "video": w.video.font_size, "status": QFont(w.status.font()),
                        "toolbar": w.toolbar.isVisible(), "dock": w.capture_dock.isVisible(),
                        "room_visible": w.room.isVisible(), "sizes": w.side.sizes(), "split": w.splitter.sizes(),
                        "maximized": w.isMaximized()}
         self.active = True
-        for chart in (w.bars, w.compare_bars, w.room, w.graph):
+        for chart in (w.bars, w.compare_bars, w.room, w.graph, w.va_plane):
             chart.set_point_size(chart.point_size * SCALE)
         w.video.font_size *= SCALE
         status = QFont(w.status.font())
@@ -38,7 +39,8 @@ class PresentationMode:
         w.capture_dock.hide()
         w.room.show()
         height, width = max(w.side.height(), 3), max(sum(w.splitter.sizes()), 2)
-        w.side.setSizes([int(height * share) for share in SIDE_SHARES])  # bars, graph, room chart
+        shares = PLANE_SHARES if w.va_plane.isVisible() else (*SIDE_SHARES, 0.0)  # + the valence–arousal plane
+        w.side.setSizes([int(height * share) for share in shares])  # bars, graph, room chart
         w.splitter.setSizes([int(width * (1 - CHARTS_SHARE)), int(width * CHARTS_SHARE)])  # large text needs room
         w.showFullScreen()
         w.redraw_frame()
@@ -52,6 +54,7 @@ class PresentationMode:
         w.compare_bars.set_point_size(saved["compare_bars"])
         w.room.set_point_size(saved["room"])
         w.graph.set_point_size(saved["graph"])
+        w.va_plane.set_point_size(saved["plane"])
         w.video.font_size = saved["video"]
         w.status.setFont(saved["status"])
         w.toolbar.setVisible(saved["toolbar"])

@@ -1,7 +1,8 @@
 """``evaluate``: a run directory or a ``.tflite`` on a labelled dataset, with the app's preprocessing.
 
 Writes ``report.json`` (accuracy, balanced accuracy, macro-F1, per class, confusion matrix, the most
-confident mistakes by file) and ``confusion.png``. For a run directory the report is also copied to
+confident mistakes by file; for a model with the valence/arousal head and data with values, their CCC
+and RMSE under ``valence_arousal``) and ``confusion.png``. For a run directory the report is also copied to
 ``RUN_DIR/evaluation.json``, which ``export`` puts into the spec's metrics.
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ from model_training.audit.predictors import Predictor, load_predictor
 from model_training.data.datasets import Source, list_examples
 from model_training.data.image_batches import image_batches
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
-from model_training.train.metrics import plot_confusion, summarize
+from model_training.data.valence_arousal import values_of
+from model_training.train.metrics import format_valence_arousal, plot_confusion, summarize, valence_arousal_summary
 from model_training.train.spec_building import EVALUATION_FILE
 
 MISTAKES = 20
@@ -30,17 +32,23 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
     listing = list_examples([Source.parse(s) for s in data])
     predictor: Predictor = load_predictor(Path(model))
     skipped = Counter(listing.skipped)
-    true, probs, files = [], [], []
+    true, probs, files, va_pred, va_true = [], [], [], [], []
     for batch, kept in image_batches(listing.examples, predictor.spec, skipped):
-        probs.append(predictor.predict(batch))
+        batch_probs, batch_va = predictor.predict_all(batch)
+        probs.append(batch_probs)
         true += [e.label for e in kept]
         files += [e.path for e in kept]
+        if batch_va is not None:
+            va_pred.append(batch_va)
+            va_true.append(values_of(kept))
     if not true:
         raise DataError(f"no readable images in {', '.join(data)}")
     probs_all = np.concatenate(probs)
     y_true, y_pred = np.array(true), probs_all.argmax(1)
     report = {"model": predictor.name, "data": list(data), "skipped": dict(skipped),
               **summarize(y_true, y_pred)}
+    if va_pred:
+        report["valence_arousal"] = valence_arousal_summary(np.concatenate(va_true), np.concatenate(va_pred))
     wrong = np.flatnonzero(y_true != y_pred)
     worst = wrong[np.argsort(-probs_all[wrong, y_pred[wrong]])][:MISTAKES]
     report["confident_mistakes"] = [
@@ -61,6 +69,11 @@ def format_report(report: dict) -> str:
     lines = [f"{report['n']} images: accuracy {report['accuracy']:.4f}, balanced accuracy "
              f"{report['balanced_accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}",
              f"{'class':<10} {'precision':>9} {'recall':>7} {'support':>8}"]
+    va = report.get("valence_arousal")
+    if va and va["n"]:
+        lines.insert(1, format_valence_arousal(va))
+    elif va:
+        lines.insert(1, "valence/arousal: the model predicts them but this data has no values to score them on")
     lines += [f"{name:<10} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['support']:>8}"
               for name, c in report["per_class"].items()]
     if report["skipped"]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec, ModelSpecError
 from model_training.data.labels import DataError, map_label, to_affectnet
 from model_training.train.config import load_config
 from model_training.train.run_plan import BEST
@@ -22,6 +22,10 @@ class Predictor:
     name: str
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
+        return self.predict_all(batch)[0]
+
+    def predict_all(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(probabilities over AffectNet's classes, valence/arousal (N, 2) or None for a model without them)."""
         raise NotImplementedError
 
 
@@ -36,9 +40,14 @@ class KerasPredictor(Predictor):
         self.model = keras.models.load_model(path, compile=False)
         self.name = str(path)
         self.spec = spec_from_config(self.config, Path(run_dir).name)
+        self.columns = [map_label(label) for label in self.spec.labels]  # a fine-tune may keep fewer than 8
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model(batch, training=False), np.float32)
+    def predict_all(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        outputs = self.model(batch, training=False)
+        va = None
+        if isinstance(outputs, dict):
+            outputs, va = outputs["probabilities"], np.asarray(outputs[VALENCE_AROUSAL], np.float32)
+        return to_affectnet(np.asarray(outputs, np.float32), self.columns), va
 
 
 class TFLitePredictor(Predictor):
@@ -53,8 +62,9 @@ class TFLitePredictor(Predictor):
         self.spec = self.classifier.spec
         self.columns = [map_label(label) for label in self.spec.labels]
 
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        return to_affectnet(self.classifier.classify_batch(batch), self.columns)
+    def predict_all(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        probs, extras = self.classifier.classify_batch_all(batch)
+        return to_affectnet(probs, self.columns), extras.get(VALENCE_AROUSAL)
 
 
 def load_predictor(model: Path) -> Predictor:

@@ -165,7 +165,7 @@ def bench_arch(arch: str, root: Path, examples, batch_size: int, batches: int, e
     keras.utils.set_random_seed(0)
     setup_devices(False)
     common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
-                  batch_size=batch_size)
+                  batch_size=batch_size, valence_arousal=config.valence_arousal)  # the set has them: both heads
     ds = make_dataset(examples, training=True, class_weights=class_weights_for(examples), **common)
     pipe = pipeline_rate(ds, batches)
     model = build_model(config)

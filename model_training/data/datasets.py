@@ -18,6 +18,7 @@ from desktop_app.core.samples.sample_manifest import current_samples
 from desktop_app.core.samples.sample_records import MANIFEST
 from model_training.data.exclusions import SKIP_REASON, drop_excluded
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
+from model_training.data.valence_arousal import read_valence_arousal
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Example:
     path: str
     label: int
     weight: float = 1.0
+    valence_arousal: tuple[float, float] | None = None  # AffectNet's N_val/N_aro (data.valence_arousal)
+    group: str | None = None  # where the face came from (a captured sample's clip or camera), when known
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def detect_layout(root: Path) -> str:
 
 
 def read_affectnet(root: Path, weight: float, skipped: Counter) -> list[Example]:
-    """``images/N.jpg`` with ``annotations/N_exp.npy`` (the class index as a string or number)."""
+    """``images/N.jpg`` with ``annotations/N_exp.npy`` (the class index as a string or number), and
+    ``N_val.npy`` / ``N_aro.npy`` when the set has them (``valence_arousal``)."""
     examples = []
     for image in _images_in(root / "images"):
         ann = root / "annotations" / f"{image.stem}_exp.npy"
@@ -102,7 +106,8 @@ def read_affectnet(root: Path, weight: float, skipped: Counter) -> list[Example]
         if not 0 <= label < NUM_CLASSES:  # AffectNet's 8-10: none, uncertain, no face
             skipped[f"class {label} (not an expression)"] += 1
             continue
-        examples.append(Example(str(image), label, weight))
+        va = read_valence_arousal(root / "annotations", image.stem, skipped)
+        examples.append(Example(str(image), label, weight, va))
     return examples
 
 
@@ -124,7 +129,7 @@ def read_captured(root: Path, weight: float, skipped: Counter) -> list[Example]:
         if not path.is_file():
             skipped["listed but missing"] += 1
             continue
-        examples.append(Example(str(path), map_label(sample.label), weight))
+        examples.append(Example(str(path), map_label(sample.label), weight, group=sample.source))
     return examples
 
 

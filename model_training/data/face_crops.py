@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -34,5 +35,5 @@ def cache_face_crops(examples: list[Example], cache_dir: Path, margin: float,
                     continue
                 face = max(faces, key=lambda d: d.box[2] * d.box[3])
                 cv2.imwrite(str(target), crop_face(frame, face.box, face.keypoints, CROP_SIZE, margin))
-            out.append(Example(str(target), e.label, e.weight))
+            out.append(replace(e, path=str(target)))  # label, weight, valence/arousal, group kept
     return out

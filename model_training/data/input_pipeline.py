@@ -16,10 +16,11 @@ import cv2
 import keras
 import numpy as np
 
-from desktop_app.core.expression.model_spec import ModelSpec
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec
 from desktop_app.core.expression.preprocessing import prepare_batch
 from model_training.data.datasets import Example
 from model_training.data.labels import NUM_CLASSES
+from model_training.data.valence_arousal import values_of
 
 MAX_ROTATION_DEG = 10.0
 MAX_SCALE = 0.10
@@ -75,7 +76,10 @@ def oversample(examples: list[Example], seed: int) -> list[Example]:
 
 
 class ImageBatches(keras.utils.PyDataset):
-    """Batches of (x float32 NHWC, one-hot y, sample weight), read from disk batch by batch.
+    """Batches of (x float32 NHWC, one-hot y, sample weight), read from disk batch by batch. With
+    ``valence_arousal`` y and the weight are dicts keyed by the model's two outputs: ``valence_arousal``
+    holds the (N, 2) values (0 where unknown) and weight 0 for an image without them, so it trains the
+    expression head only. That head's weight is the source weight alone (class weights balance classes).
 
     ``training`` reshuffles every epoch and (unless ``augment_images`` is False) augments; the order and
     the augmentation depend only on (seed, epoch, batch), never on thread timing. Files OpenCV cannot
@@ -84,11 +88,17 @@ class ImageBatches(keras.utils.PyDataset):
 
     def __init__(self, examples: list[Example], size: int, color: str, mean: float, std: float,
                  batch_size: int, training: bool, seed: int = 0, augment_images: bool | None = None,
-                 class_weights: np.ndarray | None = None, workers: int = WORKERS, pad_to: int = 1) -> None:
+                 class_weights: np.ndarray | None = None, workers: int = WORKERS, pad_to: int = 1,
+                 valence_arousal: bool = False) -> None:
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=QUEUE_BATCHES)
         self.paths = [e.path for e in examples]
         self.labels = np.array([e.label for e in examples], np.int64)
         weights = np.array([e.weight for e in examples], np.float32)
+        self.valence_arousal = self.va_weights = None
+        if valence_arousal:
+            values = values_of(examples)
+            known = ~np.isnan(values).any(axis=1)
+            self.valence_arousal, self.va_weights = np.nan_to_num(values), weights * known
         if class_weights is not None:
             weights = weights * class_weights[self.labels].astype(np.float32)
         self.weights = weights
@@ -125,7 +135,12 @@ class ImageBatches(keras.utils.PyDataset):
             x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), np.float32)])
             y = np.concatenate([y, np.zeros((pad, NUM_CLASSES), np.float32)])
             w = np.concatenate([w, np.zeros(pad, np.float32)])
-        return x, y, w
+        if self.valence_arousal is None:
+            return x, y, w
+        pad = len(y) - len(kept)
+        va = np.concatenate([self.valence_arousal[kept], np.zeros((pad, 2), np.float32)])
+        va_w = np.concatenate([self.va_weights[kept], np.zeros(pad, np.float32)])
+        return x, {"probabilities": y, VALENCE_AROUSAL: va}, {"probabilities": w, VALENCE_AROUSAL: va_w}
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -150,7 +165,7 @@ def iter_batches(dataset: ImageBatches, ahead: int = 2 * WORKERS) -> Iterator[tu
 def make_dataset(examples: list[Example], size: int, color: str, mean: float, std: float,
                  batch_size: int, training: bool, seed: int = 0, augment_images: bool | None = None,
                  class_weights: np.ndarray | None = None, workers: int = WORKERS,
-                 pad_to: int = 1) -> ImageBatches:
+                 pad_to: int = 1, valence_arousal: bool = False) -> ImageBatches:
     """The training or validation input: see ``ImageBatches``."""
     return ImageBatches(examples, size, color, mean, std, batch_size, training, seed, augment_images,
-                        class_weights, workers, pad_to)
+                        class_weights, workers, pad_to, valence_arousal)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, load_spec, save_spec
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec, ModelSpecError, load_spec, save_spec
 from desktop_app.core.samples.sample_records import CROP_MARGIN
 from model_training.data.datasets import Example, Source, list_examples
 from model_training.data.image_batches import image_batches
@@ -43,6 +43,9 @@ LATENCY_RUNS = 100
 # float32 1.8e-7, float16 6.2e-4, int8 top-1 100% on 80 held-out crops (README, "export").
 MAX_PROB_DIFF = {"float32": 1e-4, "float16": 0.05}
 MIN_INT8_TOP1_AGREEMENT = 0.90  # share of parity images whose int8 top-1 class equals Keras' top-1
+# The valence/arousal head's largest difference from Keras (values in [-1, 1]): int8 rounds its features
+# to 256 levels, so it gets a tolerance of its own (docs/export-mobile.md).
+MAX_VA_DIFF = {"float32": 1e-4, "float16": 0.05, "int8": 0.25}
 RANDOM_PARITY_INPUTS = 16  # convert without --data: NaN and difference checked on random inputs only
 METADATA_AUTHOR = "model_training (tflite-facial-expression)"
 UNSTATED_LICENSE = "not stated: the terms of the training data apply"
@@ -59,6 +62,7 @@ class ExportResult:
     latency_median_ms: float
     latency_p95_ms: float
     finite: bool = True  # no NaN or infinity in either model's outputs
+    va_max_diff: float | None = None  # the valence/arousal head's largest difference (None: no such head)
 
     def format(self) -> str:
         if self.parity_images:
@@ -67,6 +71,8 @@ class ExportResult:
         else:
             parity = (f"no parity check on images ran (give --data): {RANDOM_PARITY_INPUTS} random inputs gave "
                       f"finite outputs, max diff vs Keras {self.max_diff:.2g}")
+        if self.va_max_diff is not None:
+            parity += f"; valence/arousal max diff {self.va_max_diff:.2g}"
         return (f"wrote {self.path} ({self.size_bytes / 1024:.1f} KiB) and {self.spec_path.name}\n{parity}\n"
                 f"LiteRT latency (1 image, 2 threads): median {self.latency_median_ms:.2f} ms, "
                 f"p95 {self.latency_p95_ms:.2f} ms")
@@ -167,20 +173,39 @@ def write_and_check(model, tflite: bytes, spec: ModelSpec, out: Path,
     batches = (batch for batch, _ in image_batches(parity_examples, spec, Counter()))
     if not parity_examples:
         batches = iter([_random_batch(spec, RANDOM_PARITY_INPUTS)])
-    diffs, agree, n, finite = [0.0], 0, 0, True
+    diffs, va_diffs, agree, n, finite = [0.0], [0.0], 0, 0, True
     for batch in batches:
-        lite = classifier.classify_batch(batch)
-        ref = np.asarray(model(batch, training=False), np.float32)
+        lite, lite_extras = classifier.classify_batch_all(batch)
+        ref, ref_va = keras_outputs(model, batch)
+        if ref_va is not None and spec.has_valence_arousal:
+            lite_va = lite_extras.get(VALENCE_AROUSAL, np.full_like(ref_va, np.nan))
+            finite = finite and bool(np.isfinite(lite_va).all() and np.isfinite(ref_va).all())
+            va_diffs.append(_max_diff(lite_va, ref_va))
         finite = finite and bool(np.isfinite(lite).all() and np.isfinite(ref).all())
-        diff = np.abs(lite - ref)
-        diffs.append(float(diff.max()) if np.isfinite(diff).all() else float("inf"))
+        diffs.append(_max_diff(lite, ref))
         agree += int((lite.argmax(1) == ref.argmax(1)).sum())
         n += len(batch)
     median, p95 = measure_latency(classifier)
     classifier.close()
     images = n if parity_examples else 0
     return ExportResult(out, spec_path, out.stat().st_size, max(diffs), agree / max(n, 1), images, median, p95,
-                        finite)
+                        finite, max(va_diffs) if spec.has_valence_arousal else None)
+
+
+def keras_outputs(model, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(probabilities, valence/arousal or None) of a Keras model with one output or the two of
+    ``train.models``."""
+    outputs = model(batch, training=False)
+    if isinstance(outputs, dict):
+        return np.asarray(outputs["probabilities"], np.float32), np.asarray(outputs[VALENCE_AROUSAL], np.float32)
+    return np.asarray(outputs, np.float32), None
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
+    diff = np.abs(a - b)
+    if not diff.size:
+        return 0.0
+    return float(diff.max()) if np.isfinite(diff).all() else float("inf")
 
 
 def parity_failure(quant: str, result: ExportResult) -> str:
@@ -190,6 +215,9 @@ def parity_failure(quant: str, result: ExportResult) -> str:
     limit = MAX_PROB_DIFF.get(quant)
     if limit is not None and not result.max_diff <= limit:
         return f"{quant} differs from Keras by up to {result.max_diff:.3g} in probability (tolerance {limit:g})"
+    if result.va_max_diff is not None and not result.va_max_diff <= MAX_VA_DIFF[quant]:
+        return (f"{quant} valence/arousal differs from Keras by up to {result.va_max_diff:.3g} "
+                f"(tolerance {MAX_VA_DIFF[quant]:g})")
     if quant == "int8" and result.parity_images and result.top1_agreement < MIN_INT8_TOP1_AGREEMENT:
         return (f"int8 top-1 agrees with Keras on {result.top1_agreement:.1%} of {result.parity_images} images "
                 f"(at least {MIN_INT8_TOP1_AGREEMENT:.0%} needed)")
@@ -300,9 +328,12 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
     if (spec.input_height, spec.input_width, spec.channels) != (height, width, channels):
         raise DataError(f"the spec's input {(spec.input_height, spec.input_width, spec.channels)} disagrees "
                         f"with the model's {(height, width, channels)}")
-    if int(model.outputs[0].shape[-1]) != len(spec.labels):
-        raise DataError(f"the model has {model.outputs[0].shape[-1]} outputs but {len(spec.labels)} labels")
-    spec = replace(spec, name=out.stem, input_dtype="float32",
+    names = list(getattr(model, "output_names", None) or [])
+    probabilities = model.outputs[names.index("probabilities")] if "probabilities" in names else model.outputs[0]
+    if int(probabilities.shape[-1]) != len(spec.labels):
+        raise DataError(f"the model has {probabilities.shape[-1]} outputs but {len(spec.labels)} labels")
+    extras = (VALENCE_AROUSAL,) if VALENCE_AROUSAL in names else ()  # train.models' second head
+    spec = replace(spec, name=out.stem, input_dtype="float32", extra_outputs=extras,
                    provenance={**spec.provenance, "converted_from": str(keras_file), "tensorflow": tf.__version__,
                                "quantization": quant, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     model, spec, tflite = mobile_tflite(model, spec, quant, examples)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import flatbuffers
 import numpy as np
 
+from desktop_app.core.expression.model_spec import EXTRA_OUTPUTS, EXTRA_RANGE
 from model_training.train.keras_files import ZIP_DATE
 
 METADATA_NAME = "TFLITE_METADATA"
@@ -45,6 +46,10 @@ class MobileMetadata:
     height: int
     mean: float | None
     std: float | None
+    # Outputs after the probabilities, each (name, its components), e.g. ("valence_arousal", ("valence",
+    # "arousal")): MediaPipe refuses a model with more output tensors than output metadata, and reads each
+    # further output as another classification head whose "categories" are the components.
+    extra_outputs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def metadata_for(spec, version: str, author: str, license: str) -> MobileMetadata:
@@ -55,7 +60,8 @@ def metadata_for(spec, version: str, author: str, license: str) -> MobileMetadat
     return MobileMetadata(
         name=spec.name, description=spec.description or spec.name, version=version, author=author,
         license=license, labels=tuple(spec.labels), width=spec.input_width, height=spec.input_height,
-        mean=None if quantised else spec.mean, std=None if quantised else spec.std)
+        mean=None if quantised else spec.mean, std=None if quantised else spec.std,
+        extra_outputs=tuple((name, EXTRA_OUTPUTS[name]) for name in spec.extra_outputs))
 
 
 def _strings(b: flatbuffers.Builder, **values: str) -> dict[str, int]:
@@ -85,7 +91,8 @@ def _float_vector(b: flatbuffers.Builder, values: list[float]) -> int:
 
 
 def build_metadata(meta: MobileMetadata) -> bytes:
-    """The ``ModelMetadata`` FlatBuffer: one subgraph, one image input, one score output."""
+    """The ``ModelMetadata`` FlatBuffer: one subgraph, one image input, one score output and one output
+    per ``meta.extra_outputs`` (values in EXTRA_RANGE, their components as axis labels)."""
     b = flatbuffers.Builder(1024)
     s = _strings(b, name=meta.name, description=meta.description, version=meta.version, author=meta.author,
                  license=meta.license, min_parser=MIN_PARSER_VERSION, image="image", scores="probability",
@@ -116,21 +123,48 @@ def build_metadata(meta: MobileMetadata) -> bytes:
     out_stats = _table(b, 2, {0: _float_vector(b, [1.0]), 1: _float_vector(b, [0.0])})
     output_meta = _table(b, 7, {0: s["scores"], 1: s["scores_doc"], 3: out_content, 5: out_stats,
                                 6: _vector(b, [labels_file])})
-    subgraph = _table(b, 10, {2: _vector(b, [input_meta]), 3: _vector(b, [output_meta])})
+    outputs = [output_meta] + [_extra_output_meta(b, name, components) for name, components in meta.extra_outputs]
+    subgraph = _table(b, 10, {2: _vector(b, [input_meta]), 3: _vector(b, outputs)})
     model = _table(b, 8, {0: s["name"], 1: s["description"], 2: s["version"], 3: _vector(b, [subgraph]),
                           4: s["author"], 5: s["license"], 7: s["min_parser"]})
     b.Finish(model, file_identifier=METADATA_IDENTIFIER)
     return bytes(b.Output())
 
 
-def labels_zip(labels: tuple[str, ...]) -> bytes:
-    """The associated files as a stored (uncompressed) zip with fixed timestamps, as MediaPipe reads it."""
+def _extra_output_meta(b: flatbuffers.Builder, name: str, components: tuple[str, ...]) -> int:
+    s = _strings(b, name=name, doc=f"{', '.join(components)}, each from {EXTRA_RANGE[0]:g} to {EXTRA_RANGE[1]:g}",
+                 file=f"{name}.txt", file_doc=f"the components of {name}, one per line, in output order")
+    axis_file = _table(b, 5, {0: s["file"], 1: s["file_doc"]}, {2: ("PrependInt8Slot", _FILE_TENSOR_AXIS_LABELS)})
+    content = _table(b, 3, {1: _table(b, 0, {})}, {0: ("PrependUint8Slot", _CONTENT_FEATURE)})
+    stats = _table(b, 2, {0: _float_vector(b, [EXTRA_RANGE[1]]), 1: _float_vector(b, [EXTRA_RANGE[0]])})
+    return _table(b, 7, {0: s["name"], 1: s["doc"], 3: content, 5: stats, 6: _vector(b, [axis_file])})
+
+
+def labels_zip(labels: tuple[str, ...], extra_outputs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> bytes:
+    """The associated files as a stored (uncompressed) zip with fixed timestamps, as MediaPipe reads it:
+    ``labels.txt`` and one ``<name>.txt`` per extra output."""
     buffer = io.BytesIO()
+    files = [(LABELS_FILE, labels), *((f"{name}.txt", components) for name, components in extra_outputs)]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
-        info = zipfile.ZipInfo(LABELS_FILE, date_time=ZIP_DATE)
-        info.external_attr = 0o644 << 16
-        zf.writestr(info, "".join(f"{label}\n" for label in labels))
+        for file_name, lines in files:
+            info = zipfile.ZipInfo(file_name, date_time=ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, "".join(f"{line}\n" for line in lines))
     return buffer.getvalue()
+
+
+def order_outputs(model, first: str = "probabilities") -> None:
+    """Put the signature output named ``first`` first among the subgraph's outputs (the converter orders
+    them as it likes; MediaPipe's head 0, which apps read, must be the expression). A model with one
+    output is left as it is."""
+    subgraph = model.subgraphs[0]
+    if len(subgraph.outputs) < 2 or not model.signatureDefs:
+        return
+    named = {_name(t.name): int(t.tensorIndex) for t in model.signatureDefs[0].outputs}
+    if first not in named:
+        return
+    rest = [int(i) for i in subgraph.outputs if int(i) != named[first]]
+    subgraph.outputs = np.array([named[first], *rest], dtype=np.int32)
 
 
 def add_metadata(tflite: bytes, meta: MobileMetadata) -> bytes:
@@ -149,7 +183,8 @@ def add_metadata(tflite: bytes, meta: MobileMetadata) -> bytes:
         entry.buffer = len(model.buffers) - 1
         model.metadata.append(entry)
     model.buffers[entry.buffer].data = np.frombuffer(build_metadata(meta), np.uint8)
-    return flatbuffer_utils.convert_object_to_bytearray(model) + labels_zip(meta.labels)
+    order_outputs(model)
+    return flatbuffer_utils.convert_object_to_bytearray(model) + labels_zip(meta.labels, meta.extra_outputs)
 
 
 def _name(value) -> str:

@@ -63,7 +63,8 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     epochs = config.epochs or DEFAULT_EPOCHS
     head_epochs = min(DEFAULT_HEAD_EPOCHS, epochs) if config.head_epochs is None else config.head_epochs
     config = replace(config, input_size=spec.input_width, color=spec.color, mean=spec.mean, std=spec.std,
-                     head_epochs=head_epochs, epochs=epochs).resolved()
+                     head_epochs=head_epochs, epochs=epochs,
+                     valence_arousal=False).resolved()  # the base's expression head only: no second head
     if config.head_epochs > config.epochs:
         raise DataError(f"--head-epochs {config.head_epochs} is more than --epochs {config.epochs}")
     run_dir = Path(run_dir)
@@ -115,9 +116,19 @@ def fine_tune(plan: FineTunePlan) -> dict:
     import keras
 
     from model_training.data.input_pipeline import make_dataset, oversample
+    from model_training.data.labels import SPEC_LABELS, to_affectnet
     from model_training.finetune.fine_tune_report import compare, format_table, write_report
-    from model_training.finetune.init_from import load_base, map_probabilities, with_affectnet_head
+    from model_training.finetune.held_out_sources import OTHER, independence
+    from model_training.finetune.held_out_sources import describe as describe_sources
+    from model_training.finetune.init_from import (
+        keep_outputs,
+        load_base,
+        map_probabilities,
+        output_classes,
+        with_affectnet_head,
+    )
     from model_training.train.backend import setup_devices
+    from model_training.train.metrics import expected_calibration_error
     from model_training.train.nan_guard import StopOnNonFiniteLoss
     from model_training.train.progress_lines import ProgressLines, event_line
     from model_training.train.run_plan import class_weights_for
@@ -144,7 +155,8 @@ def fine_tune(plan: FineTunePlan) -> dict:
     with devices.scope():
         base = load_base(plan.base)
         y_true, base_raw = predict_probabilities(base, val_ds)
-        base_pred = map_probabilities(base_raw, plan.base.spec).argmax(1)
+        base_probs = map_probabilities(base_raw, plan.base.spec)
+        base_pred = base_probs.argmax(1)
         model = with_affectnet_head(base, plan.base.spec)
     state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     head = model.get_layer("fine_tune_head")
@@ -165,13 +177,27 @@ def fine_tune(plan: FineTunePlan) -> dict:
         model.fit(train_ds, epochs=until, initial_epoch=state["epochs_done"], callbacks=callbacks, verbose=0,
                   shuffle=False)
     best = keras.models.load_model(run_dir / BEST, compile=False)
+    kept = output_classes(plan.base.spec, plan.train_data.examples)
+    if len(kept) < len(SPEC_LABELS):  # no output for a label neither the data nor the base has
+        best = keep_outputs(best, kept)
+        _save_atomic(best, run_dir / BEST)
+        config = replace(config, labels=[SPEC_LABELS[k] for k in kept])
+        save_config(config, run_dir)
     _, tuned_probs = predict_probabilities(best, val_ds)
+    tuned_probs = to_affectnet(tuned_probs, kept)
     report = compare(y_true, base_pred, tuned_probs.argmax(1), plan.base.origin, str(run_dir / BEST))
+    verdict, labels = independence(plan.train_data.examples, plan.val_data.examples)
     report.update(best_epoch=state["best_epoch"], epochs=config.epochs, head_epochs=config.head_epochs,
                   crop_margin=config.crop_margin, base_crop_margin=plan.base.spec.crop_margin,
-                  train_images=len(plan.train_data.examples), seconds=round(time.monotonic() - started, 1))
+                  train_images=len(plan.train_data.examples), seconds=round(time.monotonic() - started, 1),
+                  labels=[SPEC_LABELS[k] for k in kept], held_out_sources=verdict,
+                  held_out_note=describe_sources(verdict, labels),
+                  held_out_caution=None if verdict == OTHER else describe_sources(verdict, labels),
+                  base_calibration_error=expected_calibration_error(y_true, base_probs),
+                  fine_tuned_calibration_error=expected_calibration_error(y_true, tuned_probs))
     path = write_report(report, run_dir)
     print(format_table(report), flush=True)
+    print(f"held-out faces: {report['held_out_note']}", flush=True)
     print(f"fine-tuned in {report['seconds']:.0f} s; best held-out balanced accuracy "
           f"{state['best_balanced_accuracy']:.3f} at epoch {state['best_epoch']}; model {run_dir / BEST}",
           flush=True)

@@ -10,12 +10,14 @@ spec records the stored margin instead. ``:crop`` sources (whole photos) are cro
 margin directly.
 
 Held-out crops: ``--val-split F`` keeps a stratified fraction of every class (seeded, in a stable order)
-for validation and the before/after report when no ``--val`` is given.
+for validation and the before/after report when no ``--val`` is given: whole sources (clips, sessions) of
+a label that has more than one, a random share of its crops otherwise (``held_out_sources``).
 """
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -24,6 +26,7 @@ import numpy as np
 from desktop_app.core.samples.sample_records import CROP_MARGIN as STORED_MARGIN
 from model_training.data.datasets import Example, Source
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
+from model_training.finetune.held_out_sources import source_split
 from model_training.train.run_plan import Prepared, prepare_examples
 
 CACHE = "face_crops"
@@ -59,7 +62,7 @@ def recrop(examples: list[Example], fraction: float, cache: Path, skipped: Count
             partial = target.with_name(f".{target.name}")  # renamed once whole: a killed run leaves no half file
             cv2.imwrite(str(partial), image[y:y + side, x:x + side])
             partial.replace(target)
-        out.append(Example(str(target), e.label, e.weight))
+        out.append(replace(e, path=str(target)))  # label, weight and group kept
     return out
 
 
@@ -111,8 +114,8 @@ def fine_tune_examples(train_specs: list[str], val_specs: list[str], val_split: 
     check_classes(train.examples, ", ".join(train_specs))
     if val_specs:
         val = prepared(val_specs, "--val")
-    elif val_split:
-        kept, held = stratified_split(train.examples, val_split, seed)
+    elif val_split:  # whole clips held out where a label has several (held_out_sources)
+        kept, held = source_split(train.examples, val_split, seed, stratified_split)
         val = Prepared(held, Counter(), [])
         train = Prepared(kept, train.skipped, train.unreadable)
     else:

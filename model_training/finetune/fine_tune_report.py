@@ -60,4 +60,7 @@ def format_table(report: dict) -> str:
                          f"{pct(row['fine_tuned_predicted_share'])} |")
     lines.append(f"| **balanced accuracy** | | {report['base_balanced_accuracy']:.1%} | "
                  f"{report['fine_tuned_balanced_accuracy']:.1%} | | |")
+    if "base_calibration_error" in report:
+        lines.append(f"| **calibration error** (lower: confidence closer to how often it is right) | | "
+                     f"{report['base_calibration_error']:.3f} | {report['fine_tuned_calibration_error']:.3f} | | |")
     return "\n".join(lines)

@@ -160,11 +160,7 @@ def with_affectnet_head(model, spec: ModelSpec):
     shared with ``model`` (predict with the base before training the new one)."""
     import keras
 
-    head, tail = _head(model)
-    config = dict(head.get_config(), name=HEAD_NAME)
-    config["units" if "units" in config else "filters"] = NUM_CLASSES
-    new_head = type(head).from_config(config)
-    x = new_head(head.input)
+    head, _ = _head(model)
     if getattr(head, "bias", None) is None:
         raise DataError(f"{model.name}: the head {head.name} has no bias to keep new classes quiet")
     kernel, bias = (keras.ops.convert_to_numpy(w) for w in (head.kernel, head.bias))
@@ -173,11 +169,42 @@ def with_affectnet_head(model, spec: ModelSpec):
     cols = columns(spec)
     new_kernel[..., cols] = kernel
     new_bias[cols] = bias
-    new_head.set_weights([new_kernel, new_bias])
+    return _reheaded(model, new_kernel, new_bias, f"{model.name}_fine_tuned")
+
+
+def output_classes(spec: ModelSpec, examples) -> list[int]:
+    """The AffectNet classes a fine-tune keeps an output for: those its base has and those its training
+    data has, in AffectNet's order (no contempt output from nothing)."""
+    return sorted(set(columns(spec)) | {e.label for e in examples})
+
+
+def keep_outputs(model, kept: list[int]):
+    """``model`` (with the eight-output head of ``with_affectnet_head``) with only the outputs ``kept``:
+    the softmax over fewer columns, the same as renormalising the kept probabilities (a dropped class,
+    which nothing taught, sat near exp(NEW_CLASS_BIAS) and changes them by about that)."""
+    import keras
+
+    head, _ = _head(model)
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in (head.kernel, head.bias))
+    return _reheaded(model, kernel[..., kept], bias[kept], model.name)
+
+
+def _reheaded(model, kernel: np.ndarray, bias: np.ndarray, name: str):
+    """``model``'s body with its head (see ``_head``) replaced by one of ``kernel``/``bias``'s width
+    (named HEAD_NAME) and its weightless tail rebuilt, ending in a float32 softmax ``probabilities``."""
+    import keras
+
+    head, tail = _head(model)
+    config = dict(head.get_config(), name=HEAD_NAME)
+    config["units" if "units" in config else "filters"] = int(bias.shape[-1])
+    new_head = type(head).from_config(config)
+    x = new_head(head.input)
+    new_head.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     for layer in tail:
         last = layer is tail[-1]
         if last and isinstance(layer, keras.layers.Activation):
             x = keras.layers.Activation("softmax", dtype="float32", name="probabilities")(x)
         else:
-            x = type(layer).from_config(dict(layer.get_config(), name=f"{layer.name}_ft"))(x)
-    return keras.Model(model.inputs[0], x, name=f"{model.name}_fine_tuned")
+            suffix = "" if layer.name.endswith("_ft") else "_ft"
+            x = type(layer).from_config(dict(layer.get_config(), name=f"{layer.name}{suffix}"))(x)
+    return keras.Model(model.inputs[0], x, name=name)

@@ -55,11 +55,17 @@ class TrainConfig:
     mixed_precision: bool = False
     seed: int = 0
     exclusions: bool = True  # leave out the images listed in each dataset's exclusions.txt
+    # A second head for valence/arousal when the training data has them (run_plan turns it off when it
+    # has none; a config.json written before this key existed means a run without it).
+    valence_arousal: bool = True
     # Fine-tuning (model_training/finetune/init_from.py): the base MODEL as given; None for a run from scratch,
     # whose architecture is ``arch``. With it, input size, colour, normalisation and margin are the base's.
     init_from: str | None = None
     head_epochs: int | None = None  # epochs training only the new head, before all layers
     val_split: float | None = None  # hold out this stratified fraction of --train when no --val is given
+    # The output labels, in order, when not all of AffectNet's: a fine-tune keeps only the labels its base
+    # or its data has (finetune.init_from.keep_outputs). None: all eight.
+    labels: list[str] | None = None
 
     def resolved(self) -> TrainConfig:
         """A copy with the architecture's defaults filled in, every value checked; DataError names the
@@ -107,6 +113,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "config") -> TrainConfig:
         refuse_unknown_keys(data, [f.name for f in fields(cls)], where, DataError)
+        data = {"valence_arousal": False, **data}  # runs saved before the second head had none
         return cls(**{key: None if LEGACY_NOT_CHOSEN.get(key, ()) == value else value
                       for key, value in data.items()})
 

@@ -1,6 +1,8 @@
 """The architectures: mini-Xception (small, grey, fast on CPU) and two Keras ImageNet backbones.
 
-Every model ends in a float32 softmax over AffectNet's eight classes (spec output ``probabilities``).
+Every model ends in a float32 softmax over AffectNet's eight classes (spec output ``probabilities``);
+with ``config.valence_arousal`` a second head beside it, ``valence_arousal``: two tanh units in [-1, 1]
+on the same pooled features, and the model's outputs are then a dict keyed by those two names.
 Backbones are built with ``weights=None``; ``--weights PATH`` loads a local Keras weights file into the
 backbone (nothing is downloaded).
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL
 from model_training.data.labels import NUM_CLASSES
 from model_training.train.config import TrainConfig
 
@@ -27,9 +30,9 @@ def _xception_block(x, filters: int):
     return layers.Add()([x, residual])
 
 
-def mini_xception(inputs, filters: tuple[int, ...] = (16, 32, 64, 128)):
-    """Arriaga et al. 2017, the FER2013 model the app bundles: two plain convs, four residual
-    depthwise-separable blocks, a 1×1 conv to the classes and global average pooling."""
+def mini_xception_body(inputs, filters: tuple[int, ...] = (16, 32, 64, 128)):
+    """Arriaga et al. 2017, the FER2013 model the app bundles, up to its head: two plain convs and four
+    residual depthwise-separable blocks."""
     x = inputs
     for _ in range(2):
         x = layers.Conv2D(8, 3, padding="same", use_bias=False)(x)
@@ -37,8 +40,18 @@ def mini_xception(inputs, filters: tuple[int, ...] = (16, 32, 64, 128)):
         x = layers.ReLU()(x)
     for f in filters:
         x = _xception_block(x, f)
-    x = layers.Conv2D(NUM_CLASSES, 3, padding="same")(x)
+    return x
+
+
+def mini_xception(inputs, filters: tuple[int, ...] = (16, 32, 64, 128)):
+    """The body, a 3×3 conv to the classes and global average pooling (logits)."""
+    x = layers.Conv2D(NUM_CLASSES, 3, padding="same")(mini_xception_body(inputs, filters))
     return layers.GlobalAveragePooling2D()(x)
+
+
+def valence_arousal_head(features):
+    """Two tanh units (valence, arousal in [-1, 1]) on pooled features, in float32 like the softmax."""
+    return layers.Dense(2, activation="tanh", dtype="float32", name=VALENCE_AROUSAL)(features)
 
 
 def build_model(config: TrainConfig) -> keras.Model:
@@ -46,7 +59,9 @@ def build_model(config: TrainConfig) -> keras.Model:
     inputs = keras.Input(shape, name="image")
     weights = None if config.weights == "none" else config.weights
     if config.arch == "mini_xception":
-        x = mini_xception(inputs)
+        body = mini_xception_body(inputs)
+        features = layers.GlobalAveragePooling2D()(body)
+        x = layers.GlobalAveragePooling2D()(layers.Conv2D(NUM_CLASSES, 3, padding="same")(body))
     else:
         if config.arch == "mobilenet_v3_small":
             backbone = keras.applications.MobileNetV3Small(
@@ -55,8 +70,10 @@ def build_model(config: TrainConfig) -> keras.Model:
         else:
             backbone = keras.applications.EfficientNetB0(input_shape=shape, include_top=False, weights=weights)
         x = backbone(inputs)
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dropout(0.2)(x)
-        x = layers.Dense(NUM_CLASSES)(x)
+        features = layers.Dropout(0.2)(layers.GlobalAveragePooling2D()(x))
+        x = layers.Dense(NUM_CLASSES)(features)
     outputs = layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    if config.valence_arousal:
+        return keras.Model(inputs, {"probabilities": outputs, VALENCE_AROUSAL: valence_arousal_head(features)},
+                           name=config.arch)
     return keras.Model(inputs, outputs, name=config.arch)

@@ -12,6 +12,7 @@ import numpy as np
 
 from model_training.data.datasets import Example, Listing, Source, list_examples, scan_unreadable
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
+from model_training.data.valence_arousal import describe_range, has_values
 from model_training.train.config import TrainConfig, load_config
 
 BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
@@ -63,6 +64,16 @@ def describe(name: str, prepared: Prepared) -> str:
     per_class = ", ".join(f"{c} {n}" for c, n in zip(AFFECTNET_CLASSES, counts) if n)
     skipped = "; ".join(f"{k}: {v}" for k, v in sorted(prepared.skipped.items()))
     return f"{name}: {len(prepared.examples)} images ({per_class})" + (f"; skipped {skipped}" if skipped else "")
+
+
+def resolve_valence_arousal(wanted: bool, train_data: Prepared) -> bool:
+    """The second head trains when asked (the default) and the training data has values; one line says
+    which, with the values' range."""
+    if not wanted:
+        print("valence/arousal head off (--no-valence-arousal): expression head only", flush=True)
+        return False
+    print(describe_range(train_data.examples), flush=True)
+    return has_values(train_data.examples)
 
 
 def class_weights_for(examples: list[Example]) -> np.ndarray:
@@ -179,4 +190,6 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
                                                           config.epochs)
     if why:
         print(why, flush=True)
+    if not resume:
+        config.valence_arousal = resolve_valence_arousal(config.valence_arousal, train_data)
     return Plan(config, run_dir, resume, state, train_data, val_data)

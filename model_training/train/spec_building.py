@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desktop_app.core.expression.model_spec import ModelSpec
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec
 from model_training.data.labels import SPEC_LABELS
 from model_training.train.config import TrainConfig
 
@@ -17,13 +17,14 @@ EVALUATION_FILE = "evaluation.json"  # written into RUN_DIR by ``evaluate``; its
 
 def spec_from_config(config: TrainConfig, name: str, provenance: dict | None = None,
                      metrics: dict | None = None, input_dtype: str = "float32") -> ModelSpec:
+    labels = tuple(config.labels) if config.labels else SPEC_LABELS  # a fine-tune may keep fewer
     return ModelSpec(
-        name=name, labels=SPEC_LABELS, input_width=config.input_size, input_height=config.input_size,
+        name=name, labels=labels, input_width=config.input_size, input_height=config.input_size,
         color=config.color, mean=config.mean, std=config.std, output="probabilities",
         crop_margin=config.crop_margin, align_eyes=True, input_dtype=input_dtype,
         description=(f"fine-tuned from {config.init_from} with model_training" if config.init_from
                      else f"{config.arch} trained with model_training"), provenance=provenance or {},
-        metrics=metrics or {})
+        metrics=metrics or {}, extra_outputs=(VALENCE_AROUSAL,) if config.valence_arousal else ())
 
 
 def provenance_for(config: TrainConfig, extra: dict | None = None) -> dict:
@@ -38,7 +39,7 @@ def metrics_from(run_dir: Path) -> dict:
     if not path.is_file():
         return {}
     report = json.loads(path.read_text(encoding="utf-8"))
-    keys = ("data", "n", "accuracy", "balanced_accuracy", "macro_f1")
+    keys = ("data", "n", "accuracy", "balanced_accuracy", "macro_f1", "valence_arousal")
     return {("dataset" if k == "data" else k): report[k] for k in keys if k in report}
 
 

@@ -10,23 +10,61 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from desktop_app.core.expression.model_spec import VALENCE_AROUSAL
 from model_training.data.input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
 from model_training.train.backend import installed, setup_devices
 from model_training.train.config import TrainConfig, save_config
-from model_training.train.metrics import balanced_accuracy, plot_curves
+from model_training.train.metrics import (
+    balanced_accuracy,
+    format_valence_arousal,
+    plot_curves,
+    valence_arousal_summary,
+)
 from model_training.train.models import build_model
 from model_training.train.nan_guard import StopOnNonFiniteLoss
 from model_training.train.run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe, write_json
 
+# The valence/arousal head's loss is mean squared error, not 1 - CCC: an image without values must add
+# nothing (weight 0), which a per-image loss allows on every backend and a batch statistic such as CCC
+# does not; and CCC over the 8 to 64 images of a batch, fewer once images without values drop out, is
+# noisy or undefined. CCC is what ``evaluate`` reports (and the best checkpoint stays balanced accuracy).
+VALENCE_AROUSAL_LOSS_WEIGHT = 1.0
+
+
+def has_valence_arousal(model: keras.Model) -> bool:
+    """Whether ``model`` has the second head (its outputs are then a dict, ``models.build_model``)."""
+    return VALENCE_AROUSAL in getattr(model, "output_names", ())
+
+
+def split_outputs(outputs) -> tuple[np.ndarray, np.ndarray | None]:
+    """A model's call result → (probabilities, valence/arousal or None), as numpy."""
+    if isinstance(outputs, dict):
+        return (keras.ops.convert_to_numpy(outputs["probabilities"]),
+                keras.ops.convert_to_numpy(outputs[VALENCE_AROUSAL]))
+    return keras.ops.convert_to_numpy(outputs), None
+
+
+def predict_all(model: keras.Model, dataset: ImageBatches) -> dict[str, np.ndarray]:
+    """Over a dataset of (x, y, w): ``true`` class indices and ``probabilities``; with the second head
+    also ``valence_arousal`` predicted and ``valence_arousal_true`` (NaN rows: the image has no values)."""
+    out: dict[str, list] = {"true": [], "probabilities": [], VALENCE_AROUSAL: [], "valence_arousal_true": []}
+    for x, y, w in iter_batches(dataset):
+        onehot = y["probabilities"] if isinstance(y, dict) else y
+        real = onehot.sum(axis=1) > 0  # padding rows carry no label
+        out["true"].append(np.argmax(onehot[real], axis=1))
+        probs, va = split_outputs(model(x, training=False))
+        out["probabilities"].append(probs[real])
+        if va is not None and isinstance(y, dict):
+            truth = np.where(w[VALENCE_AROUSAL][:, None] > 0, y[VALENCE_AROUSAL], np.nan)
+            out[VALENCE_AROUSAL].append(va[real])
+            out["valence_arousal_true"].append(truth[real])
+    return {k: np.concatenate(v) for k, v in out.items() if v}
+
 
 def predict_probabilities(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
     """(true class indices, predicted probabilities) over a dataset of (x, one-hot y, w)."""
-    true, probs = [], []
-    for x, y, _ in iter_batches(dataset):
-        real = y.sum(axis=1) > 0  # padding rows carry no label
-        true.append(np.argmax(y[real], axis=1))
-        probs.append(keras.ops.convert_to_numpy(model(x, training=False))[real])
-    return np.concatenate(true), np.concatenate(probs)
+    found = predict_all(model, dataset)
+    return found["true"], found["probabilities"]
 
 
 def predict_labels(model: keras.Model, dataset: ImageBatches) -> tuple[np.ndarray, np.ndarray]:
@@ -43,10 +81,17 @@ class BalancedAccuracy(keras.callbacks.Callback):
         self.val_ds = val_ds
 
     def on_epoch_end(self, epoch, logs=None):
-        score = balanced_accuracy(*predict_labels(self.model, self.val_ds))
+        found = predict_all(self.model, self.val_ds)
+        score = balanced_accuracy(found["true"], found["probabilities"].argmax(1))
+        line = f"epoch {epoch + 1}: val balanced accuracy {score:.4f}"
+        if VALENCE_AROUSAL in found:
+            va = valence_arousal_summary(found["valence_arousal_true"], found[VALENCE_AROUSAL])
+            line += "; " + format_valence_arousal(va)
+            if logs is not None:
+                logs.update(val_valence_ccc=va["valence"]["ccc"], val_arousal_ccc=va["arousal"]["ccc"])
         if logs is not None:
             logs["val_balanced_accuracy"] = score
-        print(f"epoch {epoch + 1}: val balanced accuracy {score:.4f}", flush=True)
+        print(line, flush=True)
 
 
 class LastCheckpoint(keras.callbacks.Callback):
@@ -68,10 +113,17 @@ class LastCheckpoint(keras.callbacks.Callback):
 
 
 def compile_model(model: keras.Model, config: TrainConfig, learning_rate: float | None = None) -> None:
-    """Adam at ``learning_rate`` (default: the config's) with the config's loss."""
+    """Adam at ``learning_rate`` (default: the config's) with the config's loss; a model with the
+    valence/arousal head adds mean squared error on it (see VALENCE_AROUSAL_LOSS)."""
     loss = (keras.losses.CategoricalFocalCrossentropy() if config.balance == "focal"
             else keras.losses.CategoricalCrossentropy())
     rate = config.learning_rate if learning_rate is None else learning_rate
+    if has_valence_arousal(model):
+        model.compile(optimizer=keras.optimizers.Adam(rate),
+                      loss={"probabilities": loss, VALENCE_AROUSAL: keras.losses.MeanSquaredError()},
+                      loss_weights={"probabilities": 1.0, VALENCE_AROUSAL: VALENCE_AROUSAL_LOSS_WEIGHT},
+                      metrics={"probabilities": ["accuracy"]})
+        return
     model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss, metrics=["accuracy"])
 
 
@@ -92,6 +144,7 @@ def train(plan: Plan) -> dict:
     weights = class_weights_for(train_examples) if config.balance == "class_weight" else None
     common = dict(size=config.input_size, color=config.color, mean=config.mean, std=config.std,
                   batch_size=config.batch_size, pad_to=devices.batch_multiple)
+    common["valence_arousal"] = config.valence_arousal
     train_ds = make_dataset(train_examples, training=True, augment_images=config.augment,
                             seed=config.seed + state["epochs_done"], class_weights=weights, **common)
     val_ds = make_dataset(plan.val_data.examples, training=False, **common)

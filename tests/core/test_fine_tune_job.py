@@ -112,3 +112,17 @@ def test_report_summary_says_old_and_new_on_how_many_faces(tmp_path):
     report.write_text("{")
     assert report_summary(report) is None
     assert report_summary(tmp_path / "missing.json") is None
+
+
+def test_report_summary_adds_calibration_and_the_caution_training_wrote(tmp_path):
+    report = tmp_path / "finetune_report.json"
+    base = {"held_out": 10, "base_balanced_accuracy": 1.0, "fine_tuned_balanced_accuracy": 1.0,
+            "base_calibration_error": 0.214, "fine_tuned_calibration_error": 0.031}
+    caution = "the held-out faces (Happy) come from the same clip as the training faces"
+    report.write_text(json.dumps({**base, "held_out_caution": caution}))
+    summary = report_summary(report)
+    assert summary.startswith("held-out balanced accuracy 1.00 → 1.00 (old → new) on 10 faces; calibration "
+                              "error 0.21 → 0.03")
+    assert summary.endswith(f". Caution: {caution}")
+    report.write_text(json.dumps({**base, "held_out_caution": None}))  # held out from other clips
+    assert "Caution" not in report_summary(report)

@@ -37,3 +37,22 @@ def swapped_copy(folder: Path) -> Path:
     spec.update(name="swapped", labels=labels)
     spec_path_for(model).write_text(json.dumps(spec))
     return model
+
+
+def valence_arousal_model(folder: Path, name: str = "va_model") -> Path:
+    """A model with the valence/arousal head, built by the kit (mini-Xception at its defaults, seeded
+    weights, not trained) and exported by it as float32 with its spec: what the app gets from ``export``
+    of a run trained on AffectNet, minus the training (its numbers mean nothing; the plumbing is real)."""
+    import keras
+
+    from model_training.export.export import export_checked, mobile_tflite
+    from model_training.train.config import TrainConfig
+    from model_training.train.models import build_model
+    from model_training.train.spec_building import spec_from_config
+
+    keras.utils.set_random_seed(0)
+    config = TrainConfig(train=["unused"], val=["unused"], valence_arousal=True).resolved()
+    out = folder / f"{name}.tflite"
+    model, spec, tflite = mobile_tflite(build_model(config), spec_from_config(config, name), "float32", [])
+    export_checked(model, tflite, spec, out, "float32", [])
+    return out

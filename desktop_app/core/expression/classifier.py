@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, load_spec
+from desktop_app.core.expression.model_spec import EXTRA_OUTPUTS, ModelSpec, ModelSpecError, load_spec
 from desktop_app.core.expression.preprocessing import prepare_batch
 
 
@@ -31,7 +31,7 @@ class ExpressionClassifier:
         except (ValueError, RuntimeError) as exc:
             raise ModelSpecError(f"{self.model_path} is not a loadable TFLite model: {exc}") from None
         inp = self._interp.get_input_details()[0]
-        out = self._interp.get_output_details()[0]
+        out, self._extra_index = self._outputs()
         self._in_index, self._out_index = inp["index"], out["index"]
         self._in_dtype = inp["dtype"]
         self._in_quant = inp.get("quantization", (0.0, 0))
@@ -47,6 +47,23 @@ class ExpressionClassifier:
             raise ModelSpecError(f"{self.model_path}: model has {out['shape'][-1]} outputs but its spec "
                                  f"lists {len(self.spec.labels)} labels")
         self._batch = int(inp["shape"][0])
+
+    def _outputs(self) -> tuple[dict, dict[str, int]]:
+        """(the probabilities' tensor details, extra output name → tensor index). A model with one output:
+        that one. With the spec's ``extra_outputs`` the tensors are found by their signature names (a
+        .tflite's tensor order follows no rule), and a missing one is a ModelSpecError."""
+        details = self._interp.get_output_details()
+        if len(details) == 1 and not self.spec.extra_outputs:
+            return details[0], {}
+        signatures = self._interp._get_full_signature_list()  # noqa: SLF001 - the only name → tensor map LiteRT gives
+        named = next(iter(signatures.values()), {}).get("outputs", {}) if signatures else {}
+        wanted = ("probabilities", *self.spec.extra_outputs)
+        missing = [name for name in wanted if name not in named]
+        if missing:
+            raise ModelSpecError(f"{self.model_path}: the model has no output named {', '.join(missing)} "
+                                 f"(its outputs: {', '.join(named) or 'unnamed'}) though its spec lists it")
+        by_index = {d["index"]: d for d in details}
+        return by_index[named["probabilities"]], {name: named[name] for name in self.spec.extra_outputs}
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -71,10 +88,23 @@ class ExpressionClassifier:
 
     def classify_batch(self, batch: np.ndarray) -> np.ndarray:
         """Prepared batch (N, H, W, C) → probabilities (N, labels)."""
+        return self.classify_batch_all(batch)[0]
+
+    def classify_batch_all(self, batch: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Prepared batch → (probabilities (N, labels), extra output name → (N, components)): for a model
+        with valence/arousal, ``{"valence_arousal": (N, 2)}``; ``{}`` for one without."""
         if len(batch) == 0:
-            return np.zeros((0, len(self.labels)), np.float32)
+            return (np.zeros((0, len(self.labels)), np.float32),
+                    {name: np.zeros((0, len(EXTRA_OUTPUTS[name])), np.float32) for name in self._extra_index})
         raw = self._run(np.ascontiguousarray(batch, np.float32))
-        return softmax(raw) if self.spec.output == "logits" else raw.astype(np.float32)
+        probs = softmax(raw) if self.spec.output == "logits" else raw.astype(np.float32)
+        extras = {name: np.asarray(self._interp.get_tensor(index), np.float32).reshape(len(batch), -1)
+                  for name, index in self._extra_index.items()}  # int8 exports keep float32 outputs
+        return probs, extras
+
+    def classify_all(self, crops_bgr: Sequence[np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Face crops (BGR uint8) → (probabilities, extra outputs), as ``classify_batch_all``."""
+        return self.classify_batch_all(prepare_batch(crops_bgr, self.spec))
 
     def classify(self, crops_bgr: Sequence[np.ndarray]) -> np.ndarray:
         """Face crops (BGR uint8) → probabilities (N, labels)."""

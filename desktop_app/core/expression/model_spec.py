@@ -25,12 +25,17 @@ DTYPES: tuple[InputDtype, ...] = get_args(InputDtype)
 # provenance and metrics are free-form objects whose keys are not checked.
 KEYS: dict[str, tuple[str, ...]] = {
     "": ("spec_version", "name", "description", "labels", "input", "normalization", "output", "crop",
-         "provenance", "metrics"),
+         "provenance", "metrics", "extra_outputs"),
     "input": ("width", "height", "color", "dtype"),
     "normalization": ("mean", "std"),
     "crop": ("margin", "align_eyes"),
 }
 MIN_INPUT_SIDE = 8
+# Outputs a model may have beside its probabilities, by signature name → their components in order. The
+# app shows what it knows; a spec naming another is refused (issue 21: valence and arousal, each in [-1, 1]).
+VALENCE_AROUSAL = "valence_arousal"
+EXTRA_OUTPUTS = {VALENCE_AROUSAL: ("valence", "arousal")}
+EXTRA_RANGE = (-1.0, 1.0)
 _KIND_NAMES = {list: "a list", dict: "an object", int: "an integer", str: "a string", bool: "true or false"}
 
 
@@ -54,10 +59,15 @@ class ModelSpec:
     description: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    extra_outputs: tuple[str, ...] = ()  # names in EXTRA_OUTPUTS, beside "probabilities"
 
     @property
     def channels(self) -> int:
         return 1 if self.color == "gray" else 3
+
+    @property
+    def has_valence_arousal(self) -> bool:
+        return VALENCE_AROUSAL in self.extra_outputs
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +82,8 @@ class ModelSpec:
             "crop": {"margin": self.crop_margin, "align_eyes": self.align_eyes},
             "provenance": self.provenance,
             "metrics": self.metrics,
+            **({"extra_outputs": {name: {"components": list(EXTRA_OUTPUTS[name]), "range": list(EXTRA_RANGE)}
+                                  for name in self.extra_outputs}} if self.extra_outputs else {}),
         }
 
     @classmethod
@@ -95,6 +107,7 @@ class ModelSpec:
             align_eyes=align_eyes, input_dtype=dtype, description=read.optional(data, "description", str, ""),
             provenance=dict(read.optional(data, "provenance", dict, {})),
             metrics=dict(read.optional(data, "metrics", dict, {})),
+            extra_outputs=_extra_outputs(read.optional(data, "extra_outputs", dict, {}), read.where),
         )
 
 
@@ -169,6 +182,20 @@ class _SpecReader:
         if not 0.0 <= margin <= 1.0:  # also refuses NaN
             self.fail("crop.margin must be between 0 and 1")
         return margin, self.optional(crop, "align_eyes", bool, True, "crop")
+
+
+def _extra_outputs(data: dict, where: str) -> tuple[str, ...]:
+    """``{"valence_arousal": {"components": ["valence", "arousal"], ...}}`` → its names, checked against
+    EXTRA_OUTPUTS (an output the app does not know, or known under other components, is refused)."""
+    for name, value in data.items():
+        if name not in EXTRA_OUTPUTS:
+            raise ModelSpecError(f"{where}: extra_outputs.{name} is not an output this app knows "
+                                 f"({', '.join(EXTRA_OUTPUTS)})")
+        components = value.get("components") if isinstance(value, dict) else None
+        if components != list(EXTRA_OUTPUTS[name]):
+            raise ModelSpecError(f"{where}: extra_outputs.{name}.components must be "
+                                 f"{json.dumps(list(EXTRA_OUTPUTS[name]))}")
+    return tuple(data)
 
 
 def spec_path_for(model_path: Path | str) -> Path:
