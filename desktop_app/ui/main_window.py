@@ -36,6 +36,7 @@ from desktop_app.ui.error_reporting import ErrorReporter
 from desktop_app.ui.help_overlay import HelpOverlay
 from desktop_app.ui.model_comparison import ModelComparison
 from desktop_app.ui.presentation import PresentationMode
+from desktop_app.ui.seek_bar import SeekBar
 from desktop_app.ui.shortcuts import help_rows, install_shortcuts
 from desktop_app.ui.worker import InferenceWorker, PipelineSettings
 
@@ -110,8 +111,17 @@ class MainWindow(QMainWindow):
         self.side = side = QSplitter(Qt.Orientation.Vertical)
         for w in (bars_row, self.graph, self.room):
             side.addWidget(w)
+        self.seek_bar = SeekBar()
+        self.seek_bar.seek_requested.connect(self.seek)
+        self._seek_source = None  # the source the seek bar was set up for
+        video_column = QWidget()
+        column = QVBoxLayout(video_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.video, 1)
+        column.addWidget(self.seek_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.video)
+        self.splitter.addWidget(video_column)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -252,6 +262,25 @@ class MainWindow(QMainWindow):
         if self.pump is not None:
             self.pump.step()
 
+    def seek(self, index: int) -> None:
+        """Go to frame ``index`` of a file (paused: show just that frame). Smoothing starts again there."""
+        if self.pump is None:
+            return
+        self.slot.take(timeout=0)
+        # New tracks (ids, smoothing) from the frame sought, in the same epoch: a frame in flight stays valid
+        self.worker.request(reset_tracks=self.session.epoch)
+        self.graph.clear_history()
+        self.clock.reset()
+        self.pump.seek(index)
+
+    def _sync_seek_bar(self) -> None:
+        """The pump opens its source on its own thread: set the seek bar up once it is there."""
+        source = self.pump.source if self.pump is not None else None
+        if source is not self._seek_source:
+            self._seek_source = source
+            self.seek_bar.set_source(source.frame_count if source is not None else None,
+                                     source.fps if source is not None else 30.0)
+
     def _on_loop(self, loop: bool) -> None:
         self.settings.setValue("loop", loop)
         if self.pump is not None:
@@ -313,13 +342,15 @@ class MainWindow(QMainWindow):
 
         if self.inspector is None:
             self.inspector = InspectorDialog(self)
+        if self.banner_text.text().startswith("inspector:"):  # an earlier attempt's error is history now
+            self.banner.hide()
         try:
             result = session.result  # comparing two models live: the inspector shows both, until it ends
             live = result.compare_model_path if result.comparing else None
             if self.inspector.compare_model_path != live and (live or self.inspector.follows_live_comparison):
                 self.inspector.set_compare_model(live, show=False)
             self.inspector.follows_live_comparison = live is not None
-            self.inspector.inspect(session.frame, face, result.model_path)
+            self.inspector.inspect(session.frame, face, result.model_path, result.index)
         except Exception as exc:  # noqa: BLE001 - a failed inspection must not take the window down
             self.show_message(f"inspector: {exc}")
 
@@ -332,6 +363,8 @@ class MainWindow(QMainWindow):
         if changed:  # the selected face left: the largest one is selected
             self.graph.clear_history()
         self.video.show_frame(frame, result, session.selected_id)
+        self._sync_seek_bar()
+        self.seek_bar.show_frame(result.index)
         face = session.selected_face()
         if session.current_labels_match():
             self.bars.set_values(face.probabilities if face else None)
@@ -339,12 +372,20 @@ class MainWindow(QMainWindow):
             if face is not None:  # media time for files: a pause or a step draws no ramp
                 self.graph.append(self.clock.time_of(result.time_s), face.probabilities)
             self._graph_dirty = True
+        if self.inspector is not None and self.inspector.isVisible() and self.pause_button.isChecked():
+            self._follow_inspector(result)  # Step and seek: the inspector shows the frame the window shows
         now = time.monotonic()
         self._result_times = [t for t in self._result_times if now - t < 1.0] + [now]
         self.worker.result_shown()
         if result.read_at:
             self.latency_ms.append((time.monotonic() - result.read_at) * 1e3)
             del self.latency_ms[:-1000]
+
+    def _follow_inspector(self, result: FrameResult) -> None:
+        if self.session.selected_face() is not None:
+            self.inspect_selected()
+        else:
+            self.inspector.show_missing(result.index, self.session.selected_id)
 
     def _redraw_graphs(self) -> None:
         if not self._graph_dirty:
@@ -359,6 +400,7 @@ class MainWindow(QMainWindow):
         if pump is not None and pump.state.error:
             self.show_message(pump.state.error, offer_sources=True)
             pump.state.error = None
+        self._sync_seek_bar()
         parts = []
         if pump is not None:
             parts.append(f"source {pump.state.read_fps:.0f} fps")
