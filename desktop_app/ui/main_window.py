@@ -1,14 +1,20 @@
-"""The main window: video, confidence bars, rolling graph, status line, controls, presentation mode."""
+"""The main window: video, confidence bars, rolling graph, status line, controls, presentation mode.
+
+It fits the screen it opens on (a laptop's area between title bar and taskbar) and stays legible when narrow:
+charts keep minimum sizes, the charts go under the video when the window is narrower than ``STACK_WIDTH``,
+the tuning sliders wrap to a second toolbar row, and rarely used controls (loop, mirror, model, recent files)
+live in the menus."""
 from __future__ import annotations
 
+import json
 import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -30,7 +36,7 @@ from desktop_app.core.media.frame_pump import FramePump, LatestFrameSlot
 from desktop_app.core.media.frame_sources import camera_choices, open_source
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import FRAME_STAGES, FrameResult
-from desktop_app.core.session import MediaClock, Session
+from desktop_app.core.session import MediaClock, Session, remember_recent
 from desktop_app.ui.charts import LabelBars, RollingGraph
 from desktop_app.ui.error_reporting import ErrorReporter
 from desktop_app.ui.help_overlay import HelpOverlay
@@ -42,6 +48,10 @@ from desktop_app.ui.worker import InferenceWorker, PipelineSettings
 
 GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
 STATUS_MS = 250
+FIRST_SIZE = QSize(1280, 760)  # a first window, where the screen has room for it
+FRAME_ALLOWANCE = QSize(16, 40)  # a window manager's borders, title bar included, until the real ones are known
+TITLE_ALLOWANCE = 30  # of which the title bar, above the window's client area
+STACK_WIDTH = 560  # a central area narrower than this puts the charts under the video
 
 
 class MainWindow(QMainWindow):
@@ -83,10 +93,13 @@ class MainWindow(QMainWindow):
         if window_state is not None:
             self.restoreState(window_state)
         geometry = self.settings.value("geometry")
+        self._first_run = geometry is None
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 760)
+            self.setGeometry(first_geometry(self.screen().availableGeometry()))
+        self._dropped_before = 0  # dropped-frame count when the source started: the status counts per source
+        self._saved_keys: dict = {}
         self.set_source(self.session.source_spec)
 
     # ---- layout -------------------------------------------------------------------------------------
@@ -108,7 +121,9 @@ class MainWindow(QMainWindow):
         self.graph = RollingGraph()
         self.room = LabelBars("Room: share of faces")
         self.room.setVisible(False)
+        self.graph.setMinimumSize(200, 120)
         self.side = side = QSplitter(Qt.Orientation.Vertical)
+        side.setChildrenCollapsible(False)
         for w in (bars_row, self.graph, self.room):
             side.addWidget(w)
         self.seek_bar = SeekBar()
@@ -120,7 +135,9 @@ class MainWindow(QMainWindow):
         column.setSpacing(2)
         column.addWidget(self.video, 1)
         column.addWidget(self.seek_bar)
+        self.video.setMinimumSize(200, 150)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(video_column)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
@@ -151,37 +168,8 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
 
-        self.toolbar = bar = QToolBar("Controls")
-        bar.setObjectName("controls")
-        self.addToolBar(bar)
-        self.source_box = QComboBox()
-        self.source_box.setMinimumContentsLength(18)
-        self.source_box.activated.connect(self._on_source_chosen)
-        bar.addWidget(QLabel(" Source "))
-        bar.addWidget(self.source_box)
-        self.pause_button = QPushButton("Pause", checkable=True, toggled=self.set_paused)
-        self.step_button = QPushButton("Step", clicked=self.step)
-        bar.addWidget(self.pause_button)
-        bar.addWidget(self.step_button)
-        self.loop_box = QCheckBox("Loop", toggled=self._on_loop)
-        self.loop_box.setChecked(self.settings.value("loop", "true") in (True, "true"))
-        bar.addWidget(self.loop_box)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Detector "))
-        self.detector_box = QComboBox()
-        for kind, label in DETECTOR_LABELS.items():
-            self.detector_box.addItem(label, kind)
-        self.detector_box.setCurrentIndex(max(0, self.detector_box.findData(detector)))
-        self.detector_box.currentIndexChanged.connect(
-            lambda: self.set_detector(self.detector_box.currentData()))
-        bar.addWidget(self.detector_box)
-        self.model_button = QPushButton("Model…", clicked=self.choose_model)
-        bar.addWidget(self.model_button)
-        self.mirror_box = QCheckBox("Mirror", toggled=self._on_mirror)
-        bar.addWidget(self.mirror_box)
-        bar.addSeparator()
-        self.smooth_slider = self._slider(bar, "Smoothing", 0, 95, 50, lambda v: self.worker.request(smoothing=v / 100))
-        self.score_slider = self._slider(bar, "Min score", 10, 95, 50, lambda v: self.worker.request(min_score=v / 100))
+        self._build_toolbars(detector)
+        self._build_menus()
         self.help = HelpOverlay(help_rows(), self)
         from desktop_app.ui.capture_panel import CapturePanel
 
@@ -193,6 +181,74 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.capture_dock = dock
         self.inspector = None
+
+    def _build_toolbars(self, detector: str) -> None:
+        """Two rows' worth: what a user changes often (source, pause, step, detector), then the tuning
+        sliders, which wrap to a second row when the window is too narrow for one."""
+        self.toolbar = bar = QToolBar("Controls")
+        bar.setObjectName("controls")
+        self.addToolBar(bar)
+        self.source_box = QComboBox()
+        self.source_box.setMinimumContentsLength(18)
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_box.activated.connect(self._on_source_chosen)
+        bar.addWidget(QLabel(" Source "))
+        bar.addWidget(self.source_box)
+        self.pause_button = QPushButton("Pause", checkable=True, toggled=self.set_paused)
+        self.step_button = QPushButton("Step", clicked=self.step)
+        bar.addWidget(self.pause_button)
+        bar.addWidget(self.step_button)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Detector "))
+        self.detector_box = QComboBox()
+        for kind, label in DETECTOR_LABELS.items():
+            self.detector_box.addItem(label, kind)
+        self.detector_box.setCurrentIndex(max(0, self.detector_box.findData(detector)))
+        self.detector_box.currentIndexChanged.connect(
+            lambda: self.set_detector(self.detector_box.currentData()))
+        bar.addWidget(self.detector_box)
+        self.tuning_bar = tuning = QToolBar("Tuning")
+        tuning.setObjectName("tuning")
+        self.addToolBar(tuning)
+        self.smooth_slider = self._slider(tuning, "Smoothing", 0, 95, 50,
+                                          lambda v: self.worker.request(smoothing=v / 100))
+        self.score_slider = self._slider(tuning, "Min score", 10, 95, 50,
+                                         lambda v: self.worker.request(min_score=v / 100))
+
+    def _build_menus(self) -> None:
+        """Rarely used controls; each item names its key (the keys themselves are bound in shortcuts.py)."""
+        menu = self.menuBar().addMenu("&Source")
+        menu.addAction("Demo\tCtrl+Shift+D", lambda: self.set_source("demo"))
+        menu.addAction("Open file…\tCtrl+O", self.choose_file)
+        self.recent_menu = menu.addMenu("Recent files")
+        menu.addSeparator()
+        self.loop_action = QAction("Loop files at their end\tL", self, checkable=True)
+        self.loop_action.setChecked(self.settings.value("loop", "true") in (True, "true"))
+        self.loop_action.toggled.connect(self._on_loop)
+        menu.addAction(self.loop_action)
+        menu = self.menuBar().addMenu("&Model")
+        menu.addAction("Open model…\tCtrl+M", self.choose_model)
+        menu.addAction("Fine-tune on the capture dataset…\tCtrl+T", lambda: self.comparison.fine_tune())
+        menu = self.menuBar().addMenu("&View")
+        self.mirror_action = QAction("Mirror the video\tM", self, checkable=True)
+        self.mirror_action.toggled.connect(self._on_mirror)
+        menu.addAction(self.mirror_action)
+        menu.addAction("Presentation mode\tF11", self.toggle_presentation)
+        menu.addAction("Keyboard shortcuts\tF1", lambda: self.help.toggle())
+        self.view_menu = menu
+
+    def recent_sources(self) -> list[str]:
+        try:
+            recent = json.loads(str(self.settings.value("recent_sources", "[]")))
+        except ValueError:
+            return []
+        return [r for r in recent if isinstance(r, str)] if isinstance(recent, list) else []
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for spec in self.recent_sources():
+            self.recent_menu.addAction(spec, partial(self.set_source, spec))
+        self.recent_menu.setEnabled(bool(self.recent_sources()))
 
     def _slider(self, bar: QToolBar, name: str, lo: int, hi: int, value: int, apply) -> QSlider:
         label = QLabel()
@@ -212,8 +268,11 @@ class MainWindow(QMainWindow):
         for index in camera_choices():
             self.source_box.addItem(f"Camera {index}", index)
         spec = self.session.source_spec
-        if spec not in ("demo", *camera_choices()):
-            self.source_box.addItem(Path(spec).name, spec)
+        for recent in [spec] + self.recent_sources() if spec not in ("demo", *camera_choices()) else \
+                self.recent_sources():
+            if self.source_box.findData(recent) < 0:
+                self.source_box.addItem(Path(recent).name, recent)
+                self.source_box.setItemData(self.source_box.count() - 1, recent, Qt.ItemDataRole.ToolTipRole)
         self.source_box.addItem("Open file…", "__open__")
         self.source_box.setCurrentIndex(max(0, self.source_box.findData(spec)))
         self.source_box.blockSignals(False)
@@ -244,11 +303,13 @@ class MainWindow(QMainWindow):
         self.graph.clear_history()
         self.clock.reset()
         self.worker.request(reset_tracks=epoch)
-        self.pump = FramePump(partial(open_source, spec), self.slot, loop=self.loop_box.isChecked(), name=spec)
+        self.pump = FramePump(partial(open_source, spec), self.slot, loop=self.loop_action.isChecked(), name=spec)
         self.pump.set_paused(self.pause_button.isChecked())
         self.pump.start()
         self.settings.setValue("source", spec)
+        self.settings.setValue("recent_sources", json.dumps(remember_recent(self.recent_sources(), spec)))
         self._fill_source_box()
+        self._fill_recent_menu()
         self.step_button.setEnabled(not self.session.is_live)  # files and the demo step; cameras do not
 
     def set_paused(self, paused: bool) -> None:
@@ -280,6 +341,8 @@ class MainWindow(QMainWindow):
             self._seek_source = source
             self.seek_bar.set_source(source.frame_count if source is not None else None,
                                      source.fps if source is not None else 30.0)
+            if self.presenting:
+                self.seek_bar.hide()
 
     def _on_loop(self, loop: bool) -> None:
         self.settings.setValue("loop", loop)
@@ -356,10 +419,13 @@ class MainWindow(QMainWindow):
 
     def on_result(self, frame: np.ndarray, result: FrameResult) -> None:
         session = self.session
+        first = session.result is None
         changed = session.take_result(frame, result)
         if changed is None:  # made before the last source switch
             self.worker.result_shown()
             return
+        if first:  # the new source's first result: what was dropped until now belongs to the old source
+            self._dropped_before = self.slot.dropped + self.worker.skipped_results
         if changed:  # the selected face left: the largest one is selected
             self.graph.clear_history()
         self.video.show_frame(frame, result, session.selected_id)
@@ -403,14 +469,14 @@ class MainWindow(QMainWindow):
         self._sync_seek_bar()
         parts = []
         if pump is not None:
-            parts.append(f"source {pump.state.read_fps:.0f} fps")
+            parts.append(source_rate_text(pump))
         parts.append(f"processed {len(self._result_times)} fps")
         result = self.session.result
         if result is not None:
             t = result.timings_ms
             parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in FRAME_STAGES if k in t))
             parts.append(f"faces {len(result.faces)}")
-        parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results}")
+        parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results - self._dropped_before}")
         if pump is not None and pump.state.finished:
             parts.append("end of file")
         if pump is not None and pump.paused:
@@ -423,6 +489,54 @@ class MainWindow(QMainWindow):
         self.demo_button.setVisible(offer_sources)
         self.retry_button.setVisible(offer_sources)
         self.banner.show()
+
+    # ---- fitting the screen ---------------------------------------------------------------------------
+    def arrange(self, stacked: bool | None = None) -> None:
+        """Charts beside the video, or under it when the window is narrow (``stacked`` None: decide by width)."""
+        if stacked is None:
+            stacked = self.centralWidget().width() < STACK_WIDTH
+        if stacked == (self.splitter.orientation() == Qt.Orientation.Vertical):
+            return  # as it is (a restored layout keeps its sizes)
+        self.splitter.setOrientation(Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal)
+        self.side.setOrientation(Qt.Orientation.Horizontal if stacked else Qt.Orientation.Vertical)
+        total = max(sum(self.splitter.sizes()), 2)
+        self.splitter.setSizes([int(total * 0.55), int(total * 0.45)] if stacked else [total * 3 // 5, total * 2 // 5])
+
+    def _wrap_toolbars(self) -> None:
+        """One toolbar row when both fit the width, else the tuning sliders on a second row."""
+        needed = self.toolbar.sizeHint().width() + self.tuning_bar.sizeHint().width() + 8
+        wrap = needed > self.width()
+        if wrap != self.toolBarBreak(self.tuning_bar):
+            if wrap:
+                self.insertToolBarBreak(self.tuning_bar)
+            else:
+                self.removeToolBarBreak(self.tuning_bar)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.presenting:
+            self._wrap_toolbars()
+            self.arrange()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._first_run:  # the window manager's frame is known now: keep the whole window on the screen
+            self._first_run = False
+            QTimer.singleShot(0, self.fit_to_screen)
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window so its frame (title bar included) lies within the screen's available
+        area (a taskbar excluded)."""
+        if self.presenting or self.isFullScreen() or self.isMaximized():
+            return
+        available, frame = self.screen().availableGeometry(), self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), available.width() - extra_w)
+        height = min(self.height(), available.height() - extra_h)
+        self.resize(width, height)
+        x = min(max(frame.x(), available.x()), available.right() + 1 - (width + extra_w))
+        y = min(max(frame.y(), available.y()), available.bottom() + 1 - (height + extra_h))
+        self.move(x, y)
 
     # ---- presentation and shutdown ------------------------------------------------------------------
     @property
@@ -452,3 +566,21 @@ class MainWindow(QMainWindow):
         self.capture.close_store()
         self.errors.uninstall()
         super().closeEvent(event)
+
+
+def first_geometry(available: QRect) -> QRect:
+    """A first window: ``FIRST_SIZE`` where it fits, else the available area less a window manager's frame,
+    centred horizontally at the top of the area."""
+    width = min(FIRST_SIZE.width(), available.width() - FRAME_ALLOWANCE.width())
+    height = min(FIRST_SIZE.height(), available.height() - FRAME_ALLOWANCE.height())
+    x = available.x() + (available.width() - width) // 2
+    return QRect(x, available.y() + TITLE_ALLOWANCE, width, height)
+
+
+def source_rate_text(pump: FramePump) -> str:
+    """'source 30 fps' for video; a still image or a folder says what it is instead of '1 fps'."""
+    source = pump.source
+    count = source.frame_count if source is not None else None
+    if source is not None and count is not None and source.fps <= 1.0:
+        return "still image" if count == 1 else f"{count} images"
+    return f"source {pump.state.read_fps:.0f} fps"
