@@ -108,7 +108,8 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | No
                     if args.max is not None and saved >= args.max:
                         break
                 print_warnings(source, err)
-                if isinstance(source, VideoFileSource) and source.truncated:
+                stopped_early = args.max is not None and saved >= args.max  # --max: not a cut-off video
+                if isinstance(source, VideoFileSource) and source.truncated and not stopped_early:
                     print(f"warning: {source.name}: video ended after {source.frames_read} of "
                           f"{source.expected_frames} frames (cut off or corrupt); the samples saved are complete",
                           file=err)

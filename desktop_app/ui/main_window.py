@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
 
         self.capture = CapturePanel(self.session, self.settings, self.show_message, self)
         self.capture.fine_tune_requested.connect(self.comparison.fine_tune)
+        self.capture.keys_changed.connect(lambda count: self.help.set_rows(help_rows(count)))
+        self.help.set_rows(help_rows(len(self.capture.labels())))
         dock = QDockWidget("Capture samples", self)
         dock.setObjectName("capture")
         dock.setWidget(self.capture)
@@ -547,6 +549,9 @@ class MainWindow(QMainWindow):
         self.presentation.toggle()
 
     def closeEvent(self, event) -> None:
+        if not self.comparison.confirm_close():  # a fine-tune runs and the user keeps it
+            event.ignore()
+            return
         if not self.capture.finish_pending():  # samples fit nowhere and the user chose to stay
             event.ignore()
             return

@@ -64,9 +64,12 @@ SHORTCUTS: list[Shortcut] = [
 ]
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(keys as written, description) for the help overlay."""
-    return [(s.shown, s.description) for s in SHORTCUTS]
+def help_rows(label_keys: int = LABEL_KEYS) -> list[tuple[str, str]]:
+    """(keys as written, description) for the help overlay; the label keys as far as ``label_keys`` labels
+    reach (eight AffectNet labels: 0 … 7), so the help never lists a digit that saves nothing."""
+    last = max(min(label_keys, LABEL_KEYS), 1) - 1
+    shown = {f"0 … {LABEL_KEYS - 1}": f"0 … {last}", f"Ctrl+0 … {LABEL_KEYS - 1}": f"Ctrl+0 … {last}"}
+    return [(shown.get(s.shown, s.shown), s.description) for s in SHORTCUTS]
 
 
 def install_shortcuts(window) -> list[QAction]:

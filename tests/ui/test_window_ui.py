@@ -210,7 +210,12 @@ def test_every_key_in_the_table_is_bound_once_and_the_help_lists_it(make_window)
     assert sorted(bound) == sorted(wanted) and len(set(bound)) == len(bound)
     assert all(QKeySequence(str(d)).toString() in bound for d in range(LABEL_KEYS))
     help_text = win.help.text()
-    assert f"0 … {LABEL_KEYS - 1}" in help_text and all(s.description in help_text for s in SHORTCUTS)
+    assert all(s.description in help_text for s in SHORTCUTS)
+    assert "0 … 7" in help_text and "Ctrl+0 … 7" in help_text  # AffectNet's eight labels: keys 0–7, not 0–9
+    win.capture.label_set.setCurrentIndex(win.capture.label_set.findData("model"))
+    assert "0 … 6" in win.help.text()  # the bundled model's seven labels
+    assert win.capture.capture(8) == 0 and "key 8 saves nothing" in win.banner_text.text()
+    assert "0–6" in win.capture.status.text()
 
 
 def test_digits_typed_into_the_burst_count_stay_there(qtbot, make_window):
