@@ -109,7 +109,10 @@ class LabelBars(pg.PlotWidget):
 
 class RollingGraph(pg.GraphicsLayoutWidget):
     """Each label's probability over the last ``seconds``, from fixed-size ring buffers. The legend sits
-    in its own column to the right of the plot, never over the curves."""
+    in its own column to the right of the plot, never over the curves; a graph narrower than
+    ``LEGEND_MIN_WIDTH`` drops it (the bars beside it name the same colours) rather than squeeze the curves."""
+
+    LEGEND_MIN_WIDTH = 360
 
     def __init__(self, seconds: float = 20.0, capacity: int = 2400, parent=None) -> None:
         super().__init__(parent)
@@ -160,6 +163,22 @@ class RollingGraph(pg.GraphicsLayoutWidget):
         for _sample, label in self.legend.items:  # setLabelTextSize leaves drawn labels as they were
             label.setText(label.text)
         self._fit_legend()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "legend", None) is not None:  # (Qt resizes it once before __init__ has made it)
+            self.show_legend(self.width() >= self.LEGEND_MIN_WIDTH)
+
+    def show_legend(self, show: bool) -> None:
+        if show == (self.legend.scene() is not None and self.legend.isVisible()):
+            return
+        if show:
+            self.addItem(self.legend, row=0, col=1)
+            self.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+            self.legend.show()
+        else:
+            self.ci.removeItem(self.legend)
+            self.legend.hide()
 
     def _fit_legend(self) -> None:
         """Keep the legend as tall as its entries, at the top of its column (a stretched legend spreads

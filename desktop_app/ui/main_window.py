@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.graph = RollingGraph()
         self.room = LabelBars("Room: share of faces")
         self.room.setVisible(False)
+        bars_row.setMinimumWidth(180)
         self.graph.setMinimumSize(200, 120)
         self.side = side = QSplitter(Qt.Orientation.Vertical)
         side.setChildrenCollapsible(False)
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.capture)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.capture_dock = dock
+        self.view_menu.addAction(dock.toggleViewAction())  # closed, it comes back from View ▸ Capture samples
         self.inspector = None
 
     def _build_toolbars(self, detector: str) -> None:
@@ -501,6 +503,8 @@ class MainWindow(QMainWindow):
             return  # as it is (a restored layout keeps its sizes)
         self.splitter.setOrientation(Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal)
         self.side.setOrientation(Qt.Orientation.Horizontal if stacked else Qt.Orientation.Vertical)
+        shown = [not w.isHidden() for w in (self.side.widget(i) for i in range(self.side.count()))]
+        self.side.setSizes([1000 if visible else 0 for visible in shown])  # the charts share the new direction
         total = max(sum(self.splitter.sizes()), 2)
         self.splitter.setSizes([int(total * 0.55), int(total * 0.45)] if stacked else [total * 3 // 5, total * 2 // 5])
 

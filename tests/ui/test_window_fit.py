@@ -63,8 +63,9 @@ def test_a_narrow_window_stacks_the_charts_and_keeps_them_legible(qtbot, open_wi
     assert win.toolBarBreak(win.tuning_bar)  # the sliders wrapped to a second row, none hidden
     qtbot.waitUntil(lambda: win.graph.width() >= win.graph.minimumWidth() > 0, timeout=3000)
     assert win.bars.height() >= win.bars.minimum_chart_height()  # every label's row
-    plot = win.graph.plot_item.vb.sceneBoundingRect()
-    assert plot.width() > win.graph.legend.sceneBoundingRect().width()  # the curves, not just the legend
+    assert win.bars.width() >= 180 and win.graph.width() >= 200  # side by side, neither squeezed out
+    assert not win.graph.legend.isVisible()  # a narrow graph keeps its curves; the bars name the colours
+    assert win.graph.plot_item.vb.sceneBoundingRect().width() > 120
 
 
 def test_recent_files_are_offered_again(qtbot, open_window, tmp_path, astronaut):

@@ -106,8 +106,12 @@ def test_one_colour_per_expression_in_bars_graph_and_boxes(make_window):
     assert rect.pen().color().getRgb()[:3] == colors[win.session.labels.index(face.label)]
 
 
-def test_graph_legend_sits_outside_the_curves(make_window):
+def test_graph_legend_sits_outside_the_curves(qtbot, make_window):
     win = make_window("demo")
+    win.resize(1300, 760)
+    qtbot.waitUntil(lambda: win.graph.width() >= win.graph.LEGEND_MIN_WIDTH and win.graph.legend.isVisible(),
+                    timeout=3000)
+    qtbot.wait(100)  # the layout places the legend on its next pass
     plot_area = win.graph.plot_item.vb.sceneBoundingRect()
     legend = win.graph.legend.sceneBoundingRect()
     assert legend.width() > 0 and not plot_area.intersects(legend)
