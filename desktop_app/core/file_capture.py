@@ -101,7 +101,8 @@ def capture_from(source: FrameSource, store: SampleStore, label: str, options: C
             if options.max is not None and counts.saved >= options.max:
                 break
         print_warnings(source, err)
-    if isinstance(source, VideoFileSource) and source.truncated:
+    stopped_early = options.max is not None and counts.saved >= options.max  # --max: not a cut-off video
+    if isinstance(source, VideoFileSource) and source.truncated and not stopped_early:
         print(f"warning: {source.name}: video ended after {source.frames_read} of "
               f"{source.expected_frames} frames (cut off or corrupt); the samples saved are complete", file=err)
     return counts

@@ -104,6 +104,16 @@ class Session:
         return shares
 
 
+RECENT_SOURCES = 8  # files the Source menu and box offer again
+
+
+def remember_recent(recent: list[str], spec: str, limit: int = RECENT_SOURCES) -> list[str]:
+    """``recent`` with the file or folder ``spec`` first (once); the demo and cameras are not files to remember."""
+    if spec == "demo" or spec.isdigit():
+        return list(recent)[:limit]
+    return [spec, *(r for r in recent if r != spec)][:limit]
+
+
 def single_model_result(result: FrameResult, keep_new: bool) -> FrameResult:
     """``result`` as one model made it: the comparison model's (``keep_new``) or the first model's."""
     if not keep_new:

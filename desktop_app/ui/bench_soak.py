@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("loop", True)
         window = MainWindow(str(clip), None, "short", settings=settings)
-        window.loop_box.setChecked(True)
+        window.loop_action.setChecked(True)
         window.show()
         shown = [0]
         window.worker.result_ready.connect(lambda *_: shown.__setitem__(0, shown[0] + 1))

@@ -42,6 +42,7 @@ class CapturePanel(QWidget):
     problems through ``show_message`` (the window's banner)."""
 
     fine_tune_requested = Signal()  # "Fine-tune on this dataset…": the window runs it on ``dataset``
+    keys_changed = Signal(int)  # how many labels the digit keys reach now (the help lists as many)
 
     def __init__(self, session: Session, settings: QSettings, show_message: Callable[[str], None],
                  parent=None) -> None:
@@ -56,6 +57,7 @@ class CapturePanel(QWidget):
         self.queue = CaptureQueue()
         self._retry_timer = QTimer(self, interval=RETRY_MS, timeout=self.flush_queue)
         self._banner_waiting = 0  # how many samples the banner last said were waiting
+        self._saved_faces: dict[tuple, str] = {}  # (source, frame, box) → label: a face saved twice is flagged
 
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
@@ -112,10 +114,20 @@ class CapturePanel(QWidget):
         self.describe_keys()
 
     # ---- dataset -----------------------------------------------------------------------------------
+    def dataset_dialog(self) -> QFileDialog:
+        """A folder chooser that can make the folder: Qt's own dialog, whose "Create New Folder" button is
+        there on every desktop (a platform dialog may not offer one)."""
+        start = self.dataset if self.dataset.is_dir() else self.dataset.parent
+        dialog = QFileDialog(self, "Dataset folder: choose one, or make one with the New Folder button", str(start))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOptions(QFileDialog.Option.ShowDirsOnly | QFileDialog.Option.DontUseNativeDialog)
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Use this folder")
+        return dialog
+
     def choose_dataset(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Dataset folder", str(self.dataset))
-        if path:
-            self.set_dataset(Path(path))
+        dialog = self.dataset_dialog()
+        if dialog.exec() and dialog.selectedFiles():
+            self.set_dataset(Path(dialog.selectedFiles()[0]))
 
     def set_dataset(self, path: Path) -> None:
         """Samples still waiting (a full or read-only dataset) go to the new dataset."""
@@ -156,12 +168,17 @@ class CapturePanel(QWidget):
         """List the label keys (the model's labels change when another model loads)."""
         self.keys.setText("Keys: " + ", ".join(f"{i} {name}" for i, name in enumerate(self.labels()))
                           + ". Ctrl+key saves every face.")
+        self.keys_changed.emit(len(self.labels()))
 
     # ---- saving ------------------------------------------------------------------------------------
     def capture(self, index: int, all_faces: bool = False) -> int:
         """A label key was pressed. Returns how many samples were saved now (a burst continues)."""
         labels = self.labels()
-        if index >= len(labels):
+        if index >= len(labels):  # a digit past the label set: say so rather than do nothing
+            text = (f"key {index} saves nothing: the {self.label_set.currentText().split(' (')[0]} are on keys "
+                    f"0–{len(labels) - 1}")
+            self.status.setText(text)
+            self.show_message(text)
             return 0
         label = labels[index]
         if self.burst.isChecked():
@@ -199,6 +216,7 @@ class CapturePanel(QWidget):
             self.status.setText("no face to save")
             return 0
         faces = result.faces if all_faces else [f for f in result.faces if f.face_id == session.selected_id][:1]
+        self._flag_repeats(result.index, faces, label)
         try:
             for face in faces:
                 probabilities = dict(zip(result.labels, map(float, face.probabilities)))
@@ -211,6 +229,20 @@ class CapturePanel(QWidget):
         except ValueError as exc:  # an unsafe label: nothing to keep
             self.show_message(str(exc))
         return self.flush_queue()
+
+    def _flag_repeats(self, frame_index: int, faces: list, label: str) -> None:
+        """Saving the same face of the same frame again (a second key press, a paused burst) makes a duplicate
+        sample, or two labels for one image: say so in the panel and the banner (the gallery can undo it)."""
+        repeats = []
+        for face in faces:
+            key = (self.session.source_spec, frame_index, tuple(round(float(v)) for v in face.box))
+            earlier = self._saved_faces.get(key)
+            if earlier is not None:
+                repeats.append(f"face #{face.face_id} (saved as {earlier} before)")
+            self._saved_faces[key] = label
+        if repeats:
+            self.show_message(f"already saved from frame {frame_index}: {', '.join(repeats)}; saved again as {label}."
+                              " Review dataset… removes a duplicate.")
 
     def flush_queue(self) -> int:
         """Write what waits, oldest first; keep retrying on a timer while anything is left. The banner

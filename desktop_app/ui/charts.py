@@ -1,19 +1,24 @@
 """Confidence bars, the rolling probability graph and the room chart (pyqtgraph).
 
-Every text they draw (title, axis ticks, axis labels, legend) is sized from one point size, set
-explicitly at construction, so presentation mode can scale all of it and restore it exactly.
+Every text they draw (title, axis ticks, axis labels, legend) is sized from point sizes set explicitly at
+construction, so presentation mode can scale all of it and restore it exactly. The bars draw the expression
+words (their rows) at one size and the title and the probability axis at a second, ``detail`` size, so
+presentation mode can make the words a back row must read large without giving the numbers the same room.
+Probability axes end at 1.0, with the "1.0" drawn.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.expression.expression_colors import expression_colors
 
 TEXT_COLOR = "#969696"  # pyqtgraph's default foreground; an axis label styled by hand must name it
+PROBABILITY_TICKS = [[(0.0, "0"), (0.5, "0.5"), (1.0, "1.0")], [(0.25, "0.25"), (0.75, "0.75")]]
+MIN_ROW_EMS = 1.05  # a bar's row at least this many line heights of its word: names never overlap
 
 
 def base_point_size() -> float:
@@ -28,6 +33,14 @@ def point_font(points: float) -> QFont:
     return font
 
 
+def end_tick_room(axis: pg.AxisItem, font: QFont, text: str = "1.0") -> int:
+    """Let the last tick's text ("1.0") run past the axis end by half its width and return that width, so
+    the plot can keep as much margin free (pyqtgraph otherwise hides a label that overflows)."""
+    half = int(QFontMetricsF(font).horizontalAdvance(text) / 2) + 4
+    axis.setStyle(hideOverlappingLabels=half)
+    return half
+
+
 class LabelBars(pg.PlotWidget):
     """One horizontal bar per label, in the model's label order, each in its expression's colour."""
 
@@ -36,12 +49,14 @@ class LabelBars(pg.PlotWidget):
         self.title = title
         self.setMouseEnabled(False, False)
         self.hideButtons()
-        self.setXRange(0, 1, padding=0.02)
-        self.showGrid(x=True, alpha=0.3)
+        self.setXRange(0, 1, padding=0)
+        for x in (0.25, 0.5, 0.75, 1.0):  # grid lines of our own: an axis grid would hide the "1.0" tick
+            self.addItem(pg.InfiniteLine(x, angle=90, pen=pg.mkPen(150, 150, 150, 80)))
         self.labels: tuple[str, ...] = ()
         self.values = np.zeros(0)
         self._bars: pg.BarGraphItem | None = None
-        self.point_size = 0.0
+        self.getAxis("bottom").setTicks(PROBABILITY_TICKS)
+        self.point_size = self.detail_size = 0.0
         self.set_point_size(base_point_size())
 
     def set_labels(self, labels: tuple[str, ...]) -> None:
@@ -56,28 +71,48 @@ class LabelBars(pg.PlotWidget):
         self.getAxis("left").setTicks([[(i, name) for i, name in enumerate(labels)]])
         self.setYRange(-0.5, n - 0.5, padding=0.02)
         self.getViewBox().invertY(True)
+        self._fit_minimum_height()
 
     def set_title(self, title: str) -> None:
         self.title = title
-        self.setTitle(self.title, size=f"{self.point_size * 1.1:.1f}pt")
+        self.setTitle(self.title, size=f"{self.detail_size * 1.1:.1f}pt")
 
     def set_values(self, values: np.ndarray | None) -> None:
         self.values = np.zeros(len(self.labels)) if values is None else np.asarray(values, float)
         if self._bars is not None:
             self._bars.setOpts(width=self.values)
 
-    def set_point_size(self, points: float) -> None:
-        """Size of every text in the chart (presentation mode scales it)."""
-        self.point_size = points
-        font = point_font(points)
-        for name in ("left", "bottom"):
-            self.getAxis(name).setStyle(tickFont=font)
-        self.setTitle(self.title, size=f"{points * 1.1:.1f}pt")
+    def set_point_size(self, points: float, detail: float | None = None) -> None:
+        """Size of the expression words (``points``) and of the title and probability axis (``detail``,
+        the same unless given); presentation mode sets both."""
+        detail = points if detail is None else detail
+        self.point_size, self.detail_size = points, detail
+        self.getAxis("left").setStyle(tickFont=point_font(points))
+        bottom = self.getAxis("bottom")
+        bottom.setStyle(tickFont=point_font(detail))
+        room = end_tick_room(bottom, point_font(detail))
+        self.getPlotItem().layout.setContentsMargins(2, 2, room, 2)
+        self.setTitle(self.title, size=f"{detail * 1.1:.1f}pt")
+        self._fit_minimum_height()
+
+    def minimum_chart_height(self, points: float | None = None, detail: float | None = None,
+                             labels: int | None = None) -> int:
+        """Height that shows every row's word without overlap, plus the title and the axis."""
+        word = QFontMetricsF(point_font(self.point_size if points is None else points)).height()
+        small = QFontMetricsF(point_font(self.detail_size if detail is None else detail)).height()
+        rows = len(self.labels) if labels is None else labels
+        return int(max(rows, 1) * word * MIN_ROW_EMS + 2.6 * small + 16)
+
+    def _fit_minimum_height(self) -> None:
+        self.setMinimumHeight(self.minimum_chart_height())
 
 
 class RollingGraph(pg.GraphicsLayoutWidget):
     """Each label's probability over the last ``seconds``, from fixed-size ring buffers. The legend sits
-    in its own column to the right of the plot, never over the curves."""
+    in its own column to the right of the plot, never over the curves; a graph narrower than
+    ``LEGEND_MIN_WIDTH`` drops it (the bars beside it name the same colours) rather than squeeze the curves."""
+
+    LEGEND_MIN_WIDTH = 360
 
     def __init__(self, seconds: float = 20.0, capacity: int = 2400, parent=None) -> None:
         super().__init__(parent)
@@ -87,6 +122,7 @@ class RollingGraph(pg.GraphicsLayoutWidget):
         self.plot_item.setMouseEnabled(False, False)
         self.plot_item.hideButtons()
         self.plot_item.setYRange(0, 1, padding=0.02)
+        self.plot_item.getAxis("left").setTicks(PROBABILITY_TICKS)
         self.plot_item.setXRange(-seconds, 0, padding=0)
         self.legend = pg.LegendItem(verSpacing=-4)
         self.addItem(self.legend, row=0, col=1)
@@ -119,11 +155,30 @@ class RollingGraph(pg.GraphicsLayoutWidget):
         font = point_font(points)
         for name in ("left", "bottom"):
             self.plot_item.getAxis(name).setStyle(tickFont=font)
+        end_tick_room(self.plot_item.getAxis("left"), font)
+        top = int(QFontMetricsF(font).height() / 2) + 2  # half a line: room for "1.0" at the top
+        self.plot_item.layout.setContentsMargins(2, top, 2, 2)
         self.plot_item.setLabel("bottom", "seconds ago", **{"font-size": f"{points:.1f}pt", "color": TEXT_COLOR})
         self.legend.setLabelTextSize(f"{points:.1f}pt")
         for _sample, label in self.legend.items:  # setLabelTextSize leaves drawn labels as they were
             label.setText(label.text)
         self._fit_legend()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "legend", None) is not None:  # (Qt resizes it once before __init__ has made it)
+            self.show_legend(self.width() >= self.LEGEND_MIN_WIDTH)
+
+    def show_legend(self, show: bool) -> None:
+        if show == (self.legend.scene() is not None and self.legend.isVisible()):
+            return
+        if show:
+            self.addItem(self.legend, row=0, col=1)
+            self.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+            self.legend.show()
+        else:
+            self.ci.removeItem(self.legend)
+            self.legend.hide()
 
     def _fit_legend(self) -> None:
         """Keep the legend as tall as its entries, at the top of its column (a stretched legend spreads

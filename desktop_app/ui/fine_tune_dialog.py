@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout
 
 from desktop_app.core.error_log import log_exception, state_dir
 from desktop_app.core.expression.model_spec import spec_path_for
@@ -310,16 +310,30 @@ class FineTuneDialog(QDialog):
         self.cancel_button.setEnabled(running)
         self.close_button.setVisible(not running)
 
+    def confirm_discard(self, action: str) -> bool:
+        """Ask before a running fine-tune is thrown away (minutes of training); True when nothing runs."""
+        if self.process is None:
+            return True
+        answer = QMessageBox.question(
+            self.parentWidget() or self, "Fine-tuning is running",
+            f"A fine-tune of {self.base_model.name} is running ({self._since_start()} so far). {action} and discard "
+            "it? Nothing of it is kept.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def reject(self) -> None:
-        """Escape or the title bar's close while running cancels the run (the dialog stays to say so)."""
+        """Escape or the title bar's close while running asks, then cancels the run (the dialog stays to say
+        so); answered No, training goes on."""
         if self.process is not None:
-            self.cancel()
+            if self.confirm_discard("Stop it"):
+                self.cancel()
             return
         super().reject()
 
     def closeEvent(self, event) -> None:
         if self.process is not None:
-            self.cancel()
+            if self.confirm_discard("Stop it"):
+                self.cancel()
             event.ignore()
             return
         super().closeEvent(event)

@@ -75,6 +75,8 @@ class InspectorDialog(QDialog):
             grid.addWidget(widget, 1, col)
         self.details = QLabel()
         self.details.setWordWrap(True)
+        self.frame_note = QLabel()  # which frame the views show: they follow Step and seek while paused
+        self.frame_index: int | None = None
         self._compare_classifier: ExpressionClassifier | None = None
         self.follows_live_comparison = False  # model 2 was set by the window's live comparison, not by the user
         self._shown: tuple[np.ndarray, FaceResult] | None = None  # the frame and face on show
@@ -116,6 +118,7 @@ class InspectorDialog(QDialog):
         side.addLayout(views)
         side.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
         column = QVBoxLayout(self)
+        column.addWidget(self.frame_note)
         column.addLayout(controls)
         column.addLayout(side)
         column.addWidget(self.details)
@@ -127,7 +130,12 @@ class InspectorDialog(QDialog):
             self._classifier = ExpressionClassifier(model_path)
         return self._classifier
 
-    def inspect(self, frame_bgr: np.ndarray, face: FaceResult, model_path: str) -> None:
+    def inspect(self, frame_bgr: np.ndarray, face: FaceResult, model_path: str,
+                frame_index: int | None = None) -> None:
+        """Show ``face`` of this frame. Reopened (it was closed), it starts clean: no message of an earlier
+        attempt stays on show."""
+        if not self.isVisible():
+            self._describe_comparison()
         classifier = self.classifier_for(model_path)
         spec = classifier.spec
         crop = face.crop if face.crop is not None else face_crop_for(spec, frame_bgr, face)
@@ -149,19 +157,33 @@ class InspectorDialog(QDialog):
             + f"Keypoints: {points}<br>"
             + self._geometry_text(face.label))
         self._shown = (frame_bgr, face)
+        self.frame_index = frame_index
+        where = f"Frame {frame_index}, face #{face.face_id}" if frame_index is not None else f"Face #{face.face_id}"
+        self.frame_note.setText(f"<b>{where}</b>")
         self._show_comparison()
         self.show()
         self.raise_()
 
+    def show_missing(self, frame_index: int, face_id: int | None) -> None:
+        """The window moved to a frame without the inspected face: say which frame the views still show."""
+        shown = f"frame {self.frame_index}" if self.frame_index is not None else "an earlier frame"
+        self.frame_note.setText(f"<b><span style='color:#c0392b'>Frame {frame_index} has no face #{face_id}"
+                                f"</span>: the views below still show {shown}.</b>")
+
     def choose_compare_model(self) -> None:
         """The "Compare with…" button: pick a second .tflite (its .json beside it)."""
         path, _ = QFileDialog.getOpenFileName(self, "Compare with a second model", "", "TFLite models (*.tflite)")
-        if not path:
-            return
+        if path:
+            self.try_compare_model(path)
+
+    def try_compare_model(self, path: str) -> bool:
+        """Compare with ``path``; one that cannot be read is said in the dialog (until it is reopened)."""
         try:
             self.set_compare_model(path)
         except ModelSpecError as exc:
             self.compare_status.setText(f"<span style='color:#c0392b'>Cannot compare: {exc}</span>")
+            return False
+        return True
 
     @property
     def compare_model_path(self) -> str | None:
@@ -176,12 +198,16 @@ class InspectorDialog(QDialog):
             self._compare_classifier.close()
         self._compare_classifier = classifier
         self.one_model_button.setEnabled(classifier is not None)
+        self._describe_comparison()
+        if show:
+            self._show_comparison()
+
+    def _describe_comparison(self) -> None:
+        classifier = self._compare_classifier
         self.compare_status.setText(
             f"Model 2: <b>{classifier.spec.name}</b> ({len(classifier.labels)} labels, "
             f"{classifier.spec.input_width}×{classifier.spec.input_height} {classifier.spec.color})"
             if classifier is not None else "Compare this face with a second model's view of it.")
-        if show:
-            self._show_comparison()
 
     def _show_comparison(self) -> None:
         """Fill the second row for the face on show, or hide it when there is no second model."""

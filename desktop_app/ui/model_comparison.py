@@ -106,6 +106,10 @@ class ModelComparison:
         if comparison is not None:
             self.window.show_message(f"Kept the old model. The new one was not deleted: {comparison.path}")
 
+    def confirm_close(self) -> bool:
+        """The window is closing: True unless a fine-tune runs and the user chose to keep it running."""
+        return self.dialog is None or self.dialog.confirm_discard("Quit")
+
     def close(self) -> None:
         """A training process never outlives the window."""
         if self.dialog is not None:

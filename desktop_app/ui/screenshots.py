@@ -1,5 +1,7 @@
 """Screenshots of the window, the inspector and presentation mode for the README, made in a private X
-server: ``python -m desktop_app.ui.screenshots [--out docs/screenshots]`` (needs Xvfb)."""
+server: ``python -m desktop_app.ui.screenshots [--out docs/screenshots]`` (needs Xvfb; openbox, when
+installed, gives the presentation shots a real window manager). Presentation mode is also taken on a group
+(the demo photograph tiled 3 × 2) on a 1920×1080 and a 1366×768 screen, as a class sees it on a projector."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +15,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 WIDTH = 1000  # pixels wide as saved: sharp enough to read in the README, small on disk
+GROUP_SHOTS = (("1920x1080", "presentation_group_1080p.png"), ("1366x768", "presentation_group_768p.png"))
+GROUP_DETECTOR = "group"  # the tiled detector finds every face of a group photo
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,13 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", type=Path, metavar="M2.tflite",
                    help="also save inspector_compare.png: the inspector comparing the face with this model")
     p.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)  # already on the Xvfb display
+    p.add_argument("--group-shot", metavar="NAME", help=argparse.SUPPRESS)  # inside: one group presentation shot
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.inside:
-        return take(args.out, args.compare)
+        return take_group(args.out, args.group_shot) if args.group_shot else take(args.out, args.compare)
     if args.compare is not None:  # a bad model is one line now, not a traceback from inside Xvfb
         from desktop_app.core.expression.model_comparison import load_comparison
         from desktop_app.core.expression.model_spec import ModelSpecError
@@ -38,25 +43,35 @@ def main(argv: list[str] | None = None) -> int:
         except ModelSpecError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    from desktop_app.ui.xvfb import xvfb_display
-
+    compare = ["--compare", str(args.compare.resolve())] if args.compare else []
+    runs = [("1280x800", compare)] + [(size, ["--group-shot", name]) for size, name in GROUP_SHOTS]
     try:
-        with xvfb_display("1280x800x24") as display, tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": home}
-            env.pop("QT_QPA_PLATFORM", None)
-            compare = ["--compare", str(args.compare.resolve())] if args.compare else []
-            return subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--inside",
-                                   "--out", str(args.out), *compare], env=env, cwd=REPO).returncode
+        for size, options in runs:
+            code = run_inside(size, ["--out", str(args.out), *options])
+            if code:
+                return code
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def run_inside(size: str, options: list[str]) -> int:
+    """This script again, on a fresh Xvfb screen of ``size`` with a window manager where one is installed."""
+    from desktop_app.ui.xvfb import window_manager, xvfb_display
+
+    with xvfb_display(f"{size}x24") as display, window_manager(display), tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": home}
+        env.pop("QT_QPA_PLATFORM", None)
+        return subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--inside", *options],
+                              env=env, cwd=REPO).returncode
 
 
 def take(out: Path, compare: Path | None = None) -> int:
     from desktop_app.ui.qt_environment import restore_qt_environment
 
     restore_qt_environment()
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import QSettings
 
     from desktop_app.core.media.demo_media import four_face_frames
     from desktop_app.core.paths import DEFAULT_MODEL
@@ -78,12 +93,7 @@ def take(out: Path, compare: Path | None = None) -> int:
         wait_until(lambda: time.monotonic() > started[0] + seconds)
 
     def save(widget, name: str) -> None:
-        image = widget.grab().toImage()
-        path = out / name
-        image.scaledToWidth(min(WIDTH, image.width()), Qt.TransformationMode.SmoothTransformation).save(str(path))
-        if shutil.which("convert"):  # ImageMagick's 256-colour palette: a third of the size, no visible loss
-            subprocess.run(["convert", str(path), "+dither", "-colors", "256", f"PNG8:{path}"], check=False)
-        print(path)
+        save_scaled(widget, out / name)
 
     with tempfile.TemporaryDirectory() as tmp:
         import cv2
@@ -134,6 +144,61 @@ def take(out: Path, compare: Path | None = None) -> int:
         started = [time.monotonic()]
         settle(0.5)
         save(window, "presentation.png")
+        window.close()
+    window.deleteLater()
+    app.processEvents()
+    return 0
+
+
+def save_scaled(widget, path: Path) -> None:
+    """``widget`` as drawn, ``WIDTH`` pixels wide, in a 256-colour palette where ImageMagick is installed."""
+    from PySide6.QtCore import Qt
+
+    image = widget.grab().toImage()
+    image.scaledToWidth(min(WIDTH, image.width()), Qt.TransformationMode.SmoothTransformation).save(str(path))
+    if shutil.which("convert"):  # a third of the size, no visible loss
+        subprocess.run(["convert", str(path), "+dither", "-colors", "256", f"PNG8:{path}"], check=False)
+    print(path)
+
+
+def take_group(out: Path, name: str) -> int:
+    """Presentation mode on a group photo, full screen on this display."""
+    from desktop_app.ui.qt_environment import restore_qt_environment
+
+    restore_qt_environment()
+    import cv2
+    from PySide6.QtCore import QSettings
+
+    from desktop_app.core.media.demo_media import group_photo
+    from desktop_app.core.paths import DEFAULT_MODEL
+    from desktop_app.ui.gui_app import gui_application
+    from desktop_app.ui.main_window import MainWindow
+
+    app = gui_application()
+    out.mkdir(parents=True, exist_ok=True)
+
+    def wait_until(condition, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the window did not get there in time")
+            app.processEvents()
+            time.sleep(0.01)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        photo = Path(tmp) / "group.png"
+        cv2.imwrite(str(photo), group_photo())
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("dataset", str(Path(tmp) / "dataset"))
+        window = MainWindow(str(photo), str(DEFAULT_MODEL), GROUP_DETECTOR, settings=settings)
+        window.show()
+        wait_until(lambda: window.session.result is not None and len(window.session.result.faces) >= 6)
+        window.toggle_presentation()
+        screen = window.screen().geometry()
+        wait_until(lambda: window.geometry() == screen and window.room.height() >= window.room.minimumHeight())
+        shown = time.monotonic()
+        wait_until(lambda: time.monotonic() > shown + 1.0)  # the room chart's next redraw, the layout settled
+        save_scaled(window, out / name)
         window.close()
     window.deleteLater()
     app.processEvents()

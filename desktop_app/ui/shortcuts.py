@@ -43,8 +43,8 @@ SHORTCUTS: list[Shortcut] = [
     Shortcut(("Ctrl+M",), "Ctrl+M", "open another model (.tflite + .json)", lambda w: w.choose_model()),
     Shortcut(("D",), "D", "detector: short range / full range / group (classroom)",
              lambda w: w.detector_box.setCurrentIndex((w.detector_box.currentIndex() + 1) % w.detector_box.count())),
-    Shortcut(("M",), "M", "mirror the video", lambda w: w.mirror_box.toggle()),
-    Shortcut(("L",), "L", "loop files at their end", lambda w: w.loop_box.toggle()),
+    Shortcut(("M",), "M", "mirror the video", lambda w: w.mirror_action.toggle()),
+    Shortcut(("L",), "L", "loop files at their end", lambda w: w.loop_action.toggle()),
     Shortcut(("+", "="), "+", "more smoothing", _nudge("smooth_slider", 5)),
     Shortcut(("-",), "-", "less smoothing", _nudge("smooth_slider", -5)),
     Shortcut(("]",), "]", "higher minimum face score", _nudge("score_slider", 5)),
@@ -64,9 +64,12 @@ SHORTCUTS: list[Shortcut] = [
 ]
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(keys as written, description) for the help overlay."""
-    return [(s.shown, s.description) for s in SHORTCUTS]
+def help_rows(label_keys: int = LABEL_KEYS) -> list[tuple[str, str]]:
+    """(keys as written, description) for the help overlay; the label keys as far as ``label_keys`` labels
+    reach (eight AffectNet labels: 0 … 7), so the help never lists a digit that saves nothing."""
+    last = max(min(label_keys, LABEL_KEYS), 1) - 1
+    shown = {f"0 … {LABEL_KEYS - 1}": f"0 … {last}", f"Ctrl+0 … {LABEL_KEYS - 1}": f"Ctrl+0 … {last}"}
+    return [(shown.get(s.shown, s.shown), s.description) for s in SHORTCUTS]
 
 
 def install_shortcuts(window) -> list[QAction]:

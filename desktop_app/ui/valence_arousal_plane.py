@@ -18,6 +18,7 @@ class ValenceArousalPlane(pg.PlotWidget):
     def __init__(self, title: str = "Room: valence and arousal", parent=None) -> None:
         super().__init__(parent=parent)
         self.title, self.point_size = title, base_point_size()
+        self.detail_size = self.point_size
         self.labels: tuple[str, ...] = ()
         self.colors: list[tuple[int, int, int]] = []
         self.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0.05)
@@ -59,12 +60,13 @@ class ValenceArousalPlane(pg.PlotWidget):
     def dot_size(self) -> float:
         return DOT_SIZE * self.point_size / base_point_size()
 
-    def set_point_size(self, points: float) -> None:
-        self.point_size = points
-        font = point_font(points)
+    def set_point_size(self, points: float, detail: float | None = None) -> None:
+        """``points`` for the dots and corner words, ``detail`` (default: the same) for axes and title."""
+        self.point_size, self.detail_size = points, points if detail is None else detail
+        font = point_font(self.detail_size)
         for axis in ("bottom", "left"):
             self.getAxis(axis).setStyle(tickFont=font)
             self.getAxis(axis).label.setFont(font)
         for item in self.corner_texts:
             item.setFont(point_font(points * 0.9))
-        self.setTitle(self.title, size=f"{points * 1.1:.1f}pt")
+        self.setTitle(self.title, size=f"{self.detail_size * 1.1:.1f}pt")

@@ -31,3 +31,19 @@ def xvfb_display(size: str = "1280x800x24") -> Iterator[str]:
         os.close(read_end)
         server.terminate()
         server.wait(5)
+
+
+@contextmanager
+def window_manager(display: str) -> Iterator[bool]:
+    """Run openbox on ``display`` when it is installed (title bars, focus, full screen as a user's desktop
+    does them); yields whether one runs. Without it windows still show, undecorated."""
+    if shutil.which("openbox") is None:
+        yield False
+        return
+    manager = subprocess.Popen(["openbox"], env={**os.environ, "DISPLAY": display},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield True
+    finally:
+        manager.terminate()
+        manager.wait(5)

@@ -165,3 +165,21 @@ def test_capture_from_a_cut_off_video_warns_and_keeps_its_samples(tmp_path, astr
     saved = int(done.stdout.split("saved: ")[1].split()[0])
     assert 0 < saved < 30
     assert_consistent(tmp_path / "ds")
+
+
+def test_capture_stopped_by_max_does_not_call_the_video_cut_off(tmp_path, astronaut):
+    from support.media import write_video
+
+    video = write_video(tmp_path / "v.avi", [cv2.resize(astronaut, (320, 240))] * 30)
+    done = capture(video, "--label", "Happy", "--out", tmp_path / "ds", "--max", "3")
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr and "saved: 3 samples" in done.stdout
+
+
+def test_a_dataset_open_elsewhere_says_what_to_do(tmp_path, astronaut):
+    cv2.imwrite(str(tmp_path / "face.png"), astronaut)
+    with SampleStore(tmp_path / "ds"):  # another process's lock (flock is per open file)
+        done = capture(tmp_path / "face.png", "--label", "Happy", "--out", tmp_path / "ds")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "open in another process" in done.stderr and "close that one" in done.stderr
+    assert "choose another dataset folder" in done.stderr

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -56,3 +57,30 @@ def valence_arousal_model(folder: Path, name: str = "va_model") -> Path:
     model, spec, tflite = mobile_tflite(build_model(config), spec_from_config(config, name), "float32", [])
     export_checked(model, tflite, spec, out, "float32", [])
     return out
+
+
+EIGHT_LABELS = ["neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt"]
+
+
+def eight_label_model(folder: Path) -> Path:
+    """A real 8-output TFLite model (AffectNet's eight labels; a tiny untrained network, built with TensorFlow
+    the first time and kept in ``folder``) with the bundled model's spec otherwise: for what depends on the
+    number of labels (layout, keys), not on what the model says."""
+    model = folder / "eight_labels.tflite"
+    if model.is_file():
+        return model
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    import keras
+    import tensorflow as tf
+
+    inputs = keras.Input((64, 64, 3))
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    network = keras.Model(inputs, keras.layers.Dense(len(EIGHT_LABELS), activation="softmax")(pooled))
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = model.with_suffix(".partial")
+    partial.write_bytes(tf.lite.TFLiteConverter.from_keras_model(network).convert())
+    spec = json.loads(spec_path_for(DEFAULT_MODEL).read_text())
+    spec.update(name="eight_labels", labels=EIGHT_LABELS)
+    spec_path_for(model).write_text(json.dumps(spec))
+    partial.replace(model)
+    return model

@@ -13,7 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.core.expression.expression_names import same_expression
 from desktop_app.core.expression.model_spec import load_spec
@@ -259,11 +260,35 @@ def test_closing_the_window_ends_a_running_fine_tune(qtbot, window, stub, monkey
     dialog = window.comparison.dialog
     qtbot.waitUntil(lambda: dialog.line.text().startswith("epoch 1/"), timeout=20000)
     pid = dialog.process.processId()
+    answer_question(qtbot, QMessageBox.StandardButton.No)
+    window.close()  # asks first: No keeps the window and the run
+    assert window.isVisible() and dialog.running
+    answered.clear()
+    answer_question(qtbot, QMessageBox.StandardButton.No)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Escape in the dialog asks too
+    assert dialog.running and answered == ["Fine-tuning is running"]
+    answer_question(qtbot, QMessageBox.StandardButton.Yes)
     window.close()
     assert not dialog.running and dialog.state == "cancelled"
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert fine_tuned_folders(Path(os.environ["FER_STATE_DIR"])) == []
+
+
+answered: list[str] = []  # the titles of the questions answer_question answered
+
+
+def answer_question(qtbot, button: QMessageBox.StandardButton, times: int = 1) -> None:
+    """Answer the next ``times`` modal questions with ``button``, as a user clicking it would."""
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            answered.append(box.windowTitle())
+            box.button(button).click()
+        else:
+            QTimer.singleShot(50, click)
+    for _ in range(times):
+        QTimer.singleShot(50, click)
 
 
 @pytest.mark.slow

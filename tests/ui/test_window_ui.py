@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QImage, QKeySequence, QPainter
 
 from desktop_app.core.expression.expression_colors import expression_colors
 from desktop_app.core.label_placement import overlaps
@@ -15,7 +15,6 @@ from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.samples.sample_store import SampleStore
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.presentation import SCALE
 from support.media import write_video
 
 
@@ -50,34 +49,51 @@ def make_window(qtbot, tmp_path):
 
 
 def fonts_of(win: MainWindow) -> dict:
-    return {"bars": (win.bars.point_size, win.bars.getAxis("left").style["tickFont"].pointSizeF()),
+    return {"bars": (win.bars.point_size, win.bars.getAxis("left").style["tickFont"].pointSizeF(),
+                     win.bars.detail_size, win.bars.getAxis("bottom").style["tickFont"].pointSizeF()),
             "compare_bars": (win.compare_bars.point_size,
                              win.compare_bars.getAxis("left").style["tickFont"].pointSizeF()),
-            "room": (win.room.point_size, win.room.getAxis("bottom").style["tickFont"].pointSizeF()),
+            "room": (win.room.point_size, win.room.getAxis("left").style["tickFont"].pointSizeF(),
+                     win.room.detail_size, win.room.getAxis("bottom").style["tickFont"].pointSizeF()),
             "graph": (win.graph.point_size, win.graph.plot_item.getAxis("left").style["tickFont"].pointSizeF(),
                       win.graph.legend.opts["labelTextSize"]),
             "video": win.video.font_size, "status": win.status.font().pointSizeF()}
 
 
-def test_presentation_scales_every_text_hides_the_toolbar_and_restores_exactly(qtbot, make_window):
+def test_presentation_enlarges_the_words_drops_the_graph_and_restores_exactly(qtbot, make_window):
     win = make_window("demo")
     before = fonts_of(win)
     qtbot.keyClick(win, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: win.room.isVisible(), timeout=3000)
     during = fonts_of(win)
-    assert not win.toolbar.isVisible() and not win.capture_dock.isVisible()
-    for key in ("bars", "compare_bars", "room"):
-        assert during[key] == pytest.approx(tuple(v * SCALE for v in before[key]))
-    assert during["graph"][:2] == pytest.approx(tuple(v * SCALE for v in before["graph"][:2]))
-    assert float(during["graph"][2][:-2]) == pytest.approx(float(before["graph"][2][:-2]) * SCALE)
-    assert during["video"] == before["video"] * SCALE and during["status"] == before["status"] * SCALE
-    legend_label = win.graph.legend.items[0][1]
-    assert f"font-size:{float(during['graph'][2][:-2]):g}pt" in legend_label.item.toHtml()  # drawn, not just set
+    words = win.presentation.points
+    assert words >= 1.5 * before["bars"][0]  # the expression words grow ...
+    for key in ("bars", "room"):
+        assert during[key][:2] == (words, words) and during[key][2] == during[key][3] < words  # ... numbers less
+    assert during["compare_bars"] == (words, words) and during["video"] == words  # and the labels on faces
+    assert during["graph"] == before["graph"] and not win.graph.isVisible()  # the thin-line graph is gone
+    hidden = (win.toolbar, win.tuning_bar, win.capture_dock, win.menuBar(), win.seek_bar)
+    assert not any(w.isVisible() for w in hidden)
+    qtbot.waitUntil(lambda: win.room.height() >= win.room.minimumHeight(), timeout=3000)
+    assert win.room.minimumHeight() == win.room.minimum_chart_height()  # every row's word fits: nothing cut
     qtbot.waitUntil(lambda: win.session.room_shares().sum() > 0.99, timeout=3000)
     qtbot.keyClick(win, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not win.room.isVisible(), timeout=3000)
     assert fonts_of(win) == before
-    assert win.toolbar.isVisible() and win.capture_dock.isVisible()
+    assert win.toolbar.isVisible() and win.capture_dock.isVisible() and win.graph.isVisible()
+    assert win.menuBar().isVisible() and win.tuning_bar.isVisible()
+
+
+def test_probability_axes_end_at_one(make_window):
+    win = make_window("demo")
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    try:
+        for axis in (win.bars.getAxis("bottom"), win.graph.plot_item.getAxis("left")):
+            drawn = [text for _rect, _flags, text in axis.generateDrawSpecs(painter)[2]]
+            assert "0" in drawn and "1.0" in drawn  # drawn, not hidden as overflowing the plot
+    finally:
+        painter.end()
 
 
 def test_one_colour_per_expression_in_bars_graph_and_boxes(make_window):
@@ -91,8 +107,12 @@ def test_one_colour_per_expression_in_bars_graph_and_boxes(make_window):
     assert rect.pen().color().getRgb()[:3] == colors[win.session.labels.index(face.label)]
 
 
-def test_graph_legend_sits_outside_the_curves(make_window):
+def test_graph_legend_sits_outside_the_curves(qtbot, make_window):
     win = make_window("demo")
+    win.resize(1300, 760)
+    qtbot.waitUntil(lambda: win.graph.width() >= win.graph.LEGEND_MIN_WIDTH and win.graph.legend.isVisible(),
+                    timeout=3000)
+    qtbot.wait(100)  # the layout places the legend on its next pass
     plot_area = win.graph.plot_item.vb.sceneBoundingRect()
     legend = win.graph.legend.sceneBoundingRect()
     assert legend.width() > 0 and not plot_area.intersects(legend)
@@ -210,7 +230,12 @@ def test_every_key_in_the_table_is_bound_once_and_the_help_lists_it(make_window)
     assert sorted(bound) == sorted(wanted) and len(set(bound)) == len(bound)
     assert all(QKeySequence(str(d)).toString() in bound for d in range(LABEL_KEYS))
     help_text = win.help.text()
-    assert f"0 … {LABEL_KEYS - 1}" in help_text and all(s.description in help_text for s in SHORTCUTS)
+    assert all(s.description in help_text for s in SHORTCUTS)
+    assert "0 … 7" in help_text and "Ctrl+0 … 7" in help_text  # AffectNet's eight labels: keys 0–7, not 0–9
+    win.capture.label_set.setCurrentIndex(win.capture.label_set.findData("model"))
+    assert "0 … 6" in win.help.text()  # the bundled model's seven labels
+    assert win.capture.capture(8) == 0 and "key 8 saves nothing" in win.banner_text.text()
+    assert "0–6" in win.capture.status.text()
 
 
 def test_digits_typed_into_the_burst_count_stay_there(qtbot, make_window):

@@ -1,16 +1,26 @@
-"""The real window in a real X server (Xvfb): start on the demo, screenshot, quit on a timer."""
+"""The real window in a real X server (Xvfb): start on the demo, screenshot, quit on a timer; presentation
+mode on a group under a window manager, read back by OCR to measure its words."""
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 
 import cv2
 import pytest
 
-from desktop_app.ui.xvfb import xvfb_display
+from desktop_app.core.media.demo_media import group_photo
+from desktop_app.core.paths import DEFAULT_MODEL
+from desktop_app.ui.xvfb import window_manager, xvfb_display
 from support.repo import REPO
+
+BACK_ROW_PX = 30  # 3% of 1080: a back row 9 m from a 1.5 m screen (AVIXA: height ≥ distance / 200)
+DESKTOP_TOOLS = ("Xvfb", "openbox", "xdotool", "import", "tesseract")  # .ci/run installs them
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 
@@ -63,10 +73,59 @@ def test_screenshot_script_draws_window_inspector_and_presentation(tmp_path):
                            "--compare", str(second)], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     shots = {name: cv2.imread(str(tmp_path / f"{name}.png"))
-             for name in ("window", "inspector", "presentation", "inspector_compare")}
+             for name in ("window", "inspector", "presentation", "inspector_compare",
+                          "presentation_group_1080p", "presentation_group_768p")}
     # the second model's row below the first: the same width, taller
     assert shots["inspector_compare"].shape[0] > shots["inspector"].shape[0] + 200
     assert all(image is not None and image.std() > 20 for image in shots.values())
     assert shots["window"].shape[1] == shots["presentation"].shape[1] == 1000
     # presentation mode fills the screen: no toolbar strip of light grey across the top
     assert shots["presentation"][:20].mean() < shots["window"][:20].mean()
+
+
+def screen_words(png) -> list[tuple[str, int, float]]:
+    """(word, height in px, confidence) of every word tesseract reads on the screenshot."""
+    tsv = subprocess.run(["tesseract", str(png), "stdout", "--psm", "11", "tsv"], capture_output=True, text=True,
+                         timeout=120).stdout
+    rows = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [(re.sub("[^a-z]", "", r["text"].lower()), int(r["height"]), float(r["conf"]))
+            for r in rows if r.get("text") and r["text"].strip()]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(any(shutil.which(t) is None for t in DESKTOP_TOOLS),
+                    reason="needs " + ", ".join(DESKTOP_TOOLS) + " (.ci/run installs them)")
+def test_presentation_words_are_readable_from_the_back_row(tmp_path):
+    """F11 on a group at 1920×1080, as a teacher presses it: every expression word tesseract reads on the
+    screen (bar rows, room chart rows, labels on faces) is at least 30 px high."""
+    labels = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the bundled model's
+    assert DEFAULT_MODEL.is_file()
+    photo = tmp_path / "group.png"
+    cv2.imwrite(str(photo), group_photo())
+    shot = tmp_path / "presentation.png"
+    with xvfb_display("1920x1080x24") as display, window_manager(display):
+        env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": str(tmp_path)}
+        env.pop("QT_QPA_PLATFORM", None)
+        app = subprocess.Popen([sys.executable, "-m", "desktop_app", "--source", str(photo), "--detector", "group",
+                                "--quit-after", "120"], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "Facial expressions"],
+                           env=env, timeout=90, check=True, capture_output=True)
+            subprocess.run(["xdotool", "key", "F11"], env=env, timeout=30, check=True)
+            deadline, words = time.monotonic() + 90, []
+            while time.monotonic() < deadline:  # until the bars, the room chart and the faces are all drawn
+                subprocess.run(["import", "-window", "root", str(shot)], env=env, timeout=60, check=True)
+                words = [(w, h) for w, h, conf in screen_words(shot) if w in labels and conf > 40]
+                found = {w for w, _h in words}
+                if found == set(labels) and len(words) >= 2 * len(labels) + 3:
+                    break
+        finally:
+            app.terminate()
+            app.wait(30)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / "presentation_xvfb_1080p.png")
+    small = [(w, h) for w, h in words if h < BACK_ROW_PX]
+    assert not small, f"words under {BACK_ROW_PX} px: {small}"
+    assert {w for w, _h in words} == set(labels), words  # every label's row was read ...
+    assert len(words) >= 2 * len(labels) + 3, words  # ... in the bars and the room chart, and on the faces

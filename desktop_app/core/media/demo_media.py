@@ -57,3 +57,11 @@ def group_frame(width: int = 1920, height: int = 1080, rows: int = 6, cols: int 
             # Face box inside the patch: the head crop is centred on the face, twice its size.
             boxes.append((x + pw / 2 - size / 2, y + ph / 2 - size / 2, size, size))
     return frame, boxes
+
+
+def group_photo(columns: int = 3, rows: int = 2) -> np.ndarray:
+    """A group for presentation mode and its tests: the real demo photograph tiled ``columns`` × ``rows``
+    (every other copy mirrored), one face per 512-px tile, as a class photo of that many people."""
+    photo = cv2.imread(str(DEMO_FACE))
+    tiles = [[photo if (r + c) % 2 == 0 else photo[:, ::-1] for c in range(columns)] for r in range(rows)]
+    return np.ascontiguousarray(np.vstack([np.hstack(row) for row in tiles]))

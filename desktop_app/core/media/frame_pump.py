@@ -52,7 +52,10 @@ class PumpState:
 class FramePump:
     """Opens a source and reads it on its own thread into ``slot``: at the file's frame rate for files,
     as fast as the camera delivers for live sources. Opening happens on that thread too, so a slow or
-    missing camera never stalls the caller. Supports pause, single step, looping and a clean stop."""
+    missing camera never stalls the caller. Supports pause, single step, seek, looping and a clean stop.
+
+    A seekable file that reaches its end (not looping) keeps the thread waiting for a seek or a stop, so a
+    student can still drag back to any frame; requests to seek collapse into the newest one."""
 
     def __init__(self, open_source: Callable[[], FrameSource], slot: LatestFrameSlot, loop: bool = False,
                  name: str = "source") -> None:
@@ -61,6 +64,7 @@ class FramePump:
         self.state = PumpState()
         self._paused = False
         self._steps = 0
+        self._seek_to: int | None = None
         self._wake = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name=f"pump {name}", daemon=True)
@@ -85,6 +89,12 @@ class FramePump:
             self._steps += 1
             self._wake.notify_all()
 
+    def seek(self, index: int) -> None:
+        """Deliver frame ``index`` next, paused or not (a source without ``frame_count`` ignores it)."""
+        with self._wake:
+            self._seek_to = int(index)
+            self._wake.notify_all()
+
     def stop(self, timeout: float = 1.0) -> bool:
         """Set the flag, wake the thread, wait; True when it has ended."""
         with self._wake:
@@ -98,6 +108,11 @@ class FramePump:
         """Sleep until ``due`` or until allowed while paused; False when asked to stop."""
         with self._wake:
             while not self._stop:
+                if self._seek_to is not None:
+                    return True
+                if self.state.finished and not self.loop:  # at the end of a seekable file: a seek moves on
+                    self._wake.wait()
+                    continue
                 if self._paused:
                     if self._steps > 0:
                         self._steps -= 1
@@ -120,13 +135,17 @@ class FramePump:
         due = time.monotonic()
         try:
             while self._wait_turn(due):
+                self._apply_seek()
                 frame = self.source.read()
                 if frame is None:
                     if self.loop and not self.source.is_live:
                         self.source.rewind()
+                        self.state.finished = False
                         continue
                     self.state.finished = True
-                    return
+                    if self.source.frame_count is None:
+                        return
+                    continue
                 now = time.monotonic()
                 frame.read_at = now
                 self._fps_window = [t for t in self._fps_window if now - t < 1.0] + [now]
@@ -138,3 +157,10 @@ class FramePump:
             self.state.error = str(exc)
         finally:
             self.source.close()
+
+    def _apply_seek(self) -> None:
+        with self._wake:
+            target, self._seek_to = self._seek_to, None
+        if target is not None and self.source.frame_count is not None:
+            self.source.seek(target)
+            self.state.finished = False

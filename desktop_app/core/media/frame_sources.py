@@ -67,6 +67,17 @@ class FrameSource:
         """Start again from the first frame (looping). Files and the demo can; a live source cannot."""
         raise SourceError(f"{self.name} cannot be rewound")
 
+    @property
+    def frame_count(self) -> int | None:
+        """How many frames a seekable source holds (its frames are numbered 0 … count − 1); None for a
+        source that cannot seek (a camera, the endless demo)."""
+        return None
+
+    def seek(self, index: int) -> None:
+        """The next ``read()`` returns frame ``index`` (clamped to the source); only when ``frame_count``
+        is not None."""
+        raise SourceError(f"{self.name} cannot seek")
+
     def close(self) -> None:
         pass
 
@@ -144,8 +155,16 @@ class VideoFileSource(FrameSource):
         return frame
 
     def rewind(self) -> None:
-        self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-        self.frames_read = 0
+        self.seek(0)
+
+    @property
+    def frame_count(self) -> int | None:
+        return self.expected_frames if self.expected_frames > 0 else None
+
+    def seek(self, index: int) -> None:
+        index = max(0, min(int(index), max(self.expected_frames - 1, 0)))
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        self.frames_read = index  # the frame numbers (and times) stay those of the file
 
     def close(self) -> None:
         self._cap.release()
@@ -205,6 +224,13 @@ class ImageSource(FrameSource):
 
     def rewind(self) -> None:
         self._index = 0
+
+    @property
+    def frame_count(self) -> int | None:
+        return len(self.files)
+
+    def seek(self, index: int) -> None:
+        self._index = max(0, min(int(index), len(self.files) - 1))
 
 
 class DemoSource(FrameSource):

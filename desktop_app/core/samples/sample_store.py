@@ -94,7 +94,9 @@ class SampleStore:
         except BlockingIOError:
             os.close(self._lock_fd)
             self._lock_fd = None
-            raise StoreError(f"dataset {self.root} is open in another process") from None
+            raise StoreError(f"dataset {self.root} is open in another process (another window of the app, or a "
+                             "capture or fine-tune run): close that one and try again, or choose another "
+                             "dataset folder") from None
 
     def close(self) -> None:
         if self.manifest is not None:

@@ -114,3 +114,56 @@ def test_a_live_source_ends_instead_of_rewinding_when_looped():
     assert wait_for(lambda: pump.state.finished)
     assert pump.state.frames_read == 2 and pump.state.error is None
     assert pump.stop()
+
+
+@pytest.fixture
+def counted_video(tmp_path):
+    """A real MJPG file whose frame i is grey level 8·i: a frame read says which frame it is."""
+    from support.media import write_video
+
+    frames = [np.full((48, 64, 3), 8 * i, np.uint8) for i in range(30)]
+    return write_video(tmp_path / "counted.avi", frames, fps=30)
+
+
+def test_seek_while_paused_delivers_that_frame_of_the_file(counted_video):
+    slot = LatestFrameSlot()
+    pump = FramePump(lambda: open_source(str(counted_video)), slot)
+    pump.set_paused(True)
+    pump.start()
+    assert wait_for(lambda: pump.source is not None)
+    assert pump.source.frame_count == 30
+    for target in (17, 3, 29, 0):
+        pump.seek(target)
+        got = slot.take(timeout=5)
+        assert got.index == target and got.time_s == pytest.approx(target / 30)
+        assert abs(float(got.image.mean()) - 8 * target) < 3  # the pixels of that frame, not a neighbour's
+    assert slot.take(timeout=0.05) is None  # one frame per seek while paused
+    assert pump.stop()
+
+
+def test_a_file_at_its_end_waits_for_a_seek_instead_of_ending(counted_video):
+    slot = LatestFrameSlot()
+    pump = FramePump(lambda: open_source(str(counted_video)), slot).start()
+    assert wait_for(lambda: pump.state.finished)
+    slot.take(timeout=0)
+    pump.seek(12)
+    got = slot.take(timeout=5)
+    assert got is not None and got.index == 12 and not pump.state.finished  # plays on from there
+    assert wait_for(lambda: pump.state.finished)
+    assert pump.stop()
+
+
+def test_an_image_folder_seeks_by_position(tmp_path):
+    import cv2
+
+    for i in range(5):
+        cv2.imwrite(str(tmp_path / f"img{i}.png"), np.full((8, 8, 3), 40 * i, np.uint8))
+    slot = LatestFrameSlot()
+    pump = FramePump(lambda: open_source(str(tmp_path)), slot)
+    pump.set_paused(True)
+    pump.start()
+    pump.seek(3)
+    got = slot.take(timeout=5)
+    assert got.index == 3 and got.image.mean() == 120 and pump.source.frame_count == 5
+    assert pump.stop()
+    assert DemoSource().frame_count is None  # the endless demo has no slider
