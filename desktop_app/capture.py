@@ -14,6 +14,7 @@ from typing import TextIO
 
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, DETECTOR_LABELS
 from desktop_app.core.errors import UserError
+from desktop_app.core.expression.expression_names import EXPRESSIONS, canonical_expression
 from desktop_app.core.expression.model_spec import ModelSpecError
 from desktop_app.core.media.frame_sources import (
     DEMO_FRAMES,
@@ -67,6 +68,9 @@ def capture(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO | No
         label = validate_label(args.label)
     except ValueError as exc:
         raise CaptureError(str(exc)) from None
+    if canonical_expression(label) is None:  # the training kit would refuse the whole dataset later
+        raise CaptureError(f"--label {label!r} is not an expression the training kit knows "
+                           f"({', '.join(EXPRESSIONS)}; synonyms such as angry, surprised, happiness are accepted)")
     if args.every < 1:
         raise CaptureError("--every must be at least 1")
     if args.max is not None and args.max < 1:
