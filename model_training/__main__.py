@@ -317,7 +317,7 @@ def fine_tune_command(args: argparse.Namespace, config) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
-    from desktop_app.core.expression.model_spec import ModelSpecError
+    from desktop_app.core.errors import UserError
     from model_training.train.backend import select_backend
 
     try:
@@ -326,8 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if keras_run or getattr(args, "backend", None):
             select_backend(getattr(args, "backend", None))  # before anything imports keras
         run(args)
-    except (DataError, ModelSpecError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (UserError, OSError) as exc:  # a full or read-only disk too: one line, the previous files kept
+        print(f"error: {exc}" if not isinstance(exc, OSError) or isinstance(exc, UserError) or not exc.filename
+              else f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
 
