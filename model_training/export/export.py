@@ -220,7 +220,10 @@ def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
     sweep_partials(out.parent)  # staging folders of exports that were killed
     staging = temporary_name(out.with_suffix(""))  # .<stem>.partial-<pid>: hidden, swept if this one is killed
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    try:
+        staging.mkdir()
+    except OSError as exc:  # a read-only or full disk: name the file the user asked for
+        raise type(exc)(exc.errno, exc.strerror, str(out)) from None
     try:
         result = write_and_check(model, tflite, spec, staging / out.name, parity_examples)
         failure = parity_failure(quant, result)

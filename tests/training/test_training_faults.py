@@ -100,11 +100,11 @@ def test_a_read_only_run_is_refused_in_one_line_and_left_as_it_was(run_dir, data
     before = {p.name: digest(p) for p in run.iterdir() if p.is_file()}
     with read_only(run):
         assert cli(["train", "--out", str(run), "--resume", "--epochs", "2"]) == 2
-        assert "Read-only file system" in one_line_error(capsys)
+        assert "Read-only file system" in (error := one_line_error(capsys)) and "partial" not in error, error
         assert cli(["export", str(run)]) == 2
-        assert "Read-only file system" in one_line_error(capsys)
+        assert "Read-only file system" in (error := one_line_error(capsys)) and "partial" not in error, error
         assert cli(["evaluate", str(run), "--data", str(data / "val_set")]) == 2
-        assert "Read-only file system" in one_line_error(capsys)
+        assert "Read-only file system" in (error := one_line_error(capsys)) and "partial" not in error, error
     assert {p.name: digest(p) for p in run.iterdir() if p.is_file()} == before
 
 

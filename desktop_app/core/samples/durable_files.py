@@ -88,13 +88,22 @@ def replacing(path: Path | str) -> Iterator[Path]:
         commit(temp, path)
         fsync_dir(path.parent)
     except OSError as exc:
-        discard(temp)
+        _discard(temp)
         if exc.errno is None or exc.filename not in (str(temp), temp, None):
             raise
         raise type(exc)(exc.errno, exc.strerror, str(path)) from exc  # the user's name, not the hidden one
     except BaseException:
-        discard(temp)
+        _discard(temp)
         raise
+
+
+def _discard(temp: Path) -> None:
+    """Remove a temporary file if it is there; a read-only disk refuses even that, and that refusal must
+    not hide the error being reported."""
+    try:
+        discard(temp)
+    except OSError:
+        pass
 
 
 def replace_file(path: Path | str, data: bytes) -> None:

@@ -45,3 +45,15 @@ def test_sweep_removes_what_dead_writers_left_and_keeps_a_living_ones(tmp_path):
     (tmp_path / "best.keras").write_bytes(b"whole")
     assert sorted(sweep_partials(tmp_path)) == [f".best.partial-{dead_pid}.keras", f".model.partial-{dead_pid}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".last.partial-{os.getpid()}.keras", "best.keras"]
+
+
+def test_a_read_only_disk_keeps_the_old_file_and_names_it(tmp_path):
+    from support.faults import read_only
+
+    path = tmp_path / "config.json"
+    path.write_text("old")
+    with read_only(tmp_path):
+        with pytest.raises(OSError) as caught:
+            replace_file(path, b"new")
+        assert caught.value.errno == errno.EROFS and caught.value.filename == str(path)
+    assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
