@@ -233,3 +233,12 @@ def test_audit_on_a_full_disk_claims_no_file_it_did_not_write(tmp_path):
         assert len(errors) == 1 and "No space left on device" in errors[0] and "suspects.png" in errors[0], errors
         assert "Traceback" not in done.stderr and "written:" not in done.stdout
         assert sorted(p.name for p in out.iterdir()) in (["suspects.csv"], [])  # no half file, no temporary
+
+
+def test_a_nested_split_json_of_a_fine_tune_is_one_line_on_export(fake_run, capsys):
+    config = json.loads((fake_run / "config.json").read_text())
+    (fake_run / "config.json").write_text(json.dumps({**config, "init_from": str(DEFAULT_MODEL)}))
+    (fake_run / "split.json").write_text(NESTED_JSON)
+    assert cli(["export", str(fake_run)]) == 2
+    error = one_line_error(capsys)
+    assert "split.json is not valid JSON: nested too deeply" in error, error
