@@ -13,6 +13,7 @@ from pathlib import Path
 
 from desktop_app.cli_args import Parser, add_detector, add_min_score, add_model, whole_number
 from desktop_app.core.errors import UserError
+from desktop_app.core.expression.expression_names import EXPRESSIONS, canonical_expression
 from desktop_app.core.file_capture import CaptureOptions, capture
 from desktop_app.core.media.frame_sources import DEMO_FRAMES
 from desktop_app.core.samples.sample_records import validate_label
@@ -21,9 +22,14 @@ from desktop_app.core.samples.sample_records import validate_label
 def dataset_label(text: str) -> str:
     """An argparse type: a label that can be a folder name (``validate_label``)."""
     try:
-        return validate_label(text)
+        label = validate_label(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if canonical_expression(label) is None:  # the training kit would refuse the whole dataset later
+        raise argparse.ArgumentTypeError(
+            f"{label!r} is not an expression the training kit knows ({', '.join(EXPRESSIONS)}; synonyms such as "
+            "angry, surprised, happiness are accepted)")
+    return label
 
 
 def build_parser() -> Parser:

@@ -354,8 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if keras_run or getattr(args, "backend", None):
             select_backend(getattr(args, "backend", None))  # before anything imports keras
         run(args)
-    except (UserError, OSError) as exc:  # DataError, ModelSpecError, ...; a full disk, a missing file
-        print(f"error: {exc}", file=sys.stderr)
+    except (UserError, OSError) as exc:  # a full or read-only disk too: one line, the previous files kept
+        print(f"error: {exc}" if not isinstance(exc, OSError) or isinstance(exc, UserError) or not exc.filename
+              else f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -27,8 +27,11 @@ from desktop_app.core.paths import DEFAULT_MODEL
 from model_training.audit.audit_scores import combine, duplicate_evidence, geometry_evidence, model_evidence
 from model_training.audit.predictors import load_predictor
 from model_training.data.datasets import Source, list_examples
+from model_training.data.image_reading import decode_image
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
 from model_training.data.near_duplicates import HASH_BYTES, dhash, near_duplicate_pairs
+from model_training.data.output_places import check_not_in_dataset
+from model_training.data.run_files import replacing, write_png
 
 BATCH = 64
 CSV_NAME, SHEET_NAME = "suspects.csv", "suspects.png"
@@ -51,6 +54,7 @@ class AuditResult:
     skipped: Counter
     out_dir: Path
     seconds: float
+    written: list[Path]  # the files this audit wrote (the summary names only these)
 
     def summary(self) -> str:
         """Per class: images, suspects (score ≥ 0.5), mean score and the label most often suggested."""
@@ -68,7 +72,7 @@ class AuditResult:
         lines.append(f"{n} images in {self.seconds:.1f} s ({n / max(self.seconds, 1e-9):.0f} images/s)")
         if self.skipped:
             lines.append("skipped: " + "; ".join(f"{k}: {v}" for k, v in sorted(self.skipped.items())))
-        lines.append(f"written: {self.out_dir / CSV_NAME}, {self.out_dir / SHEET_NAME}")
+        lines.append("written: " + ", ".join(str(p) for p in self.written))
         return "\n".join(lines)
 
 
@@ -122,9 +126,9 @@ def measure(examples: list, predictor, geometry: bool, bar: Progress, skipped: C
     landmarker = FaceLandmarker() if geometry else None
     try:
         for i, example in enumerate(examples):
-            image = cv2.imread(example.path, cv2.IMREAD_COLOR)
+            image, reason = decode_image(example.path)
             if image is None:
-                skipped["unreadable image"] += 1
+                skipped[reason] += 1
             else:
                 m.readable[i] = True
                 m.hashes[i] = dhash(image)
@@ -154,6 +158,7 @@ def audit(data: list[str], out_dir: Path, model: Path | None = None, top: int = 
     if any(s.crop for s in sources):
         raise DataError("audit reads face crops: a :crop source holds whole photos (crop them with train first)")
     listing = list_examples(sources)
+    check_not_in_dataset(Path(out_dir), "--out", data)
     predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
     out_dir = Path(out_dir)
     try:  # before the long pass: a report that cannot be written should not cost an hour first
@@ -179,20 +184,21 @@ def audit(data: list[str], out_dir: Path, model: Path | None = None, top: int = 
     order = np.argsort(-score, kind="stable")
     suspects = [Suspect(names[k], int(labels[k]), int(suggested[k]), float(score[k]), reasons[k]) for k in order]
     write_csv(suspects, out_dir / CSV_NAME)
-    write_contact_sheet(suspects[:top], out_dir / SHEET_NAME)
-    return AuditResult(suspects, skipped, out_dir, time.perf_counter() - started)
+    written = [out_dir / CSV_NAME]
+    if suspects[:top]:
+        write_contact_sheet(suspects[:top], out_dir / SHEET_NAME)
+        written.append(out_dir / SHEET_NAME)
+    return AuditResult(suspects, skipped, out_dir, time.perf_counter() - started, written)
 
 
 def write_csv(suspects: list[Suspect], path: Path) -> None:
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["path", "label", "suggested", "score", "reasons"])
         for s in suspects:
             writer.writerow([s.path, AFFECTNET_CLASSES[s.label],
                              AFFECTNET_CLASSES[s.suggested] if s.suggested >= 0 else "", f"{s.score:.4f}",
                              s.reasons])
-    tmp.replace(path)
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -202,7 +208,7 @@ def read_csv(path: Path) -> list[dict]:
 
 def tile(s: Suspect, rank: int, landmarker: FaceLandmarker | None) -> np.ndarray:
     """One suspect: the image with its landmarks, rank, score and label → suggestion beneath."""
-    image = cv2.imread(s.path, cv2.IMREAD_COLOR)
+    image, _ = decode_image(s.path)
     face = np.full((TILE, TILE, 3), 64, np.uint8) if image is None else cv2.resize(image, (TILE, TILE))
     if image is not None and landmarker is not None:
         marks = landmarker.in_crop(face)
@@ -228,4 +234,4 @@ def write_contact_sheet(suspects: list[Suspect], path: Path) -> None:
     blank = np.full_like(tiles[0], 255)
     tiles += [blank] * (-len(tiles) % columns)
     rows = [np.hstack(tiles[r:r + columns]) for r in range(0, len(tiles), columns)]
-    cv2.imwrite(str(path), np.vstack(rows))
+    write_png(path, np.vstack(rows))  # OpenCV's imwrite only returns False on a full disk

@@ -7,7 +7,6 @@ and RMSE under ``valence_arousal``) and ``confusion.png``. For a run directory t
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from model_training.audit.predictors import Predictor, load_predictor
 from model_training.data.datasets import Source, list_examples
 from model_training.data.image_batches import image_batches
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
+from model_training.data.output_places import check_not_in_dataset
+from model_training.data.run_files import write_json
 from model_training.data.valence_arousal import values_of
 from model_training.train.metrics import format_valence_arousal, plot_confusion, summarize, valence_arousal_summary
 from model_training.train.spec_building import EVALUATION_FILE
@@ -30,6 +31,7 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
     if out_dir.exists() and not out_dir.is_dir():
         raise DataError(f"--out {out_dir} is a file: give a folder for report.json and confusion.png")
     listing = list_examples([Source.parse(s) for s in data])
+    check_not_in_dataset(out_dir, "--out", data)
     predictor: Predictor = load_predictor(Path(model))
     skipped = Counter(listing.skipped)
     true, probs, files, va_pred, va_true = [], [], [], [], []
@@ -55,10 +57,9 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
         {"file": files[i], "true": AFFECTNET_CLASSES[y_true[i]], "predicted": AFFECTNET_CLASSES[y_pred[i]],
          "confidence": float(probs_all[i, y_pred[i]])} for i in worst]
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report, indent=2) + "\n"
-    (out_dir / "report.json").write_text(text, encoding="utf-8")
+    write_json(out_dir / "report.json", report)
     if model.is_dir():
-        (model / EVALUATION_FILE).write_text(text, encoding="utf-8")
+        write_json(model / EVALUATION_FILE, report)
     plot_confusion(np.array(report["confusion_matrix"]), out_dir / "confusion.png",
                    f"{model.name}: balanced accuracy {report['balanced_accuracy']:.3f}")
     report["out_dir"] = str(out_dir)

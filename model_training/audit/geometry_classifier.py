@@ -8,21 +8,29 @@ enough to train in a second on thousands of faces, and saved as JSON.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from desktop_app.core.detection.face_geometry import EXPRESSION_FEATURES, face_geometry
 from desktop_app.core.detection.face_landmarks import FaceLandmarker
 from model_training.data.datasets import Example
+from model_training.data.image_reading import decode_image
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
+from model_training.data.output_places import check_not_in_dataset
+from model_training.data.run_files import read_json, write_json
 
 FEATURES = EXPRESSION_FEATURES[:8]
 FORMAT = "geometry-mlp-1"
+
+
+def _reread(examples: list[Example]) -> list[np.ndarray]:
+    """The images measured a moment ago; one that vanished since is a grey square (its CNN vote is noise,
+    the comparison counts it as the geometry's)."""
+    images = [decode_image(e.path)[0] for e in examples]
+    return [np.full((64, 64, 3), 128, np.uint8) if image is None else image for image in images]
 
 
 def measure_features(examples: list[Example], skipped: Counter) -> tuple[np.ndarray, list[Example]]:
@@ -31,9 +39,9 @@ def measure_features(examples: list[Example], skipped: Counter) -> tuple[np.ndar
     rows, kept = [], []
     with FaceLandmarker() as landmarker:
         for e in examples:
-            image = cv2.imread(e.path, cv2.IMREAD_COLOR)
+            image, reason = decode_image(e.path)
             if image is None:
-                skipped["unreadable image"] += 1
+                skipped[reason] += 1
                 continue
             marks = landmarker.in_crop(image)
             if not marks.is_face:
@@ -93,12 +101,14 @@ class GeometryClassifier:
         data = {"format": FORMAT, "features": list(FEATURES),
                 "labels": [AFFECTNET_CLASSES[c] for c in self.classes], "classes": self.classes.tolist(),
                 **{k: getattr(self, k).tolist() for k in ("mean", "std", "w1", "b1", "w2", "b2")}}
-        Path(path).write_text(json.dumps(data) + "\n", encoding="utf-8")
+        write_json(Path(path), data, indent=None)
 
     @classmethod
     def load(cls, path: Path) -> GeometryClassifier:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = read_json(Path(path))
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
             if data.get("format") != FORMAT or data.get("features") != list(FEATURES):
                 raise ValueError(f"not a {FORMAT} model over {', '.join(FEATURES)}")
             return cls(np.array(data["classes"]), *(np.array(data[k], np.float64)
@@ -116,6 +126,7 @@ def train_and_compare(train: list[str], val: list[str], out_dir: Path, model: Pa
     """Train the geometry MLP on ``train``, then score it and the CNN (default: the bundled model) on the
     same ``val`` faces, both choosing among the classes the training set has. Writes
     ``out_dir/geometry_model.json`` and ``geometry_report.json``."""
+    check_not_in_dataset(Path(out_dir), "--out", [*train, *val])
     from desktop_app.core.expression.preprocessing import prepare_batch
     from desktop_app.core.paths import DEFAULT_MODEL
     from model_training.audit.predictors import load_predictor
@@ -133,8 +144,8 @@ def train_and_compare(train: list[str], val: list[str], out_dir: Path, model: Pa
     known = np.zeros(NUM_CLASSES, bool)
     known[classifier.classes] = True
     predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
-    cnn = np.concatenate([predictor.predict(prepare_batch([cv2.imread(e.path) for e in val_kept[i:i + 64]],
-                                                          predictor.spec)) for i in range(0, len(val_kept), 64)])
+    cnn = np.concatenate([predictor.predict(prepare_batch(_reread(val_kept[i:i + 64]), predictor.spec))
+                          for i in range(0, len(val_kept), 64)])
     report = {
         "train_faces": len(train_kept), "val_faces": len(val_kept), "classes": [AFFECTNET_CLASSES[c] for c in
                                                                                  classifier.classes],
@@ -145,7 +156,7 @@ def train_and_compare(train: list[str], val: list[str], out_dir: Path, model: Pa
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     classifier.save(out_dir / "geometry_model.json")
-    (out_dir / "geometry_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_json(out_dir / "geometry_report.json", report)
     report["out_dir"] = str(out_dir)
     return report
 

@@ -13,6 +13,7 @@ import numpy as np
 from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec, ModelSpecError
 from model_training.data.labels import DataError, map_label, to_affectnet
 from model_training.train.config import load_config
+from model_training.train.keras_files import load_keras
 from model_training.train.run_plan import BEST
 from model_training.train.spec_building import spec_from_config
 
@@ -35,9 +36,7 @@ class KerasPredictor(Predictor):
         self.config = load_config(Path(run_dir))
         if not path.is_file():
             raise DataError(f"{run_dir}: no {checkpoint} (has training finished an epoch?)")
-        import keras
-
-        self.model = keras.models.load_model(path, compile=False)
+        self.model = load_keras(path)
         self.name = str(path)
         self.spec = spec_from_config(self.config, Path(run_dir).name)
         self.columns = [map_label(label) for label in self.spec.labels]  # a fine-tune may keep fewer than 8

@@ -15,8 +15,9 @@ import numpy as np
 
 from desktop_app.core.media.image_files import IMAGE_SUFFIXES
 from desktop_app.core.samples.sample_manifest import current_samples
-from desktop_app.core.samples.sample_records import MANIFEST
+from desktop_app.core.samples.sample_records import ID_PATTERN, IMAGE_SUFFIX, MANIFEST
 from model_training.data.exclusions import SKIP_REASON, drop_excluded
+from model_training.data.image_reading import pixels_allowed
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError, map_label
 from model_training.data.valence_arousal import read_valence_arousal
 
@@ -71,22 +72,41 @@ def _is_float(text: str) -> bool:
 
 
 def _images_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    """Image files, hidden ones (a writer's temporary files) left out."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+
+
+def _label_folders(root: Path) -> list[Path]:
+    """Folders that are labels: not hidden, and not AffectNet's ``images/`` and ``annotations/``."""
+    affectnet = (root / "images").is_dir() and (root / "annotations").is_dir()
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and not (affectnet and p.name in AFFECTNET_FOLDERS))
+
+
+def detect_layouts(root: Path) -> list[str]:
+    """Every layout ``root`` holds, all of which are read: a plain-folder dataset that the app captured
+    into (label folders and a manifest) is read whole, never as its manifest alone."""
+    if not root.is_dir():
+        raise DataError(f"dataset not found: {root}")
+    layouts = []
+    if (root / "images").is_dir() and (root / "annotations").is_dir():
+        layouts.append("affectnet")
+    if (root / MANIFEST).is_file():
+        layouts.append("captured")
+    if not layouts and any((root / split / "images").is_dir() for split in ("train_set", "val_set")):
+        raise DataError(f"{root} holds AffectNet's splits: point at {root / 'train_set'} or {root / 'val_set'}")
+    if _label_folders(root):
+        layouts.append("folders")
+    if not layouts:
+        raise DataError(f"{root}: not a dataset (expected images/ + annotations/, a {MANIFEST}, "
+                        "or one folder per label)")
+    return layouts
 
 
 def detect_layout(root: Path) -> str:
-    if not root.is_dir():
-        raise DataError(f"dataset not found: {root}")
-    if (root / "images").is_dir() and (root / "annotations").is_dir():
-        return "affectnet"
-    if (root / MANIFEST).is_file():
-        return "captured"
-    if any((root / split / "images").is_dir() for split in ("train_set", "val_set")):
-        raise DataError(f"{root} holds AffectNet's splits: point at {root / 'train_set'} or {root / 'val_set'}")
-    if any(p.is_dir() and not p.name.startswith(".") for p in root.iterdir()):
-        return "folders"
-    raise DataError(f"{root}: not a dataset (expected images/ + annotations/, a {MANIFEST}, "
-                    "or one folder per label)")
+    """The main layout (AffectNet, then captured, then folders); ``detect_layouts`` lists them all."""
+    return detect_layouts(root)[0]
 
 
 def read_affectnet(root: Path, weight: float, skipped: Counter) -> list[Example]:
@@ -134,14 +154,29 @@ def read_captured(root: Path, weight: float, skipped: Counter) -> list[Example]:
 
 
 def read_folders(root: Path, weight: float, skipped: Counter) -> list[Example]:
+    """``<label>/<image>`` for every label folder. Beside a manifest, files named as the app names its
+    samples (``<32 hex digits>.png``) are the manifest's to list: those it does not list are counted."""
+    captured = (root / MANIFEST).is_file()
+    owned: set[Path] = set()
+    if captured:
+        samples, _ = current_samples(root)
+        owned = {root / sample.label / f"{sid}{IMAGE_SUFFIX}" for sid, sample in samples.items()}
     examples = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        label = map_label(folder.name)
-        examples += [Example(str(p), label, weight) for p in _images_in(folder)]
+    for folder in _label_folders(root):
+        images = _images_in(folder)
+        if captured:
+            named = {p for p in images if p.suffix == IMAGE_SUFFIX and ID_PATTERN.match(p.stem)}
+            if named - owned:
+                skipped["sample file the manifest does not list"] += len(named - owned)
+            images = [p for p in images if p not in named]
+        if images:
+            label = map_label(folder.name)
+            examples += [Example(str(p), label, weight) for p in images]
     return examples
 
 
 READERS = {"affectnet": read_affectnet, "captured": read_captured, "folders": read_folders}
+AFFECTNET_FOLDERS = ("images", "annotations")
 
 
 def list_examples(sources: list[Source], exclusions: bool = True) -> Listing:
@@ -152,7 +187,8 @@ def list_examples(sources: list[Source], exclusions: bool = True) -> Listing:
     examples: list[Example] = []
     skipped: Counter = Counter()
     for source in sources:
-        found = READERS[detect_layout(source.path)](source.path, source.weight, skipped)
+        found = [e for layout in detect_layouts(source.path)
+                 for e in READERS[layout](source.path, source.weight, skipped)]
         if not found:
             raise DataError(f"{source.path}: no labelled images found")
         if exclusions:
@@ -166,16 +202,19 @@ def list_examples(sources: list[Source], exclusions: bool = True) -> Listing:
 
 
 def looks_complete(path: str) -> bool:
-    """Cheap check read from the file's two ends: a known image header and, for JPEG and PNG, the end
-    marker (catches empty, truncated and non-image files without decoding)."""
+    """Cheap check read from the file's two ends: a known image header within the app's pixel limit and,
+    for JPEG and PNG, the end marker (catches empty, truncated, non-image and decompression-bomb files
+    without decoding)."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            head = fh.read(65536)
             fh.seek(0, 2)
             size = fh.tell()
             fh.seek(max(0, size - 12))
             tail = fh.read()
     except OSError:
+        return False
+    if not pixels_allowed(head):
         return False
     if head.startswith(b"\xff\xd8"):
         return b"\xff\xd9" in tail

@@ -6,23 +6,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-import cv2
 import numpy as np
 
 from desktop_app.core.expression.preprocessing import prepare_batch
 from model_training.data.datasets import Example
+from model_training.data.image_reading import decode_image
 
 BATCH = 64
 
 
 def image_batches(examples: list[Example], spec, skipped: Counter,
                   batch: int = BATCH) -> Iterator[tuple[np.ndarray, list[Example]]]:
-    """Stream prepared batches; unreadable files are counted in ``skipped`` and left out."""
+    """Stream prepared batches; files that are unreadable, too large or gone are counted in ``skipped``
+    (by reason) and left out."""
     crops, kept = [], []
     for e in examples:
-        image = cv2.imread(e.path, cv2.IMREAD_COLOR)
+        image, reason = decode_image(e.path)
         if image is None:
-            skipped["unreadable image"] += 1
+            skipped[reason] += 1
             continue
         crops.append(image)
         kept.append(e)

@@ -8,7 +8,8 @@ decode only the JPEG's luma plane. Threads do the work: OpenCV releases the GIL.
 from __future__ import annotations
 
 import os
-from collections import deque
+import threading
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,6 +20,7 @@ import numpy as np
 from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec
 from desktop_app.core.expression.preprocessing import prepare_batch
 from model_training.data.datasets import Example
+from model_training.data.image_reading import decode_image
 from model_training.data.labels import NUM_CLASSES
 from model_training.data.valence_arousal import values_of
 
@@ -31,19 +33,20 @@ WORKERS = min(4, os.cpu_count() or 1)
 QUEUE_BATCHES = 8
 
 
-def decode_resize(path: str, size: int, color: str) -> np.ndarray | None:
+def decode_resize(path: str, size: int, color: str) -> tuple[np.ndarray | None, str | None]:
     """File → uint8 (size, size) grey or (size, size, 3) BGR, resized with ``INTER_AREA`` like the app;
     None when OpenCV cannot decode it. Grey decodes only the luma plane (a 224 px JPEG: 0.21 ms instead of
     0.38 ms to 64 px here, within 4 grey levels of the app's BGR decode + ``cvtColor``). libjpeg's
     reduced-size decoding (``IMREAD_REDUCED_GRAYSCALE_2``) would save another 0.05 ms but differs from
-    the app's pixels by up to 17 grey levels, so it is not used."""
+    the app's pixels by up to 17 grey levels, so it is not used. (None, reason) for a file that vanished,
+    is over the app's pixel limit or does not decode (``image_reading``)."""
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
-    image = cv2.imdecode(np.fromfile(path, np.uint8), flag)
+    image, reason = decode_image(path, flag)
     if image is None:
-        return None
+        return None, reason
     if image.shape[:2] != (size, size):
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-    return image
+    return image, None
 
 
 def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -82,9 +85,11 @@ class ImageBatches(keras.utils.PyDataset):
     expression head only. That head's weight is the source weight alone (class weights balance classes).
 
     ``training`` reshuffles every epoch and (unless ``augment_images`` is False) augments; the order and
-    the augmentation depend only on (seed, epoch, batch), never on thread timing. Files OpenCV cannot
-    decode are left out of their batch and counted in ``self.unreadable``. ``pad_to`` (the number of
-    JAX devices, which must divide every batch) pads batches with empty rows: no label, weight 0."""
+    the augmentation depend only on (seed, epoch, batch), never on thread timing. Files that cannot be
+    decoded, are too large or vanished meanwhile (a sample deleted or relabelled in the gallery during an
+    epoch) are left out of their batch and counted by reason in ``self.skipped``; the epoch goes on.
+    ``pad_to`` (the number of JAX devices, which must divide every batch) pads batches with empty rows:
+    no label, weight 0."""
 
     def __init__(self, examples: list[Example], size: int, color: str, mean: float, std: float,
                  batch_size: int, training: bool, seed: int = 0, augment_images: bool | None = None,
@@ -105,7 +110,9 @@ class ImageBatches(keras.utils.PyDataset):
         self.size, self.color, self.batch_size, self.training = size, color, batch_size, training
         self.augment = training if augment_images is None else augment_images
         self.spec = ModelSpec("training", ("x",), size, size, color, mean=mean, std=std)
-        self.seed, self.epoch, self.unreadable, self.pad_to = seed, 0, 0, pad_to
+        self.seed, self.epoch, self.pad_to = seed, 0, pad_to
+        self.skipped: Counter = Counter()
+        self._lock = threading.Lock()  # batches are decoded by several threads
         self.order = self._order()
 
     def _order(self) -> np.ndarray:
@@ -121,9 +128,10 @@ class ImageBatches(keras.utils.PyDataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         images, kept = [], []
         for i in chosen:
-            image = decode_resize(self.paths[i], self.size, self.color)
+            image, reason = decode_resize(self.paths[i], self.size, self.color)
             if image is None:
-                self.unreadable += 1
+                with self._lock:
+                    self.skipped[reason] += 1
                 continue
             images.append(augment(image, rng) if self.augment else image)
             kept.append(i)

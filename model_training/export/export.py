@@ -10,7 +10,6 @@ packed in (``tflite_metadata``), so MediaPipe Tasks' ImageClassifier loads it un
 """
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import tempfile
@@ -23,14 +22,17 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.expression.model_spec import VALENCE_AROUSAL, ModelSpec, ModelSpecError, load_spec, save_spec
+from desktop_app.core.output_files import commit, temporary_name
+from desktop_app.core.samples.durable_files import fsync_dir, sweep_partials
 from desktop_app.core.samples.sample_records import CROP_MARGIN
 from model_training.data.datasets import Example, Source, list_examples
 from model_training.data.image_batches import image_batches
 from model_training.data.labels import DataError
+from model_training.data.output_places import check_not_in_dataset, check_not_run_file, real_path
 from model_training.export.mobile_input import check_uint8_input, mobile_spec, pinned_representative, rgb_input_model
 from model_training.export.tflite_metadata import add_metadata, metadata_for
 from model_training.train.config import load_config
-from model_training.train.keras_files import LOAD_ERRORS
+from model_training.train.keras_files import load_keras
 from model_training.train.run_plan import BEST
 from model_training.train.spec_building import metrics_from, provenance_for, spec_from_config, trained_spec
 
@@ -63,14 +65,15 @@ class ExportResult:
     latency_p95_ms: float
     finite: bool = True  # no NaN or infinity in either model's outputs
     va_max_diff: float | None = None  # the valence/arousal head's largest difference (None: no such head)
+    without_images: str = "give --data"  # what the user can do when no parity image was read
 
     def format(self) -> str:
         if self.parity_images:
             parity = (f"parity vs Keras on {self.parity_images} images: max diff {self.max_diff:.2g}, "
                       f"top-1 identical {self.top1_agreement:.1%}")
         else:
-            parity = (f"no parity check on images ran (give --data): {RANDOM_PARITY_INPUTS} random inputs gave "
-                      f"finite outputs, max diff vs Keras {self.max_diff:.2g}")
+            parity = (f"no parity check on images ran ({self.without_images}): {RANDOM_PARITY_INPUTS} random "
+                      f"inputs gave finite outputs, max diff vs Keras {self.max_diff:.2g}")
         if self.va_max_diff is not None:
             parity += f"; valence/arousal max diff {self.va_max_diff:.2g}"
         return (f"wrote {self.path} ({self.size_bytes / 1024:.1f} KiB) and {self.spec_path.name}\n{parity}\n"
@@ -242,15 +245,22 @@ def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
     to ``out`` only when parity holds, so the app never finds a broken export. DataError otherwise."""
     out = check_export_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".partial", dir=out.parent))
+    sweep_partials(out.parent)  # staging folders of exports that were killed
+    staging = temporary_name(out.with_suffix(""))  # .<stem>.partial-<pid>: hidden, swept if this one is killed
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+    except OSError as exc:  # a read-only or full disk: name the file the user asked for
+        raise type(exc)(exc.errno, exc.strerror, str(out)) from None
     try:
         result = write_and_check(model, tflite, spec, staging / out.name, parity_examples)
         failure = parity_failure(quant, result)
         if failure:
             raise DataError(f"export failed its parity check: {failure}; nothing written to {out}")
         spec_path = out.with_suffix(".json")
-        os.replace(result.spec_path, spec_path)
-        os.replace(result.path, out)  # the model last: the app opens M.tflite, then reads M.json
+        commit(result.spec_path, spec_path)  # flushed, then renamed
+        commit(result.path, out)  # the model last: the app opens M.tflite, then reads M.json
+        fsync_dir(out.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return replace(result, path=out, spec_path=spec_path)
@@ -267,6 +277,8 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
     if quant not in QUANTS:
         raise DataError(f"quant must be one of {', '.join(QUANTS)}, not {quant!r}")
     out = check_export_out(Path(out) if out else run_dir / f"{run_dir.name}_{quant}.tflite")
+    check_not_run_file(out, "--out")
+    check_not_in_dataset(out, "--out", config.train + config.val)
     crops = run_dir / "face_crops"
     if config.init_from:  # a fine-tune: its held-out crops are a split of --train, framed for the base
         from model_training.finetune.fine_tune import run_examples
@@ -279,16 +291,18 @@ def export_run(run_dir: Path, quant: str, out: Path | None = None) -> ExportResu
     import keras
 
     keras.mixed_precision.set_global_policy("float32")  # rebuild in float32 whatever training used
+    best = load_keras(run_dir / BEST)
     if config.init_from:  # the base's architecture, not one of models.py's: best.keras holds it whole
-        model = keras.models.load_model(run_dir / BEST, compile=False)
+        model = best
     else:
         model = build_model(config)
-        model.set_weights(keras.models.load_model(run_dir / BEST, compile=False).get_weights())
+        model.set_weights(best.get_weights())
     trained = spec_from_config(config, out.stem, metrics=metrics_from(run_dir),
                                provenance=provenance_for(config, {"run_dir": str(run_dir.resolve()),
                                                                   "quantization": quant}))
     model, spec, tflite = mobile_tflite(model, trained, quant, train)
-    return export_checked(model, tflite, spec, out, quant, sample_examples(val, PARITY_IMAGES))
+    result = export_checked(model, tflite, spec, out, quant, sample_examples(val, PARITY_IMAGES))
+    return replace(result, without_images=f"none of the run's {len(val)} validation images could be read")
 
 
 def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None = None,
@@ -302,17 +316,16 @@ def convert_file(keras_file: Path, quant: str, out: Path, spec_from: Path | None
     if spec_from is None and not labels:
         raise DataError("give --spec-from JSON or --labels")
     out = check_export_out(out)
+    check_not_run_file(out, "--out")
+    check_not_in_dataset(out, "--out", data or [])
+    if spec_from is not None and real_path(Path(spec_from).with_suffix(".json")) == real_path(out.with_suffix(".json")):
+        raise DataError(f"--out {out} would replace its own --spec-from {spec_from}: choose another --out")
     examples = list_examples([Source.parse(s) for s in data]).examples if data else []
     if quant == "int8" and not examples:
         raise DataError("int8 needs representative images: give --data")
-    import keras
     import tensorflow as tf
 
-    try:
-        model = keras.models.load_model(keras_file, compile=False)
-    except LOAD_ERRORS as exc:
-        raise DataError(f"{keras_file} is not a loadable Keras model: "
-                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    model = load_keras(keras_file)
     _, height, width, channels = model.inputs[0].shape
     if spec_from is not None:
         try:  # an export's spec describes its RGB input: the Keras model takes what it was trained on

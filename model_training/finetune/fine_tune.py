@@ -13,7 +13,6 @@ written to a temporary name and renamed, so a killed run never leaves half a mod
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -23,10 +22,12 @@ from pathlib import Path
 
 from model_training.data.datasets import Example
 from model_training.data.labels import DataError
+from model_training.data.run_files import read_json, sweep_partials, write_json
 from model_training.finetune.fine_tune_data import describe_split, fine_tune_examples
 from model_training.finetune.init_from import BaseModel, check_flags, resolve_base
 from model_training.train.config import TrainConfig, save_config
-from model_training.train.run_plan import BEST, STATE, Prepared, check_out_dir, write_json
+from model_training.train.keras_files import save_model
+from model_training.train.run_plan import BEST, STATE, Prepared, check_out_dir
 
 # Defaults measured to finish ~200 captured crops in under two minutes on a 2-core CPU (README).
 DEFAULT_EPOCHS = 12
@@ -48,6 +49,7 @@ class FineTunePlan:
     train_data: Prepared
     val_data: Prepared
     progress_json: bool = False
+    created: bool = False  # RUN_DIR did not exist before: a run that fails before its first model removes it
 
 
 def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = None, color: str | None = None,
@@ -68,7 +70,7 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     if config.head_epochs > config.epochs:
         raise DataError(f"--head-epochs {config.head_epochs} is more than --epochs {config.epochs}")
     run_dir = Path(run_dir)
-    check_out_dir(run_dir)
+    check_out_dir(run_dir, config.train + config.val)
     existed = run_dir.exists()
     try:
         train, val, margin = fine_tune_examples(config.train, config.val, config.val_split, spec.crop_margin,
@@ -80,24 +82,34 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     few = len(train.examples) < DEFAULT_BATCH * MIN_STEPS_PER_EPOCH  # keep MIN_STEPS_PER_EPOCH steps if it can
     config = replace(config, crop_margin=margin,
                      batch_size=config.batch_size or (SMALL_BATCH if few else DEFAULT_BATCH))
-    return FineTunePlan(config, run_dir, base, train, val, progress_json)
+    return FineTunePlan(config, run_dir, base, train, val, progress_json, created=not existed)
 
 
 def save_split(run_dir: Path, train: Prepared, val: Prepared) -> None:
-    write_json(run_dir / SPLIT, {name: [[e.path, e.label, e.weight] for e in data.examples]
-                                 for name, data in (("train", train), ("held_out", val))}, indent=None)
+    """The split, crops inside the run (``face_crops/``) named relative to it: a moved or copied run
+    still finds them (export checks parity on them)."""
+    def name(path: str) -> str:
+        inside = Path(os.path.abspath(path))
+        try:
+            return inside.relative_to(Path(os.path.abspath(run_dir))).as_posix()
+        except ValueError:
+            return path
+    write_json(run_dir / SPLIT, {key: [[name(e.path), e.label, e.weight] for e in data.examples]
+                                 for key, data in (("train", train), ("held_out", val))}, indent=None)
 
 
 def run_examples(config: TrainConfig, run_dir: Path) -> tuple[Prepared, Prepared]:
     """A finished fine-tune's (training, held-out) crops as it split them (for ``export``): read back
-    from ``split.json``; a run without one is split again from its sources."""
+    from ``split.json`` (relative paths are the run's own crops); a run without one is split again from
+    its sources."""
+    run_dir = Path(run_dir)
     try:
-        rows = json.loads((Path(run_dir) / SPLIT).read_text(encoding="utf-8"))
-        return tuple(Prepared([Example(str(p), int(label), float(w)) for p, label, w in rows[name]], Counter(), [])
-                     for name in ("train", "held_out"))
+        rows = read_json(run_dir / SPLIT)
+        return tuple(Prepared([Example(str(run_dir / p), int(label), float(w)) for p, label, w in rows[name]],
+                              Counter(), []) for name in ("train", "held_out"))
     except FileNotFoundError:
         pass
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f"{run_dir / SPLIT} cannot be read: {exc}") from None
     base_margin = config.crop_margin
     train, val, _ = fine_tune_examples(config.train, config.val, config.val_split, base_margin, run_dir,
@@ -105,14 +117,18 @@ def run_examples(config: TrainConfig, run_dir: Path) -> tuple[Prepared, Prepared
     return train, val
 
 
-def _save_atomic(model, path: Path) -> None:
-    partial = path.with_name(f".{path.stem}.partial.keras")
-    model.save(partial)
-    os.replace(partial, path)
-
-
 def fine_tune(plan: FineTunePlan) -> dict:
-    """Train as planned; returns the report (also in ``RUN_DIR/finetune_report.json``)."""
+    """Train as planned; returns the report (also in ``RUN_DIR/finetune_report.json``). A run that fails
+    or is cancelled before its first model was kept leaves nothing (not even its crops) in a new RUN_DIR."""
+    try:
+        return _fine_tune(plan)
+    except BaseException:
+        if plan.created and not (plan.run_dir / BEST).is_file():
+            shutil.rmtree(plan.run_dir, ignore_errors=True)
+        raise
+
+
+def _fine_tune(plan: FineTunePlan) -> dict:
     import keras
 
     from model_training.data.input_pipeline import make_dataset, oversample
@@ -139,6 +155,7 @@ def fine_tune(plan: FineTunePlan) -> dict:
     keras.utils.set_random_seed(config.seed)
     print(describe_split(plan.train_data, plan.val_data), flush=True)
     run_dir.mkdir(parents=True, exist_ok=True)
+    sweep_partials(run_dir)
     save_config(config, run_dir)
     save_split(run_dir, plan.train_data, plan.val_data)
     devices = setup_devices(False)
@@ -180,7 +197,7 @@ def fine_tune(plan: FineTunePlan) -> dict:
     kept = output_classes(plan.base.spec, plan.train_data.examples)
     if len(kept) < len(SPEC_LABELS):  # no output for a label neither the data nor the base has
         best = keep_outputs(best, kept)
-        _save_atomic(best, run_dir / BEST)
+        save_model(best, run_dir / BEST)
         config = replace(config, labels=[SPEC_LABELS[k] for k in kept])
         save_config(config, run_dir)
     _, tuned_probs = predict_probabilities(best, val_ds)
@@ -241,7 +258,7 @@ def _held_out_callback():  # subclasses a keras class: built when training start
             for key, value in (logs or {}).items():
                 self.state["history"].setdefault(key, []).append(float(value))
             if score >= self.state["best_balanced_accuracy"]:  # a tie: the later, longer-trained model
-                _save_atomic(self.model, self.run_dir / BEST)
+                save_model(self.model, self.run_dir / BEST)
                 self.state.update(best_balanced_accuracy=score, best_epoch=epoch + 1)
             self.state["epochs_done"] = epoch + 1
             write_json(self.run_dir / STATE, self.state)

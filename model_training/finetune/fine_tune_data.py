@@ -20,12 +20,13 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from desktop_app.core.samples.sample_records import CROP_MARGIN as STORED_MARGIN
 from model_training.data.datasets import Example, Source
+from model_training.data.image_reading import decode_image
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
+from model_training.data.run_files import sweep_partials, write_png
 from model_training.finetune.held_out_sources import source_split
 from model_training.train.run_plan import Prepared, prepare_examples
 
@@ -44,14 +45,15 @@ def recrop(examples: list[Example], fraction: float, cache: Path, skipped: Count
     """Each crop's central ``fraction`` as ``cache/<hash>.png``; files that cannot be decoded or are too
     small to crop are counted in ``skipped`` and left out."""
     cache.mkdir(parents=True, exist_ok=True)
+    sweep_partials(cache)  # crops a killed run was writing
     out = []
     for e in examples:
         key = hashlib.sha1(f"{Path(e.path).resolve()}:{fraction:.6f}".encode()).hexdigest()[:20]
         target = cache / f"recrop_{key}.png"
         if not target.is_file():
-            image = cv2.imdecode(np.fromfile(e.path, np.uint8), cv2.IMREAD_COLOR)
+            image, reason = decode_image(e.path)
             if image is None:
-                skipped["unreadable image"] += 1
+                skipped[reason] += 1
                 continue
             h, w = image.shape[:2]
             side = int(round(min(h, w) * fraction))
@@ -59,9 +61,7 @@ def recrop(examples: list[Example], fraction: float, cache: Path, skipped: Count
                 skipped["too small to crop"] += 1
                 continue
             y, x = (h - side) // 2, (w - side) // 2
-            partial = target.with_name(f".{target.name}")  # renamed once whole: a killed run leaves no half file
-            cv2.imwrite(str(partial), image[y:y + side, x:x + side])
-            partial.replace(target)
+            write_png(target, image[y:y + side, x:x + side])  # whole or not at all
         out.append(replace(e, path=str(target)))  # label, weight and group kept
     return out
 

@@ -19,7 +19,7 @@ from desktop_app.core.expression.model_spec import ModelSpec, ModelSpecError, lo
 from desktop_app.core.paths import MODELS_DIR
 from model_training.data.labels import NUM_CLASSES, DataError, map_label, to_affectnet
 from model_training.train.config import COLORS, load_config
-from model_training.train.keras_files import LOAD_ERRORS
+from model_training.train.keras_files import load_keras
 from model_training.train.run_plan import BEST
 from model_training.train.spec_building import trained_spec
 
@@ -123,11 +123,7 @@ def load_base(base: BaseModel):
     outputs disagree with the spec."""
     import keras
 
-    try:
-        model = keras.models.load_model(base.keras_path, compile=False)
-    except LOAD_ERRORS as exc:
-        raise DataError(f"--init-from {base.origin}: {base.keras_path} does not load in Keras: "
-                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    model = load_keras(base.keras_path, what=f"--init-from {base.origin}")
     spec = base.spec
     shape = tuple(model.inputs[0].shape[1:])
     if shape != (spec.input_height, spec.input_width, spec.channels):

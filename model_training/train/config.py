@@ -1,7 +1,6 @@
 """The training configuration: one typed dataclass, saved resolved as ``RUN_DIR/config.json``."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 from desktop_app.core.samples.sample_records import CROP_MARGIN
 from desktop_app.core.unknown_keys import refuse_unknown_keys
 from model_training.data.labels import DataError
+from model_training.data.run_files import read_json, write_json
 
 ARCHS = ("mini_xception", "mobilenet_v3_small", "efficientnet_b0")
 BALANCE = ("none", "class_weight", "oversample", "focal")
@@ -135,7 +135,7 @@ def _positive(name: str, value: float, high: float = math.inf) -> None:
 
 def save_config(config: TrainConfig, run_dir: Path) -> Path:
     path = run_dir / CONFIG_FILE
-    path.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_json(path, config.to_dict())
     return path
 
 
@@ -143,10 +143,7 @@ def load_config(run_dir: Path) -> TrainConfig:
     path = run_dir / CONFIG_FILE
     if not path.is_file():
         raise DataError(f"{run_dir} is not a training run (no {CONFIG_FILE})")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path} is not valid JSON: {exc}") from None
+    data = read_json(path)
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a JSON object")
     return TrainConfig.from_dict(data, where=str(path))

@@ -12,9 +12,59 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from desktop_app.core.samples.durable_files import replace_file, replacing
+
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the zip epoch: same bytes on every rebuild
-# What a damaged or foreign .keras raises on loading (a .keras is a zip: a bad CRC or a missing member).
-LOAD_ERRORS = (ValueError, OSError, TypeError, KeyError, zipfile.BadZipFile)
+# What a damaged or foreign .keras raises on loading (a .keras is a zip: a bad CRC or a missing member;
+# a config nested too deeply for Python's JSON parser: RecursionError).
+LOAD_ERRORS = (ValueError, OSError, TypeError, KeyError, zipfile.BadZipFile, RecursionError)
+# Inflated sizes checked before Keras reads a .keras: its config.json is read whole into memory and parsed
+# (a 1.5 GB one took 3.9 GB). The bundled mini-Xception's config is 60 KB, EfficientNet-B0's ~300 KB.
+MAX_CONFIG_BYTES = 32 * 2**20
+MAX_INFLATED_BYTES = 4 * 2**30
+
+
+def check_keras_file(path: Path) -> None:
+    """Refuse (DataError) a ``.keras`` whose members would inflate past the limits above; other damage
+    (not a zip, a bad CRC) is left for ``keras.models.load_model`` to report (``LOAD_ERRORS``)."""
+    from model_training.data.labels import DataError
+
+    path = Path(path)
+    if path.suffix != ".keras":
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return
+    config = sum(m.file_size for m in members if m.filename == "config.json")
+    total = sum(m.file_size for m in members)
+    if config > MAX_CONFIG_BYTES or total > MAX_INFLATED_BYTES:
+        raise DataError(f"{path} would inflate to {total / 2**20:.0f} MB (config.json {config / 2**20:.0f} MB; "
+                        f"at most {MAX_CONFIG_BYTES // 2**20} MB and {MAX_INFLATED_BYTES // 2**30} GB): "
+                        "refusing to load it")
+
+
+def load_keras(path: Path, compile: bool = False, what: str = ""):
+    """``keras.models.load_model`` after ``check_keras_file``; DataError naming the file (and ``what`` it
+    is, e.g. ``--init-from X``) when it is cut, damaged, hostile or foreign."""
+    import keras
+
+    from model_training.data.labels import DataError
+
+    check_keras_file(path)
+    try:
+        return keras.models.load_model(path, compile=compile)
+    except LOAD_ERRORS as exc:
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise DataError(f"{what + ': ' if what else ''}{path} does not load in Keras: {first}") from None
+
+
+def save_model(model, path: Path) -> None:
+    """``model.save`` whole or not at all (Keras writes a ``.keras`` in place: a kill or a full disk
+    mid-write left a cut file under the final name)."""
+    with replacing(path) as temp:
+        model.save(temp)
 
 
 def save_reproducible(keras_model, path: Path) -> bytes:
@@ -37,7 +87,7 @@ def save_reproducible(keras_model, path: Path) -> bytes:
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.external_attr = 0o644 << 16
                 dst.writestr(entry, data)
-    path.write_bytes(buffer.getvalue())
+    replace_file(path, buffer.getvalue())
     return buffer.getvalue()
 
 

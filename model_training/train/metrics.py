@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES
+from model_training.data.run_files import replacing
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n: int = NUM_CLASSES) -> np.ndarray:
@@ -61,7 +62,8 @@ def plot_confusion(cm: np.ndarray, path: Path, title: str) -> Path:
             ax.text(c, r, f"{n}\n{share[r, c]:.0%}", ha="center", va="center", fontsize=7,
                     color="white" if share[r, c] > 0.5 else "black")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with replacing(path) as temp:  # whole or not at all
+        fig.savefig(temp, dpi=100)
     plt.close(fig)
     return path
 
@@ -85,7 +87,8 @@ def plot_curves(history: dict[str, list[float]], path: Path) -> Path:
         ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with replacing(path) as temp:  # whole or not at all
+        fig.savefig(temp, dpi=100)
     plt.close(fig)
     return path
 

@@ -2,7 +2,6 @@
 checked data, and the resume state. Bad input fails here, fast and with one line."""
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -12,6 +11,8 @@ import numpy as np
 
 from model_training.data.datasets import Example, Listing, Source, list_examples, scan_unreadable
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
+from model_training.data.output_places import check_not_in_dataset
+from model_training.data.run_files import read_json, write_json  # noqa: F401 - write_json: run files' one writer
 from model_training.data.valence_arousal import describe_range, has_values
 from model_training.train.config import TrainConfig, load_config
 
@@ -115,9 +116,10 @@ def auto_schedule(n_train: int, batch_size: int | None, epochs: int | None) -> t
                                 "all; --batch-size / --epochs override")
 
 
-def check_out_dir(run_dir: Path) -> None:
+def check_out_dir(run_dir: Path, datasets: list[str] = ()) -> None:
     """A new run goes into a new folder, an empty one, or one holding only a run that never finished
-    an epoch (its config.json): never over a file or someone else's files."""
+    an epoch (its config.json): never over a file or someone else's files, never inside a dataset."""
+    check_not_in_dataset(run_dir, "--out", datasets)
     if run_dir.exists() and not run_dir.is_dir():
         raise DataError(f"--out {run_dir} is a file, not a run directory: choose another --out")
     if (run_dir / STATE).exists():
@@ -128,26 +130,41 @@ def check_out_dir(run_dir: Path) -> None:
         raise DataError(f"--out {run_dir} is a folder with other files in it: choose a new or empty folder")
 
 
-def write_json(path: Path, data, indent: int | None = 2) -> None:
-    """Write ``data`` as JSON under a temporary name and rename it into place: a run killed meanwhile
-    leaves the old file or the new one, never half of one."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=indent) + "\n", encoding="utf-8")
-    partial.replace(path)
-
-
 def _is_fine_tune(run_dir: Path) -> bool:
     try:
-        return bool(json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("init_from"))
+        return bool(read_json(run_dir / "config.json").get("init_from"))
     except (OSError, ValueError, AttributeError):
         return False
 
 
 def load_state(run_dir: Path) -> dict:
+    """``state.json``, checked: a cut, hand-edited or foreign file is one DataError naming it."""
     path = run_dir / STATE
     if not path.is_file() or not (run_dir / LAST).is_file():
         raise DataError(f"{run_dir}: nothing to resume (no {LAST} and {STATE})")
-    return json.loads(path.read_text(encoding="utf-8"))
+    state = read_json(path)
+    problem = state_problem(state)
+    if problem:
+        raise DataError(f"{path}: {problem}; it is not a state the kit wrote (start a new run with another --out)")
+    return state
+
+
+def state_problem(state) -> str:
+    """What is wrong with a ``state.json``'s content ("" when nothing is)."""
+    if not isinstance(state, dict):
+        return f"expected a JSON object, not {type(state).__name__}"
+    for key in ("epochs_done", "best_epoch"):
+        value = state.get(key)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            return f"{key} must be a whole number from 0, not {value!r}"
+    score = state.get("best_balanced_accuracy")
+    if not (isinstance(score, (int, float)) and not isinstance(score, bool) and -1.0 <= score <= 1.0):
+        return f"best_balanced_accuracy must be a number from -1 to 1, not {score!r}"
+    if not isinstance(state.get("history"), dict):
+        return "history must be an object"
+    if state["best_epoch"] > state["epochs_done"]:
+        return f"best_epoch {state['best_epoch']} is after epochs_done {state['epochs_done']}"
+    return ""
 
 
 @dataclass
@@ -181,7 +198,7 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
             raise DataError(f"{run_dir} already has {state['epochs_done']} epochs: give a larger --epochs")
     else:
         config = config.resolved()
-        check_out_dir(run_dir)
+        check_out_dir(run_dir, config.train + config.val)
         state = {"epochs_done": 0, "best_balanced_accuracy": -1.0, "best_epoch": 0, "history": {}}
     crops = run_dir / "face_crops"
     train_data = prepare_examples(config.train, crops, config.crop_margin, config.exclusions)

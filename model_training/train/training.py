@@ -1,7 +1,9 @@
 """``train``: config → streaming datasets → model → fit with checkpoints, resume and curves.
 
 RUN_DIR holds ``config.json`` (resolved), ``best.keras`` (best validation balanced accuracy),
-``last.keras`` + ``state.json`` (for ``--resume``), ``logs/`` (TensorBoard) and ``curves.png``.
+``last.keras`` + ``state.json`` (for ``--resume``), ``logs/`` (TensorBoard) and ``curves.png``. Every
+one is written whole or not at all (``run_files``): a kill or a full disk at any instant leaves the
+previous epoch's files, and ``--resume`` continues from the last complete epoch.
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ import numpy as np
 
 from desktop_app.core.expression.model_spec import VALENCE_AROUSAL
 from model_training.data.input_pipeline import ImageBatches, iter_batches, make_dataset, oversample
+from model_training.data.run_files import sweep_partials, write_json
 from model_training.train.backend import installed, setup_devices
 from model_training.train.config import TrainConfig, save_config
+from model_training.train.keras_files import load_keras, save_model
 from model_training.train.metrics import (
     balanced_accuracy,
     format_valence_arousal,
@@ -22,7 +26,7 @@ from model_training.train.metrics import (
 )
 from model_training.train.models import build_model
 from model_training.train.nan_guard import StopOnNonFiniteLoss
-from model_training.train.run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe, write_json
+from model_training.train.run_plan import BEST, LAST, STATE, Plan, class_weights_for, describe
 
 # The valence/arousal head's loss is mean squared error, not 1 - CCC: an image without values must add
 # nothing (weight 0), which a per-image loss allows on every backend and a batch statistic such as CCC
@@ -94,8 +98,11 @@ class BalancedAccuracy(keras.callbacks.Callback):
         print(line, flush=True)
 
 
-class LastCheckpoint(keras.callbacks.Callback):
-    """``last.keras`` (with optimizer state) and ``state.json`` (epochs done, best score, history)."""
+class Checkpoints(keras.callbacks.Callback):
+    """After each epoch, in this order: ``best.keras`` when the validation balanced accuracy improved,
+    ``last.keras`` (with optimizer state), then ``state.json`` (epochs done, best score, history), each
+    replaced atomically. A kill between two of them leaves a state one epoch behind its models, and a
+    resume repeats that epoch: never a state that names a model not written."""
 
     def __init__(self, run_dir: Path, state: dict) -> None:
         super().__init__()
@@ -106,9 +113,10 @@ class LastCheckpoint(keras.callbacks.Callback):
             self.state["history"].setdefault(key, []).append(float(value))
         score = float((logs or {}).get("val_balanced_accuracy", 0.0))
         if score > self.state["best_balanced_accuracy"]:
+            save_model(self.model, self.run_dir / BEST)
             self.state.update(best_balanced_accuracy=score, best_epoch=epoch + 1)
+        save_model(self.model, self.run_dir / LAST)
         self.state["epochs_done"] = epoch + 1
-        self.model.save(self.run_dir / LAST)
         write_json(self.run_dir / STATE, self.state)
 
 
@@ -134,6 +142,8 @@ def train(plan: Plan) -> dict:
     print(describe("train", plan.train_data), flush=True)
     print(describe("val", plan.val_data), flush=True)
     run_dir.mkdir(parents=True, exist_ok=True)
+    for name in sweep_partials(run_dir):
+        print(f"removed {name}, left by a run that was killed while writing it", flush=True)
     save_config(config, run_dir)
 
     devices = setup_devices(config.mixed_precision)
@@ -151,15 +161,12 @@ def train(plan: Plan) -> dict:
 
     with devices.scope():
         if resume:
-            model = keras.models.load_model(run_dir / LAST)
+            model = load_keras(run_dir / LAST, compile=True, what="--resume")
             print(f"resuming {run_dir} from epoch {state['epochs_done']}", flush=True)
         else:
             model = build_model(config)
             compile_model(model, config)
-    best = keras.callbacks.ModelCheckpoint(run_dir / BEST, monitor="val_balanced_accuracy", mode="max",
-                                           save_best_only=True)
-    best.best = state["best_balanced_accuracy"] if resume else best.best
-    callbacks = [StopOnNonFiniteLoss(run_dir), BalancedAccuracy(val_ds), best, LastCheckpoint(run_dir, state)]
+    callbacks = [StopOnNonFiniteLoss(run_dir), BalancedAccuracy(val_ds), Checkpoints(run_dir, state)]
     if installed("tensorflow") and installed("tensorboard"):  # Keras writes the logs with tf.summary
         callbacks.append(keras.callbacks.TensorBoard(run_dir / "logs", profile_batch=0))
     else:
@@ -167,6 +174,9 @@ def train(plan: Plan) -> dict:
     model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=state["epochs_done"],
               callbacks=callbacks, verbose=2, shuffle=False)  # the dataset reshuffles each epoch itself
     plot_curves(state["history"], run_dir / "curves.png")
+    skipped = train_ds.skipped + val_ds.skipped
+    if skipped:
+        print("skipped while training: " + "; ".join(f"{k}: {v}" for k, v in sorted(skipped.items())), flush=True)
     print(f"best val balanced accuracy {state['best_balanced_accuracy']:.4f} at epoch {state['best_epoch']}; "
           f"model {run_dir / BEST}", flush=True)
     return state

@@ -221,6 +221,26 @@ def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tm
     assert again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
 
 
+def test_a_moved_fine_tune_still_checks_itself(fine_tuned, tmp_path):
+    """split.json names the run's crops relative to the run: a moved run (its old folder gone) exports
+    with the parity check on its own held-out crops, float32 and int8 alike."""
+    run = shutil.copytree(fine_tuned[0], tmp_path / "moved")
+    split = json.loads((run / "split.json").read_text())
+    assert all(not Path(p).is_absolute() for rows in split.values() for p, _, _ in rows)
+    original = fine_tuned[0] / "face_crops"
+    hidden = original.with_name("face_crops.hidden")
+    original.rename(hidden)  # what the moved run pointed at before is gone
+    try:
+        for quant in ("float32", "int8"):
+            out = tmp_path / f"moved_{quant}.tflite"
+            done = subprocess.run(export_argv(run, out) + ["--quant", quant], cwd=REPO, capture_output=True,
+                                  text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert "parity vs Keras on 12 images" in done.stdout and "can't open/read" not in done.stderr, done.stderr
+    finally:
+        hidden.rename(original)
+
+
 def test_a_killed_fine_tune_leaves_no_half_written_model(tmp_path, dataset):
     before = fingerprint(dataset)
     run = tmp_path / "run"
@@ -274,9 +294,10 @@ def test_a_damaged_keras_file_is_refused_in_one_line(dataset, tmp_path, capsys):
     assert cli(["train", "--init-from", str(damaged), "--train", str(dataset), "--val-split", "0.2",
                 "--out", str(tmp_path / "run")]) == 2
     assert "does not load in Keras" in one_line_error(capsys)
+    assert not (tmp_path / "run").exists()  # not even the crops cut for it
     assert cli(["convert", str(damaged), "--spec-from", str(MODELS_DIR / f"{BUNDLED}.json"),
                 "--out", str(tmp_path / "m.tflite")]) == 2
-    assert "is not a loadable Keras model" in one_line_error(capsys)
+    assert "does not load in Keras" in one_line_error(capsys)
 
 
 def test_a_missing_or_unknown_base_is_refused(dataset, tmp_path, capsys):

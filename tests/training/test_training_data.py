@@ -75,8 +75,8 @@ def test_captured_dataset_follows_the_manifest_events(tmp_path):
     assert sorted((Path(e.path).stem, e.label, e.weight) for e in listing.examples) == [
         (a1, 1, 2.0), (b2, 0, 2.0), (e5, 4, 2.0)]  # e5 kept as Fear: a relabel to null is ignored
     assert all(Path(e.path).resolve().is_relative_to(root.resolve()) for e in listing.examples)
-    # no event (d4), relabel to null, the traversal id, and the broken line
-    assert listing.skipped == {"bad manifest line": 4}
+    # no event (d4), relabel to null, the traversal id, and the broken line; d4's file is counted, not read
+    assert listing.skipped == {"bad manifest line": 4, "sample file the manifest does not list": 1}
 
 
 def test_training_and_the_app_count_the_same_samples(tmp_path, astronaut):

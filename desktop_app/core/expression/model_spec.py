@@ -209,6 +209,8 @@ def load_spec(model_path: Path | str) -> ModelSpec:
         raise ModelSpecError(f"model spec not found: {path} (every .tflite needs its .json beside it)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:  # e.g. 100,000 nested '[': Python's parser gives up
+        raise ModelSpecError(f"model spec {path} is not valid JSON: nested too deeply") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelSpecError(f"model spec {path} is not valid JSON: {exc}") from None
     return ModelSpec.from_dict(data, where=str(path))

@@ -40,7 +40,7 @@ def read_manifest(path: Path | str) -> ManifestContents:
             continue
         try:
             event = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # a cut line, or one nested too deeply to parse
             contents.bad_lines.append(number)
             continue
         if valid_event(event):

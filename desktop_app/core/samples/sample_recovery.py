@@ -117,7 +117,7 @@ def _repair_partial_line(root: Path, manifest: Manifest, report: ReconcileReport
         try:
             json.loads(data[start:])
             return
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             cut = start
     tail = data[cut:]
     aside = root / f"manifest.partial-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.txt"

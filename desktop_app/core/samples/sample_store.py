@@ -167,8 +167,18 @@ class SampleStore:
                              f"{exc.strerror or exc}") from None
         return sample
 
+    def _folder(self, name: str) -> Path:
+        """``root/name``, refused (StoreError) when it is a symlink or leads outside the dataset: a sample
+        written or moved there would leave the dataset (and its manifest's promises) behind."""
+        folder = self.root / name
+        real_root = os.path.realpath(self.root)
+        if folder.is_symlink() or os.path.dirname(os.path.realpath(folder)) != real_root:
+            raise StoreError(f"{folder} is a link out of the dataset {self.root}: refusing to write samples "
+                             "through it (make it a real folder)")
+        return folder
+
     def _write(self, sample: Sample, crop_bgr: np.ndarray) -> None:
-        folder = self.root / sample.label
+        folder = self._folder(sample.label)
         final = folder / f"{sample.id}{IMAGE_SUFFIX}"
         if not final.exists():  # a retry may find the image placed and only the line missing
             ok, png = cv2.imencode(IMAGE_SUFFIX, crop_bgr)
@@ -198,8 +208,8 @@ class SampleStore:
     # ----- relabel, delete, undo
 
     def _move(self, sample_id: str, src: str, dst: str) -> None:
-        src_path = self.root / src / f"{sample_id}{IMAGE_SUFFIX}"
-        dst_path = self.root / dst / f"{sample_id}{IMAGE_SUFFIX}"
+        src_path = self._folder(src) / f"{sample_id}{IMAGE_SUFFIX}"
+        dst_path = self._folder(dst) / f"{sample_id}{IMAGE_SUFFIX}"
         try:
             (self.root / dst).mkdir(exist_ok=True)
             place(src_path, dst_path)

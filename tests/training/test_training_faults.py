@@ -1,0 +1,130 @@
+"""The training kit never loses a model: faults injected for real (a SIGKILL at a chosen write of a
+checkpoint, a 1.5 MB tmpfs as the run folder, a read-only bind mount, files removed during an epoch)
+at the defaults users run, with a tiny run (32 px, a few synthetic images) so each takes an epoch or two.
+What each fault leaves is the table in docs_pending/h-kit.md."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.faults import kill_while_writing, read_only, small_disk
+from support.repo import REPO
+from support.training_runs import cli, one_line_error, train_run, write_splits
+
+pytestmark = pytest.mark.slow  # each test trains an epoch or two (tens of seconds on a busy 2-core CPU)
+ENV = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    return write_splits(tmp_path_factory.mktemp("faults"), 10, 4)
+
+
+@pytest.fixture(scope="module")
+def run_dir(data) -> Path:
+    """A finished one-epoch run (best.keras, last.keras, state.json): what the faults start from."""
+    return train_run(data, "run", "--epochs", "1", "--input-size", "32")
+
+
+def copy_run(run_dir: Path, where: Path, best: float | None = None) -> Path:
+    """A copy of the run; ``best`` rewrites the stored best score so the next epoch surely saves best.keras."""
+    run = shutil.copytree(run_dir, where)
+    if best is not None:
+        state = json.loads((run / "state.json").read_text())
+        state["best_balanced_accuracy"] = best
+        (run / "state.json").write_text(json.dumps(state))
+    return run
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def loads(path: Path) -> bool:
+    import keras
+
+    keras.models.load_model(path, compile=False)
+    return True
+
+
+def leftovers(run: Path) -> list[str]:
+    return sorted(p.name for p in run.iterdir() if "partial" in p.name)
+
+
+def resume(run: Path, epochs: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "model_training", "train", "--out", str(run), "--resume",
+                             "--epochs", str(epochs)], cwd=REPO, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("checkpoint", ["best", "last"])
+def test_a_kill_while_a_checkpoint_is_written_keeps_the_previous_one_and_resume_continues(
+        run_dir, tmp_path, checkpoint):
+    run = copy_run(run_dir, tmp_path / "run", best=-1.0)  # epoch 2 writes best.keras, then last.keras
+    before = {name: digest(run / name) for name in ("best.keras", "last.keras", "state.json")}
+    half = (run / f"{checkpoint}.keras").stat().st_size // 2
+    name, size = kill_while_writing(resume(run, 2), run, checkpoint, half)
+    print(f"killed while {name} held {size} bytes")
+    assert loads(run / "best.keras") and loads(run / "last.keras")  # both whole: the previous epoch's
+    assert digest(run / f"{checkpoint}.keras") == before[f"{checkpoint}.keras"]
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 1
+    assert cli(["train", "--out", str(run), "--resume", "--epochs", "2"]) == 0  # continues from epoch 1
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 2
+    assert leftovers(run) == []  # the killed writer's temporary file was swept
+
+
+def test_a_full_disk_during_training_is_one_line_and_keeps_what_was_whole(data, tmp_path, capsys):
+    """best.keras (0.9 MB) fits on a 1.5 MB disk, last.keras then does not."""
+    with small_disk(tmp_path / "disk") as disk:
+        run = disk / "run"
+        assert cli(["train", "--train", str(data / "train_set"), "--val", str(data / "val_set"), "--out", str(run),
+                    "--epochs", "2", "--input-size", "32"]) == 2
+        error = one_line_error(capsys)
+        assert "No space left on device" in error and "last.keras" in error, error
+        assert "Traceback" not in capsys.readouterr().err
+        assert loads(run / "best.keras")
+        assert not (run / "last.keras").exists() and not (run / "state.json").exists()
+        assert leftovers(run) == []
+        assert json.loads((run / "config.json").read_text())["epochs"] == 2
+
+
+def test_a_read_only_run_is_refused_in_one_line_and_left_as_it_was(run_dir, data, tmp_path, capsys):
+    run = copy_run(run_dir, tmp_path / "run")
+    before = {p.name: digest(p) for p in run.iterdir() if p.is_file()}
+    with read_only(run):
+        assert cli(["train", "--out", str(run), "--resume", "--epochs", "2"]) == 2
+        assert "Read-only file system" in (error := one_line_error(capsys)) and "partial" not in error, error
+        assert cli(["export", str(run)]) == 2
+        assert "Read-only file system" in (error := one_line_error(capsys)) and "partial" not in error, error
+        assert cli(["evaluate", str(run), "--data", str(data / "val_set")]) == 2
+        assert "Read-only file system" in (error := one_line_error(capsys)) and "partial" not in error, error
+    assert {p.name: digest(p) for p in run.iterdir() if p.is_file()} == before
+
+
+def test_samples_removed_during_an_epoch_are_skipped_and_counted(data, tmp_path):
+    train = shutil.copytree(data / "train_set", tmp_path / "train_set")
+    run = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "model_training", "train", "--train", str(train),
+                                "--val", str(data / "val_set"), "--out", str(run), "--epochs", "3",
+                                "--input-size", "32"], cwd=REPO, env=ENV, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("epoch 1:"):  # the gallery deletes half the images while epoch 2 runs
+            images = sorted((train / "images").glob("*.jpg"))
+            for image in images[::2]:
+                image.unlink()
+    assert process.wait(600) == 0, "".join(lines[-20:])
+    out = "".join(lines)
+    skipped = [line for line in lines if line.startswith("skipped while training:")]
+    assert skipped and "vanished during the run" in skipped[0], out[-2000:]
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 3
+    assert loads(run / "best.keras")
