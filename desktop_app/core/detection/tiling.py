@@ -131,6 +131,10 @@ class TiledDetector:
         return np.stack(views), places, small, cells
 
     def detect(self, frame_bgr: np.ndarray, min_score: float) -> Candidates:
+        return self.detect_parts(frame_bgr, min_score)[0]
+
+    def detect_parts(self, frame_bgr: np.ndarray, min_score: float) -> tuple[Candidates, Candidates, int, int]:
+        """The merged faces, the whole view's own faces, and how many of how many tiles ran."""
         views, places, small, cells = self.views(frame_bgr)
         tiles = len(views) - 1
         changed = self._changed_tiles(small, cells)
@@ -142,16 +146,17 @@ class TiledDetector:
             run = sorted({0, *changed, *(1 + t for t in range(self._round, tiles, self.rounds))})
         regressors, logits = self.model.run(to_model_input(views[run]))
         height, width = frame_bgr.shape[:2]
-        fresh = {v: self._decode(regressors[i], logits[i], places[v], width, height, min_score)
+        fresh = {v: self.decode_view(regressors[i], logits[i], places[v], width, height, min_score)
                  for i, v in enumerate(run)}
         for v, found in fresh.items():
             if v > 0:
                 self._cache[v] = found
         parts = [fresh[0]] + [self._cache[v] for v in range(1, tiles + 1)]
         found = Candidates.concat([p for p, _ in parts])
-        return merge_across_views(found, np.concatenate([c for _, c in parts]) if parts else np.zeros(0, bool))
+        merged = merge_across_views(found, np.concatenate([c for _, c in parts]) if parts else np.zeros(0, bool))
+        return merged, fresh[0][0], len(run) - 1, tiles
 
-    def _decode(self, regressors: np.ndarray, logits: np.ndarray, place: tuple[float, float, float, float],
+    def decode_view(self, regressors: np.ndarray, logits: np.ndarray, place: tuple[float, float, float, float],
                 width: int, height: int, min_score: float) -> tuple[Candidates, np.ndarray]:
         """One view's faces in frame pixels, and which of them a tile edge cuts."""
         size = self.model.spec.input_size
