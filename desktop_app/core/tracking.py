@@ -11,6 +11,7 @@ turns and shows the carried probabilities in between.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ MAX_MISSING = 30  # frames a lost face keeps its id (1 s at 30 fps)
 NEAR = 0.75  # a box whose centre is within this many face sizes of the prediction may continue a track
 SIZE_RATIO = 2.0  # ... if its size is within this factor of the track's
 VELOCITY_WEIGHT = 0.5  # how much of each frame's motion enters the track's velocity
+FEW_PAIRS = 16  # up to this many track × box pairs, plain Python beats numpy's per-call overhead (one face)
 
 
 def iou(a: Box, b: Box) -> float:
@@ -74,6 +76,12 @@ class FaceTracker:
         """(track, box) pairs that may be the same face, best first: by IoU, then by nearness."""
         if not self._tracks or not boxes:
             return []
+        if len(self._tracks) * len(boxes) <= FEW_PAIRS:
+            return self._few_pairs(boxes)
+        return self._many_pairs(boxes)
+
+    def _many_pairs(self, boxes: list[Box]) -> list[tuple[int, int]]:
+        """``_pairs`` for a class: every track × box at once."""
         predicted = np.array([t.predicted() for t in self._tracks], np.float64)
         new = np.array(boxes, np.float64).reshape(-1, 4)
         overlap = iou_matrix_xywh(predicted, new)
@@ -91,6 +99,23 @@ class FaceTracker:
         ti, bi = np.nonzero(allowed)
         order = np.lexsort((distance[ti, bi] / np.maximum(size_t[ti, 0], 1e-9), -overlap[ti, bi]))
         return [(int(ti[k]), int(bi[k])) for k in order]
+
+    def _few_pairs(self, boxes: list[Box]) -> list[tuple[int, int]]:
+        """``_pairs`` for a few faces, pair by pair: the same rules, the same order."""
+        found = []
+        for ti, track in enumerate(self._tracks):
+            p = track.predicted()
+            size_t = math.sqrt(p[2] * p[3])
+            for bi, b in enumerate(boxes):
+                size_b = math.sqrt(b[2] * b[3])
+                distance = math.hypot(p[0] + p[2] / 2 - b[0] - b[2] / 2, p[1] + p[3] / 2 - b[1] - b[3] / 2)
+                gate = NEAR * max(size_t, size_b) * (1.0 + 0.1 * track.missing)
+                near = distance <= gate and max(size_t, size_b) / max(min(size_t, size_b), 1e-9) <= SIZE_RATIO
+                overlap = iou(p, b)
+                if overlap >= self.iou_threshold or near:
+                    found.append((-overlap, distance / max(size_t, 1e-9), ti, bi))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [(ti, bi) for _, _, ti, bi in found]
 
     def update(self, boxes: list[Box], probs: np.ndarray) -> tuple[list[int], np.ndarray]:
         """Match this frame's boxes to tracks; return their ids and smoothed probabilities (every face
