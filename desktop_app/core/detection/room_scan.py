@@ -10,7 +10,10 @@ frame needs:
   are looked at in about ``PROBE_ROUNDS × PROBE_EVERY`` frames (~1 s at 30 fps). A one-face video pays
   for the whole view on most frames and one or a few tile views on every fourth.
 - **room** (a tile found a real face that the whole view missed): each frame runs as group mode does
-  (the whole view, a rotating share of the tiles, and every tile whose content changed).
+  (the whole view, a rotating share of the tiles, and every tile whose content changed), except that
+  the whole view, and a tile that found nothing, take their turns only every ``PROBE_EVERY``-th frame
+  while they find nothing (a tile still runs when its content changes): one small face far from the
+  camera then costs about what the whole view alone costs, and a class about what group mode costs.
 - Back to **close-up** after ``ROOM_LINGER`` frames (~3 s at 30 fps) in which no tile found a face the
   whole view missed.
 - **Rescan**: a new source (``reset``), a new frame size, or a scene cut (the whole view's mean grey
@@ -73,6 +76,7 @@ class RoomScanner:
         self._probe = 0
         self._last_view: tuple[np.ndarray, tuple[int, ...]] | None = None
         self._rescan = True
+        self._whole_found = True  # room state: whether the whole view found anything when it last ran
         self.tiles_run = 0  # tiles run on the last frame (the status line's "tiles 5/40")
         self.tiles_total = 0
         self.tiler.reset()
@@ -128,8 +132,13 @@ class RoomScanner:
         return found, seen_only_by_tiles(found, whole)
 
     def _room(self, frame_bgr: np.ndarray, min_score: float) -> tuple[Candidates, np.ndarray]:
-        found, whole, run, total = self.tiler.detect_parts(frame_bgr, min_score)
+        with_whole = self._whole_found or self._frames % PROBE_EVERY == 0
+        found, whole, run, total = self.tiler.detect_parts(frame_bgr, min_score, whole=with_whole,
+                                                           empty_every=PROBE_EVERY)
         self.tiles_run, self.tiles_total = run, total
+        if whole is None:
+            return found, np.ones(len(found.scores), bool)
+        self._whole_found = len(whole.scores) > 0
         return found, seen_only_by_tiles(found, whole)
 
     def _scene_cut(self, view: np.ndarray, shape: tuple[int, ...]) -> bool:
@@ -145,6 +154,7 @@ class RoomScanner:
             self._last_room_face = self._frames
             if self.state != ROOM:
                 self.state = ROOM
+                self._whole_found = True
                 self.tiler.reset()  # the first room frame runs every tile
         elif self.state == ROOM and self._frames - self._last_room_face > ROOM_LINGER:
             self.state = CLOSE_UP
