@@ -68,7 +68,7 @@ def test_bars_graph_and_status_follow_the_core(qtbot, window):
 
 def test_switch_detector_model_and_source_while_running(qtbot, window, tmp_path):
     wait_results(qtbot, window, 3)
-    window.detector_box.setCurrentIndex(1)
+    window.detector_box.setCurrentIndex(window.detector_box.findData("full"))
     qtbot.waitUntil(lambda: window.worker.settings.detector == "full", timeout=10000)
     wait_results(qtbot, window, 3)
     model = tmp_path / "copy.tflite"

@@ -105,7 +105,7 @@ class RoomScanner:
             tile_views, tile_places, _, _ = self.tiler.views(frame_bgr)
             count = len(tile_views) - 1
             self.tiles_total = count
-            if self._rescan:
+            if self._rescan or count == 0:  # a frame of at most one tile has none: the whole view sees it
                 tiles = list(range(1, count + 1))
             else:
                 share = math.ceil(count / PROBE_ROUNDS)

@@ -163,3 +163,12 @@ def test_a_room_that_fills_in_without_a_cut_is_found_by_the_probes(default, astr
         partial[y0:y1, x0:x1] = frame[y0:y1, x0:x1]
     seen = [_found(first, default.detect(partial)) for _ in range(PROBE_EVERY * PROBE_ROUNDS + PROBE_EVERY)]
     assert seen[-1] == 3 and default.activity.startswith("auto: room")
+
+
+def test_the_default_on_frames_too_small_for_tiles(default, astronaut):
+    """A frame no larger than one tile has no tiles: the whole view alone, on probe frames too."""
+    small = cv2.resize(astronaut, (300, 300))
+    default.reset()
+    counts = [len(default.detect(small)) for _ in range(2 * PROBE_EVERY)]
+    assert counts == [1] * len(counts)
+    assert default.detect(cv2.resize(astronaut, (6, 6))) == []
