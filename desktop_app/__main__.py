@@ -1,4 +1,4 @@
-"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector short|full|group]`` opens the
+"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector auto|short|full|group]`` opens the
 live window; ``python -m desktop_app analyze|bench|capture ...`` run headless."""
 from __future__ import annotations
 

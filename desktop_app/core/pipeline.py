@@ -1,5 +1,12 @@
 """Frame → per-face expression probabilities, with per-stage timings: the one path the app, the CLI and
-the benchmark all run."""
+the benchmark all run.
+
+A class of fifty is not classified whole on every frame (classifying is most of a class frame's cost):
+up to ``CLASSIFY_ALL_UP_TO`` faces are classified every frame; beyond that a new face at once and the
+others in turns, the longest-waiting first, each at least every ``CLASSIFY_EVERY`` frames, while the
+tracker carries each face's last probabilities. A face that changes expression shows it after two of
+its turns at most (smoothing 0.5): 2 × 5 frames, 0.33 s at 30 fps (tests/core/test_face_pipeline.py).
+"""
 from __future__ import annotations
 
 import time
@@ -10,6 +17,7 @@ import numpy as np
 
 from desktop_app.core.detection.face_crop import crop_face
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, FaceDetector
+from desktop_app.core.detection.no_face_hint import NoFaceWatch
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_comparison import classify_faces, load_comparison
 from desktop_app.core.expression.model_spec import VALENCE_AROUSAL
@@ -18,6 +26,8 @@ from desktop_app.core.media.images import to_bgr
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.tracking import FaceTracker
 
+CLASSIFY_ALL_UP_TO = 12  # faces classified on every frame; more take turns
+CLASSIFY_EVERY = 5  # ... each face at least every this many frames
 STAGES = ("decode", "detect", "crop", "classify", "compare", "track")  # "compare": only with a second model
 FRAME_STAGES = STAGES[1:]  # the cost of processing a decoded frame (the benchmark's total, the status line)
 
@@ -36,6 +46,7 @@ class FaceResult:
     # the comparison model's view of the same face (see ExpressionPipeline.set_comparison), in its own labels
     compare_probabilities: np.ndarray | None = None  # smoothed over the track like ``probabilities``
     compare_label: str | None = None
+    classified: bool = True  # False: this frame did not classify the face, its probabilities are carried
 
     @property
     def confidence(self) -> float:
@@ -57,6 +68,8 @@ class FrameResult:
     compare_labels: tuple[str, ...] = ()  # the comparison model's labels; () when none is set
     compare_model_path: str = ""
     compare_model_name: str = ""
+    detector_activity: str = ""  # what the detector did, in a few words (the status line)
+    hint: str = ""  # what to try when no face has been found for a while; "" otherwise
 
     @property
     def comparing(self) -> bool:
@@ -76,11 +89,13 @@ class ExpressionPipeline:
         self.classifier = ExpressionClassifier(model_path)
         self.detector = FaceDetector(detector, min_score)
         self.tracker = FaceTracker(smoothing)
+        self.no_face = NoFaceWatch(detector)
         self.keep_crops = keep_crops
         self.model_path = str(model_path)
         self.tracks_epoch = 0
         self.comparison: ExpressionClassifier | None = None
         self._compare_tracks: dict[int, np.ndarray] = {}  # face id → the comparison's smoothed probabilities
+        self._va_tracks: dict[int, tuple[float, float]] = {}  # face id → its last valence and arousal
 
     def set_comparison(self, model_path: Path | str | None) -> None:
         """Run a second model on the same faces (None: stop). A model that fails to load raises and
@@ -94,6 +109,7 @@ class ExpressionPipeline:
             self.comparison.close()
         self.comparison = classifier
         self._compare_tracks = {}
+        self._va_tracks = {}
         return classifier
 
     def release_comparison(self) -> ExpressionClassifier | None:
@@ -106,7 +122,9 @@ class ExpressionPipeline:
         forgets what the old source's frames showed."""
         self.tracker.reset()
         self.detector.reset()
+        self.no_face.reset()
         self._compare_tracks = {}
+        self._va_tracks = {}
         self.tracks_epoch = self.tracks_epoch + 1 if epoch is None else epoch
 
     @property
@@ -125,28 +143,48 @@ class ExpressionPipeline:
         t0 = time.perf_counter()
         detections = self.detector.detect(image)
         t1 = time.perf_counter()
-        crops = [crop_face(image, d.box, d.keypoints, spec.input_width, spec.crop_margin, spec.align_eyes)
-                 for d in detections]
+        ids, due = self.tracker.assign([d.box for d in detections])
+        todo = self._due_for_classification(due)
+        crop_all = self.keep_crops or self.comparison is not None
+        crops = [crop_face(image, detections[i].box, detections[i].keypoints, spec.input_width, spec.crop_margin,
+                           spec.align_eyes) for i in (range(len(detections)) if crop_all else todo)]
         t2 = time.perf_counter()
-        raw, extras = self.classifier.classify_all(crops)
+        raw, extras = self.classifier.classify_all([crops[i] for i in todo] if crop_all else crops)
         va = extras.get(VALENCE_AROUSAL)
+        if va is not None:  # a face classified now gets new values; the others keep their last ones
+            self._va_tracks = {fid: self._va_tracks[fid] for fid in ids if fid in self._va_tracks}
+            self._va_tracks.update({ids[i]: (float(row[0]), float(row[1])) for i, row in zip(todo, va)})
         t3 = time.perf_counter()
-        ids, smoothed = self.tracker.update([d.box for d in detections], raw)
+        smoothed = self.tracker.record(todo, raw)
+        raw_all = self.tracker.raw() if len(detections) else raw
         t4 = time.perf_counter()
         labels = self.labels
+        fresh = np.zeros(len(detections), bool)
+        fresh[todo] = True
         faces = [FaceResult(face_id=fid, box=d.box, score=d.score, keypoints=d.keypoints,
-                            probabilities=smoothed[i], raw_probabilities=raw[i],
+                            probabilities=smoothed[i], raw_probabilities=raw_all[i],
                             label=labels[int(np.argmax(smoothed[i]))],
-                            crop=crops[i] if self.keep_crops else None,
-                            valence_arousal=None if va is None else (float(va[i, 0]), float(va[i, 1])))
+                            crop=crops[i] if self.keep_crops else None, classified=bool(fresh[i]),
+                            valence_arousal=self._va_tracks.get(fid) if spec.has_valence_arousal else None)
                  for i, (d, fid) in enumerate(zip(detections, ids))]
         timings = {"decode": frame.decode_ms, "detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3,
                    "classify": (t3 - t2) * 1e3, "track": (t4 - t3) * 1e3}
         result = FrameResult(frame.index, frame.time_s, (image.shape[1], image.shape[0]), faces, labels, timings,
-                             frame.read_at, self.model_path, spec.name, self.tracks_epoch)
+                             frame.read_at, self.model_path, spec.name, self.tracks_epoch,
+                             detector_activity=self.detector.activity, hint=self.no_face.update(frame, len(faces)))
         if self.comparison is not None:
             self._compare(image, detections, crops, result)
         return result
+
+    def _due_for_classification(self, due: np.ndarray) -> np.ndarray:
+        """Indices of the faces to classify now: all of a few; of many, the new ones and the
+        longest-waiting, enough that each waits at most ``CLASSIFY_EVERY`` frames."""
+        if len(due) <= CLASSIFY_ALL_UP_TO or self.comparison is not None:
+            return np.arange(len(due))
+        turn = -(-len(due) // CLASSIFY_EVERY)
+        order = np.argsort(-due, kind="stable")
+        count = min(len(due), turn + int(np.isinf(due).sum()))
+        return np.sort(order[:count])
 
     def _compare(self, image: np.ndarray, detections, crops: list[np.ndarray], result: FrameResult) -> None:
         """Add the comparison model's smoothed probabilities and label to each face of ``result``."""

@@ -489,11 +489,15 @@ class MainWindow(QMainWindow):
             t = result.timings_ms
             parts.append("ms " + " ".join(f"{k} {t[k]:.1f}" for k in FRAME_STAGES if k in t))
             parts.append(f"faces {len(result.faces)}")
+            if result.detector_activity:
+                parts.append(f"detector {result.detector_activity}")
         parts.append(f"dropped {self.slot.dropped + self.worker.skipped_results - self._dropped_before}")
         if pump is not None and pump.state.finished:
             parts.append("end of file")
         if pump is not None and pump.paused:
             parts.append("paused")
+        if result is not None and result.hint:
+            parts.append(result.hint)
         self.status.setText("   ".join(parts))
 
     def show_message(self, text: str, offer_sources: bool = False) -> None:

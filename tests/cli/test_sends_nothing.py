@@ -69,7 +69,7 @@ def test_the_app_opens_no_network_socket_and_never_imports_tensorflow(tmp_path, 
 
 def test_the_app_path_never_imports_mediapipe():
     code = ("import sys, numpy as np\nfrom desktop_app.core.pipeline import ExpressionPipeline\n"
-            "for kind in ('short', 'full', 'group'):\n"
+            "from desktop_app.core.detection.face_detection import DETECTOR_KINDS\nfor kind in DETECTOR_KINDS:\n"
             "    with ExpressionPipeline(detector=kind) as p: p.process(np.zeros((480, 640, 3), np.uint8))\n"
             "import desktop_app.analyze, desktop_app.capture, desktop_app.bench\n"
             "assert 'mediapipe' not in sys.modules")

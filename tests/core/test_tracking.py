@@ -79,3 +79,34 @@ def test_neighbours_in_a_class_do_not_swap_ids_when_one_is_missed():
     assert again == first
     far, _ = tracker.update([(900, 900, 50, 50)], _probs(1))  # a face nowhere near any track is new
     assert far == [len(row) + 1]
+
+
+def test_the_few_faces_path_pairs_exactly_as_the_class_path():
+    """One face takes a plain-Python path (numpy's per-call cost is most of a tracker update there);
+    it must agree with the vectorised one, pair for pair and in order."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        tracker = FaceTracker(smoothing=0.0)
+        old = [tuple(rng.uniform([0, 0, 20, 20], [300, 300, 120, 120])) for _ in range(rng.integers(1, 5))]
+        tracker.update(old, _probs(len(old)))
+        if rng.random() < 0.3:
+            tracker.update([], _probs(0))  # a missed frame widens the gate
+        new = [(x + rng.normal(0, 25), y + rng.normal(0, 25), w * rng.uniform(0.6, 1.6), h * rng.uniform(0.6, 1.6))
+               for x, y, w, h in old[:rng.integers(1, 5)]]
+        assert tracker._few_pairs(new) == tracker._many_pairs(new)
+
+
+def test_a_face_not_classified_on_a_frame_carries_its_probabilities():
+    tracker = FaceTracker(smoothing=0.5)
+    boxes = [(0, 0, 50, 50), (200, 0, 50, 50)]
+    ids, due = tracker.assign(boxes)
+    assert ids == [1, 2] and np.isinf(due).all()  # new faces: never classified
+    first = tracker.record(np.arange(2), np.array([[1.0, 0.0], [0.0, 1.0]], np.float32))
+    ids, due = tracker.assign([(2, 0, 50, 50), (201, 0, 50, 50), (400, 0, 50, 50)])
+    assert ids == [1, 2, 3] and list(due[:2]) == [1, 1] and np.isinf(due[2])
+    smoothed = tracker.record(np.array([1, 2]), np.array([[1.0, 0.0], [0.5, 0.5]], np.float32))
+    assert smoothed[0] == pytest.approx(first[0])  # face 1 not classified: carried
+    assert smoothed[1] == pytest.approx([0.5, 0.5]) and smoothed[2] == pytest.approx([0.5, 0.5])
+    assert tracker.raw()[0] == pytest.approx([1.0, 0.0])
+    _, due = tracker.assign([(2, 0, 50, 50)])
+    assert list(due) == [2]  # two frames since face 1 was last classified

@@ -63,11 +63,12 @@ def test_bars_graph_and_status_follow_the_core(qtbot, window):
     assert len(times) >= 5 and probs.shape[1] == len(window.session.labels)
     window._update_status()
     assert "fps" in window.status.text() and "faces 1" in window.status.text()
+    assert "detector short" in window.status.text()  # what the detector is doing (auto: close-up, room)
 
 
 def test_switch_detector_model_and_source_while_running(qtbot, window, tmp_path):
     wait_results(qtbot, window, 3)
-    window.detector_box.setCurrentIndex(1)
+    window.detector_box.setCurrentIndex(window.detector_box.findData("full"))
     qtbot.waitUntil(lambda: window.worker.settings.detector == "full", timeout=10000)
     wait_results(qtbot, window, 3)
     model = tmp_path / "copy.tflite"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop_app.core.detection.box_overlap import iou_xyxy
+from desktop_app.core.detection.box_overlap import overlaps_xyxy
 
 SCORE_CLIPPING = 100.0  # raw logits are clipped to ±this before the sigmoid
 NMS_IOU = 0.3  # FaceDetectorOptions.min_suppression_threshold default
@@ -64,9 +64,16 @@ def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, inpu
            min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw (N, 16) regressors and (N,) logits → boxes (M, 4) as xmin, ymin, xmax, ymax, keypoints
     (M, 6, 2), scores (M,), all in [0, 1] of the model's input, for anchors scoring ≥ ``min_score``."""
-    clipped = np.clip(logits.astype(np.float64), -SCORE_CLIPPING, SCORE_CLIPPING)  # float64: exp(100) fits
+    # Threshold the logits first (the sigmoid is monotonic): the sigmoid then runs on the few kept
+    # anchors, not all 896 (a third of decoding's time on a one-face frame).
+    if 0.0 < min_score < 1.0:
+        keep = np.flatnonzero(logits >= np.float32(np.log(min_score / (1.0 - min_score))))
+    else:
+        keep = np.arange(len(logits))
+    clipped = np.clip(logits[keep].astype(np.float64), -SCORE_CLIPPING, SCORE_CLIPPING)  # float64: exp(100) fits
     scores = 1.0 / (1.0 + np.exp(-clipped))
-    keep = np.flatnonzero(scores >= min_score)
+    passed = scores >= min_score
+    keep, scores = keep[passed], scores[passed]
     if keep.size == 0:
         return np.zeros((0, 4), np.float32), np.zeros((0, 6, 2), np.float32), np.zeros(0, np.float32)
     raw = regressors[keep] / np.float32(input_size)
@@ -76,7 +83,7 @@ def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, inpu
     boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
     keypoints = raw[:, 4:16].reshape(-1, 6, 2) + centre[:, None, :]
     valid = (half_w >= 0) & (half_h >= 0)
-    return boxes[valid], keypoints[valid], scores[keep][valid].astype(np.float32)
+    return boxes[valid], keypoints[valid], scores[valid].astype(np.float32)
 
 
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
@@ -84,20 +91,25 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
     """MediaPipe's WEIGHTED non-maximum suppression: the best box absorbs every box overlapping it by
     more than ``iou_threshold`` (itself included); its box and keypoints become their score-weighted
     mean, its score stays the best one."""
-    order = np.argsort(-scores, kind="stable")
+    n = len(scores)
+    if n == 0:
+        return boxes[:0], keypoints[:0], scores[:0]
+    order = np.argsort(-scores, kind="stable")  # best first; ties in input order
+    boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
+    inter, area, _ = overlaps_xyxy(boxes, boxes)  # every pair once, not one row per kept face
+    union = area[:, None] + area[None, :] - inter
+    absorbs = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0) > iou_threshold
+    remaining = np.ones(n, bool)
     out_b, out_k, out_s = [], [], []
-    while order.size:
-        best = order[0]
-        overlap = iou_xyxy(boxes[best], boxes[order])
-        group = order[overlap > iou_threshold]
+    for best in range(n):
+        if not remaining[best]:
+            continue
+        group = np.flatnonzero(remaining & absorbs[best])
         if group.size == 0:  # a degenerate box does not even overlap itself
-            group = order[:1]
+            group = np.array([best])
         w = scores[group][:, None]
         out_b.append((boxes[group] * w).sum(0) / w.sum())
         out_k.append((keypoints[group] * w[:, :, None]).sum(0) / w.sum())
         out_s.append(scores[best])
-        order = np.setdiff1d(order, group, assume_unique=True)
-        order = order[np.argsort(-scores[order], kind="stable")]
-    if not out_s:
-        return boxes[:0], keypoints[:0], scores[:0]
+        remaining[group] = False
     return np.array(out_b, np.float32), np.array(out_k, np.float32), np.array(out_s, np.float32)

@@ -4,8 +4,10 @@ The app never loads ``libmediapipe.so``: MediaPipe 1.2.2's Tasks runtime does us
 for a Google host at start) and offers no switch to turn it off. The ``mediapipe`` package stays a
 test oracle only (tests/core/detection/test_blazeface_oracle.py): boxes, keypoints and scores match its FaceDetector.
 
-Kinds: ``short`` (faces within ~2 m), ``full`` (smaller faces, slower), ``group`` (a class: the short
-model over overlapping tiles plus the whole frame, see tiling.py).
+Kinds: ``auto``, the default (the short model on the whole frame, and on overlapping tiles as often as
+the scene needs them: a close face, a table, a class; see room_scan.py for how it decides), ``short``
+(faces within ~2 m), ``full`` (smaller faces, slower), ``group`` (a class: the short model over every
+overlapping tile plus the whole frame on every frame, see tiling.py).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from desktop_app.core.detection.blazeface_decoding import FULL_RANGE, SHORT_RANG
 from desktop_app.core.detection.blazeface_model import BlazeFaceModel, Candidates, Detection, detect_view
 from desktop_app.core.detection.box_overlap import overlaps_xyxy
 from desktop_app.core.detection.face_presence import FacePresence
+from desktop_app.core.detection.room_scan import RoomScanner
 from desktop_app.core.detection.tiling import TiledDetector
 from desktop_app.core.paths import DETECTOR_MODELS
 
@@ -30,14 +33,19 @@ DEFAULT_MIN_SCORE = 0.5
 # face-presence check. Measured (tests/core/detection/test_false_faces.py, README "Face detection"): real faces ≥ 0.999,
 # candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
 MIN_PRESENCE = 0.95
+# A face that only a tile saw (auto mode) must pass a stricter check: a tile saw the astronaut's suit
+# patch, dimmed and turned 15°, as a face of presence 0.989, while every real face of the class, table
+# and tiled group frames scored ≥ 0.9999 (2026-12). Faces the whole view sees keep MIN_PRESENCE (the
+# cameraman's half profile scores below 0.995).
+MIN_TILE_PRESENCE = 0.995
 SAME_CANDIDATE_IOU = 0.5  # a candidate this close to one checked in the previous frame keeps its verdict
 RECHECK_AFTER = 30  # frames a carried verdict lasts before it is checked again (a new source, a face left)
-RECHECKS_PER_FRAME = 4  # at most this many old verdicts re-checked per frame, oldest first: no spike
-DETECTOR_KINDS = ("short", "full", "group")
-DEFAULT_DETECTOR = "short"  # the one default of the window, analyze, capture and bench
+RECHECKS_PER_FRAME = 4  # at most this many old presences re-checked per frame, oldest first: no spike
+DETECTOR_KINDS = ("auto", "short", "full", "group")
+DEFAULT_DETECTOR = "auto"  # the one default of the window, analyze, capture and bench
 # What each kind is called where a user picks one (the window's menu, the CLIs' --help).
-DETECTOR_LABELS = {"short": "short range (faces within ~2 m)", "full": "full range (small or distant faces)",
-                   "group": "group (tiles, for a classroom)"}
+DETECTOR_LABELS = {"auto": "auto (one face or a whole room)", "short": "short range (faces within ~2 m)",
+                   "full": "full range (small or distant faces)", "group": "group (every tile, every frame)"}
 
 
 def downscale(frame_bgr: np.ndarray, max_width: int) -> tuple[np.ndarray, float]:
@@ -49,13 +57,13 @@ def downscale(frame_bgr: np.ndarray, max_width: int) -> tuple[np.ndarray, float]
     return cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA), scale
 
 
-_NO_CHECKS = (np.zeros((0, 4), np.float32), np.zeros(0, bool), np.zeros(0, int))
+_NO_CHECKS = (np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int))
 
 
 class FaceDetector:
     """Built once, closed once (``with`` or ``close()``). ``detect`` returns faces in frame pixels."""
 
-    def __init__(self, kind: str = "short", min_score: float = DEFAULT_MIN_SCORE, verify: bool = True) -> None:
+    def __init__(self, kind: str = DEFAULT_DETECTOR, min_score: float = DEFAULT_MIN_SCORE, verify: bool = True) -> None:
         if kind not in DETECTOR_KINDS:
             raise ValueError(f"unknown detector {kind!r}: choose {', '.join(DETECTOR_KINDS)}")
         model_kind = "full" if kind == "full" else "short"
@@ -66,16 +74,26 @@ class FaceDetector:
         self.min_score = float(min_score)
         self._model = BlazeFaceModel(model, FULL_RANGE if model_kind == "full" else SHORT_RANGE)
         self._tiler = None
+        self._room = None
         self._presence = None
         self._checked = _NO_CHECKS
         if verify:
             self._presence = FacePresence()
         if kind == "group":
             self._tiler = TiledDetector(self._model)
+        elif kind == "auto":
+            self._room = RoomScanner(self._model)
+
+    @property
+    def activity(self) -> str:
+        """What the detector is doing now, in a few words (the status line)."""
+        return self._room.describe() if self._room is not None else self.kind
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
         if self._model is None:
             raise RuntimeError("detector is closed")
+        if self._room is not None:
+            return self._detect_auto(frame_bgr)
         if self._tiler is not None:
             found = self._tiler.detect(frame_bgr, self.min_score)
         else:
@@ -87,12 +105,24 @@ class FaceDetector:
             found = self._keep_faces(frame_bgr, found)
         return found.to_detections()
 
+    def _detect_auto(self, frame_bgr: np.ndarray) -> list[Detection]:
+        found, tile_only = self._room.detect(frame_bgr, self.min_score)
+        if self._presence is not None:
+            kept = self._presences(frame_bgr, found) >= np.where(tile_only, MIN_TILE_PRESENCE, MIN_PRESENCE)
+            found, tile_only = Candidates(found.boxes[kept], found.keypoints[kept], found.scores[kept]), tile_only[kept]
+        self._room.saw_room(bool(tile_only.any()))
+        return found.to_detections()
+
     def _keep_faces(self, frame_bgr: np.ndarray, found: Candidates) -> Candidates:
-        """Candidates that pass the face-presence check. A candidate overlapping one checked in the
+        kept = self._presences(frame_bgr, found) >= MIN_PRESENCE
+        return Candidates(found.boxes[kept], found.keypoints[kept], found.scores[kept])
+
+    def _presences(self, frame_bgr: np.ndarray, found: Candidates) -> np.ndarray:
+        """Each candidate's face-presence probability. A candidate overlapping one checked in the
         previous frame keeps that verdict, so a steady video pays for each face about once a second
         (``RECHECK_AFTER``), not every frame."""
-        old_boxes, old_verdicts, old_ages = self._checked
-        verdicts = np.zeros(len(found.scores), bool)
+        old_boxes, old_presences, old_ages = self._checked
+        presences = np.zeros(len(found.scores), np.float32)
         ages = np.zeros(len(found.scores), int)
         unknown = np.arange(len(found.scores))
         if len(old_boxes) and len(found.scores):
@@ -100,7 +130,7 @@ class FaceDetector:
             overlap = inter / np.maximum(area_new[:, None] + area_old[None, :] - inter, 1e-9)
             best = overlap.argmax(axis=1)
             known = overlap[np.arange(len(best)), best] >= SAME_CANDIDATE_IOU
-            verdicts[known] = old_verdicts[best[known]]
+            presences[known] = old_presences[best[known]]
             ages[known] = old_ages[best[known]] + 1
             stale = np.flatnonzero(known & (ages >= RECHECK_AFTER))
             stale = stale[np.argsort(-ages[stale], kind="stable")][:RECHECKS_PER_FRAME]
@@ -108,22 +138,25 @@ class FaceDetector:
         if len(unknown):
             xywh = [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in found.boxes[unknown]]
             presence = self._presence.scores(frame_bgr, xywh, found.keypoints[unknown])
-            verdicts[unknown] = presence >= MIN_PRESENCE
+            presences[unknown] = presence
             ages[unknown] = 0
-        self._checked = (found.boxes.copy(), verdicts, ages)
-        return Candidates(found.boxes[verdicts], found.keypoints[verdicts], found.scores[verdicts])
+        self._checked = (found.boxes.copy(), presences, ages)
+        return presences
 
     def reset(self) -> None:
         """A new source: forget what earlier frames showed (tiles' faces, checked candidates)."""
         self._checked = _NO_CHECKS
         if self._tiler is not None:
             self._tiler.reset()
+        if self._room is not None:
+            self._room.reset()
 
     def close(self) -> None:
         if self._model is not None:
             self._model.close()
             self._model = None
             self._tiler = None
+            self._room = None
         if self._presence is not None:
             self._presence.close()
             self._presence = None

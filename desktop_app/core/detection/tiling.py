@@ -84,6 +84,7 @@ class TiledDetector:
         self._thumbnail: np.ndarray | None = None
         self._cache: dict[int, tuple[Candidates, np.ndarray]] = {}  # tile number → its faces, cut flags
         self._round = 0
+        self._ticks = 0
 
     def _changed_tiles(self, small_bgr: np.ndarray, cells: list[tuple[int, int]]) -> set[int] | None:
         """View numbers of the tiles (at ``cells``, their corners in ``small_bgr``) whose content changed
@@ -131,6 +132,15 @@ class TiledDetector:
         return np.stack(views), places, small, cells
 
     def detect(self, frame_bgr: np.ndarray, min_score: float) -> Candidates:
+        return self.detect_parts(frame_bgr, min_score)[0]
+
+    def detect_parts(self, frame_bgr: np.ndarray, min_score: float, whole: bool = True,
+                     empty_every: int = 1) -> tuple[Candidates, Candidates | None, int, int]:
+        """The merged faces, the whole view's own faces, and how many of how many tiles ran.
+        ``whole=False`` skips the whole view unless every view runs or half the tiles changed (its
+        faces are then None);
+        ``empty_every``: a tile that found nothing last time takes its turn only on every
+        ``empty_every``-th frame (it still runs whenever its content changes)."""
         views, places, small, cells = self.views(frame_bgr)
         tiles = len(views) - 1
         changed = self._changed_tiles(small, cells)
@@ -139,19 +149,27 @@ class TiledDetector:
             run = list(range(len(views)))  # everything: a new source or frame size
         else:
             self._round = (self._round + 1) % self.rounds
-            run = sorted({0, *changed, *(1 + t for t in range(self._round, tiles, self.rounds))})
-        regressors, logits = self.model.run(to_model_input(views[run]))
+            self._ticks += 1
+            turn = {1 + t for t in range(self._round, tiles, self.rounds)}
+            if self._ticks % empty_every:
+                turn = {v for v in turn if len(self._cache[v][0].scores)}
+            whole = whole or 2 * len(changed) >= tiles  # half the tiles changed: a new scene, maybe a close face
+            run = sorted({0, *changed, *turn} - ({0} if not whole else set()))
         height, width = frame_bgr.shape[:2]
-        fresh = {v: self._decode(regressors[i], logits[i], places[v], width, height, min_score)
-                 for i, v in enumerate(run)}
+        fresh = {}
+        if run:  # nothing at all when the whole view and every tile may skip this frame
+            regressors, logits = self.model.run(to_model_input(views[run]))
+            fresh = {v: self.decode_view(regressors[i], logits[i], places[v], width, height, min_score)
+                     for i, v in enumerate(run)}
         for v, found in fresh.items():
             if v > 0:
                 self._cache[v] = found
-        parts = [fresh[0]] + [self._cache[v] for v in range(1, tiles + 1)]
+        parts = ([fresh[0]] if 0 in fresh else []) + [self._cache[v] for v in range(1, tiles + 1)]
         found = Candidates.concat([p for p, _ in parts])
-        return merge_across_views(found, np.concatenate([c for _, c in parts]) if parts else np.zeros(0, bool))
+        merged = merge_across_views(found, np.concatenate([c for _, c in parts]) if parts else np.zeros(0, bool))
+        return merged, fresh[0][0] if 0 in fresh else None, len(run) - (0 in fresh), tiles
 
-    def _decode(self, regressors: np.ndarray, logits: np.ndarray, place: tuple[float, float, float, float],
+    def decode_view(self, regressors: np.ndarray, logits: np.ndarray, place: tuple[float, float, float, float],
                 width: int, height: int, min_score: float) -> tuple[Candidates, np.ndarray]:
         """One view's faces in frame pixels, and which of them a tile edge cuts."""
         size = self.model.spec.input_size

@@ -5,4 +5,5 @@
 - ``image_files``: reading image files safely (size checked from the header before decoding).
 - ``images``: any decoded image → contiguous uint8 BGR.
 - ``demo_media``: synthetic clips built from the bundled real face.
+- ``room_media``: rooms built from it: a table of six, a group photo tiled 3×3, a face swapped in a seat.
 """

@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 from skimage.util import img_as_ubyte
 
-from desktop_app.core.detection.face_detection import DETECTOR_KINDS, FaceDetector
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DETECTOR_KINDS, FaceDetector
 from desktop_app.core.media.frame_sources import DemoSource
 
 NO_FACE = ("brick cat cell clock coffee coins grass gravel horse hubble_deep_field immunohistochemistry moon "
@@ -84,8 +84,9 @@ def test_the_presence_check_is_what_removes_them():
 
 
 # Faces of 85–95 px in a 640×512 frame for short range (its limit: a 128-px view of the frame), down
-# to 57 px for full range.
-@pytest.mark.parametrize(("kind", "scales"), [("short", (0.9, 1.0)), ("full", (0.6, 0.8, 1.0))])
+# to 57 px for full range and the default (auto: its tiles see the small ones).
+@pytest.mark.parametrize(("kind", "scales"), [("short", (0.9, 1.0)), ("full", (0.6, 0.8, 1.0)),
+                                              (DEFAULT_DETECTOR, (0.6, 0.8, 1.0))])
 def test_no_real_face_lost(detectors, kind, scales):
     detector = detectors[kind]
     lost = []
@@ -100,7 +101,7 @@ def test_no_real_face_lost(detectors, kind, scales):
 
 
 def test_the_demo_keeps_its_face_with_the_default_detector(detectors):
-    detector = detectors["short"]
+    detector = detectors[DEFAULT_DETECTOR]
     detector.reset()
     counts = [len(detector.detect(frame.image)) for frame in DemoSource(frames=600)]
     assert counts.count(1) == len(counts), [i for i, c in enumerate(counts) if c != 1][:20]
