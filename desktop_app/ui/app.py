@@ -1,4 +1,4 @@
-"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector short|full|group]``."""
+"""``python -m desktop_app [--source 0|PATH|demo] [--model M.tflite] [--detector auto|short|full|group]``."""
 from __future__ import annotations
 
 import argparse
