@@ -19,7 +19,7 @@ import pytest
 from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.preprocessing import prepare_batch
 from desktop_app.core.fine_tune_job import export_argv, report_summary
-from desktop_app.core.paths import DEFAULT_MODEL, REPO_ROOT
+from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.samples.sample_store import SampleStore
 from model_training.data.datasets import Example
 from model_training.finetune.fine_tune_data import stratified_split
@@ -27,6 +27,7 @@ from model_training.finetune.held_out_sources import OTHER, SAME, UNKNOWN, indep
 from model_training.finetune.init_from import resolve_base
 from model_training.train.metrics import expected_calibration_error
 from support.real_face_crops import write_crops
+from support.repo import REPO
 
 
 def faces(label: int, clips: dict[str | None, int]) -> list[Example]:
@@ -78,7 +79,7 @@ def test_a_fine_tune_on_two_clips_holds_out_a_clip_and_adds_no_contempt(two_clip
     done = subprocess.run([sys.executable, "-m", "model_training", "train", "--init-from", str(DEFAULT_MODEL),
                            "--train", str(two_clip_dataset), "--val-split", "0.25", "--out", str(run),
                            "--epochs", "3", "--head-epochs", "1"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((run / "finetune_report.json").read_text())
     assert report["held_out_sources"] == OTHER and report["held_out_caution"] is None
@@ -90,7 +91,7 @@ def test_a_fine_tune_on_two_clips_holds_out_a_clip_and_adds_no_contempt(two_clip
     assert "calibration error" in done.stdout and "calibration error" in report_summary(run / "finetune_report.json")
 
     out = tmp_path / "app" / "fine_tuned.tflite"
-    exported = subprocess.run(export_argv(run, out), cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    exported = subprocess.run(export_argv(run, out), cwd=REPO, capture_output=True, text=True, timeout=600)
     assert exported.returncode == 0, exported.stderr[-3000:]
     with ExpressionClassifier(out) as classifier:
         assert len(classifier.labels) == 7 and "contempt" not in classifier.labels
