@@ -30,4 +30,4 @@ def test_bench_prints_the_default_beside_each_named_detector():
 
 
 def test_bench_rejects_zero_frames_with_one_line():
-    one_error_line(_bench("--frames", "0"), "--frames must be at least 1")
+    one_error_line(_bench("--frames", "0"), "--frames: must be at least 1")
