@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 
 from desktop_app.core.expression.classifier import ExpressionClassifier
-from desktop_app.core.expression.model_spec import KEYS, ModelSpec, ModelSpecError, load_spec, spec_path_for
+from desktop_app.core.expression.model_spec import (
+    KEYS,
+    VALENCE_AROUSAL,
+    ModelSpec,
+    ModelSpecError,
+    load_spec,
+    spec_path_for,
+)
 from desktop_app.core.paths import DEFAULT_MODEL
 
 
@@ -65,8 +73,12 @@ def test_an_unknown_key_is_refused_naming_the_closest_one(mutate, message):
 
 
 def test_the_known_keys_are_what_to_dict_writes_and_provenance_is_free_form():
-    written = load_spec(DEFAULT_MODEL).to_dict()
-    assert tuple(written) == KEYS[""]
+    spec = load_spec(DEFAULT_MODEL)
+    written = spec.to_dict()
+    assert tuple(written) == tuple(key for key in KEYS[""] if key != "extra_outputs")  # the bundled model has none
+    with_extras = replace(spec, extra_outputs=(VALENCE_AROUSAL,)).to_dict()
+    assert tuple(with_extras) == KEYS[""]
+    assert ModelSpec.from_dict(with_extras).extra_outputs == (VALENCE_AROUSAL,)
     assert {key: tuple(written[key]) for key in KEYS if key} == {key: keys for key, keys in KEYS.items() if key}
     written["provenance"]["anything"] = {"nested": [1, 2]}  # free-form: what a tool wants to record
     written["metrics"]["f1_on_my_class"] = 0.5
