@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from desktop_app.cli_args import Parser, add_detector, add_min_score, add_model, number_between
-from desktop_app.core.analysis import DEFAULT_SMOOTHING, AnalyzeOptions, analyze
 from desktop_app.core.errors import UserError
+from desktop_app.core.headless.analysis import DEFAULT_SMOOTHING, AnalyzeOptions, analyze
 
 
 def build_parser() -> Parser:

@@ -14,7 +14,7 @@ from pathlib import Path
 from desktop_app.cli_args import Parser, add_detector, add_min_score, add_model, whole_number
 from desktop_app.core.errors import UserError
 from desktop_app.core.expression.expression_names import EXPRESSIONS, canonical_expression
-from desktop_app.core.file_capture import CaptureOptions, capture
+from desktop_app.core.headless.file_capture import CaptureOptions, capture
 from desktop_app.core.media.frame_sources import DEMO_FRAMES
 from desktop_app.core.samples.sample_records import validate_label
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from desktop_app import analyze, bench, bench_memory, capture
-from desktop_app.core.analysis import AnalyzeOptions
-from desktop_app.core.file_capture import CaptureOptions
+from desktop_app.core.headless.analysis import AnalyzeOptions
+from desktop_app.core.headless.file_capture import CaptureOptions
 from desktop_app.ui import app
 
 COMMANDS = {"analyze": analyze.main, "capture": capture.main, "bench": bench.main,

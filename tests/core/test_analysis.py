@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from desktop_app.core.analysis import AnalyzeOptions, analyze
-from desktop_app.core.file_capture import CaptureOptions, capture
+from desktop_app.core.headless.analysis import AnalyzeOptions, analyze
+from desktop_app.core.headless.file_capture import CaptureOptions, capture
 from desktop_app.core.samples.sample_records import MANIFEST
 
 

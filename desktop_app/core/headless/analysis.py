@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from desktop_app.core.analysis_outputs import AnalyzeError, Outputs, csv_header
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DEFAULT_MIN_SCORE
 from desktop_app.core.expression.model_comparison import Agreement
+from desktop_app.core.headless.analysis_outputs import AnalyzeError, Outputs, csv_header
 from desktop_app.core.media.frame_sources import (
     DEMO_FRAMES,
     FrameSource,
