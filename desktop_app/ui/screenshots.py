@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,6 +68,16 @@ def run_inside(size: str, options: list[str]) -> int:
                               env=env, cwd=REPO).returncode
 
 
+def wait_for(app, condition, timeout: float) -> None:
+    """Process events until ``condition()`` holds; a window that never gets there is an error."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
 def take(out: Path, compare: Path | None = None) -> int:
     from desktop_app.ui.qt_environment import restore_qt_environment
 
@@ -81,13 +92,7 @@ def take(out: Path, compare: Path | None = None) -> int:
     app = gui_application()
     out.mkdir(parents=True, exist_ok=True)
 
-    def wait_until(condition, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise RuntimeError("the window did not get there in time")
-            app.processEvents()
-            time.sleep(0.01)
+    wait_until = partial(wait_for, app, timeout=20.0)
 
     def settle(seconds: float) -> None:  # let the graph fill and the layout finish
         wait_until(lambda: time.monotonic() > started[0] + seconds)
@@ -177,13 +182,7 @@ def take_group(out: Path, name: str) -> int:
     app = gui_application()
     out.mkdir(parents=True, exist_ok=True)
 
-    def wait_until(condition, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise RuntimeError("the window did not get there in time")
-            app.processEvents()
-            time.sleep(0.01)
+    wait_until = partial(wait_for, app, timeout=60.0)
 
     with tempfile.TemporaryDirectory() as tmp:
         photo = Path(tmp) / "group.png"
