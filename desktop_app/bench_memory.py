@@ -18,10 +18,16 @@ from desktop_app.core.paths import DEMO_FACE
 
 MIN_SIDE = 64  # the smallest frame side worth measuring
 
+# VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across exec on Linux
 CHILD = ("import resource, sys\n"
          "from desktop_app.analyze import main\n"
          "code = main(sys.argv[1:])\n"
-         "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+         "try:\n"
+         "    peak = next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM:'))\n"
+         "except (OSError, StopIteration):\n"
+         "    pass\n"
+         "print('PEAK_RSS_KB', peak, file=sys.stderr)\n"
          "sys.exit(code)\n")
 
 

@@ -25,6 +25,7 @@ from desktop_app.core.samples.sample_store import SampleStore
 from model_training.data.synthetic import write_affectnet_like
 from model_training.train.config import TrainConfig, save_config
 from support.faults import NESTED_JSON, huge_png
+from support.memory import run_module_measuring_peak
 from support.repo import REPO
 from support.training_runs import cli, one_line_error
 
@@ -151,18 +152,12 @@ def test_a_20000_pixel_png_is_refused_by_its_header_everywhere(tmp_path, capsys)
 
     result = audit([str(data)], tmp_path / "audit", geometry=False, progress=io.StringIO())
     assert result.skipped["too large to decode"] == 1 and len(result.suspects) == 6
-    # the same audit as a user runs it, its own peak memory measured by the kernel (wait4: this child alone,
-    # not the largest of every child the test process had before it)
-    with open(tmp_path / "audit.out", "w") as out_file, open(tmp_path / "audit.err", "w") as err_file:
-        child = subprocess.Popen([sys.executable, "-m", "model_training", "audit", str(data), "--out",
-                                  str(tmp_path / "audit2"), "--no-geometry"], cwd=REPO, env=ENV, stdout=out_file,
-                                 stderr=err_file)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    peak_mb = usage.ru_maxrss / 1024
+    # the same audit as a user runs it, its own peak memory (VmHWM: this process image alone; wait4's
+    # ru_maxrss carries the test session's peak across exec)
+    done, peak_mb = run_module_measuring_peak(
+        "model_training", ["audit", str(data), "--out", str(tmp_path / "audit2"), "--no-geometry"], REPO, ENV)
     print(f"audit with a 20000x20000 PNG: peak RSS {peak_mb:.0f} MB")
-    stdout, stderr = (tmp_path / "audit.out").read_text(), (tmp_path / "audit.err").read_text()
-    assert child.returncode == 0 and "too large to decode: 1" in stdout, stderr[-2000:]
+    assert done.returncode == 0 and "too large to decode: 1" in done.stdout, done.stderr[-2000:]
     assert peak_mb < 1024  # it decoded the PNG at 2.4 GB before
 
 
