@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         one = peak_rss_mb(inputs[:1], args.repo)
         many = peak_rss_mb(inputs, args.repo)
     print(f"analyze, {size[0]}x{size[1]} MJPG videos of {args.frames} frames ({args.repo}):")
-    print(f"  peak RSS, 1 input:    {one:8.1f} MB")
-    print(f"  peak RSS, {args.inputs} inputs: {many:8.1f} MB")
-    print(f"  growth:               {many - one:8.1f} MB (goal < 50 MB)")
+    rows = [("peak RSS, 1 input:", one), (f"peak RSS, {args.inputs} inputs:", many), ("growth:", many - one)]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label:<{width}} {value:8.1f} MB" + (" (goal < 50 MB)" if label == "growth:" else ""))
     return 0
 
 
