@@ -109,8 +109,10 @@ def test_affectnet_counts_detect_width_and_grey_weights():
     assert counts == AFFECTNET_COUNTS
     total = promise(r"Labels and the training set's shares \(([\d,]+) images").group(1)
     assert int(total.replace(",", "")) == AFFECTNET_TRAIN_IMAGES
-    # Not pinned: the shares. The table's Disgust (2,808) is 0.98% of the total, not the 1.3% stated, and the
-    # eight counts add up to 286,679, not 287,651; which is right needs AffectNet's own list (reported).
+    assert sum(counts) == AFFECTNET_TRAIN_IMAGES  # the table adds up to the total it states
+    shares = [float(promise(rf"\| {i} \| {name} \| [\d,]+ \| ([\d.]+)% \|").group(1))
+              for i, name in enumerate(AFFECTNET_LABELS)]
+    assert shares == [round(100 * c / AFFECTNET_TRAIN_IMAGES, 1) for c in counts]
     assert int(promise(r"a copy of the frame at most (\d+) pixels wide").group(1)) == MAX_DETECT_WIDTH
     weights = promise(r"RGB→grey step in front \(weights ([\d.]+), ([\d.]+), ([\d.]+)\)").groups()
     assert tuple(float(w) for w in weights) == RGB_TO_GREY
