@@ -41,9 +41,10 @@ def draw_results(canvas: np.ndarray, result: FrameResult) -> LabelLayout:
                     cv2.LINE_AA)
 
     layout = layout_labels([face.box for face in result.faces], texts, size, (canvas.shape[1], canvas.shape[0]))
-    for face in result.faces:  # every box first: no box is drawn over a label
+    for face, place in zip(result.faces, layout.placements):  # every box first: none is drawn over a label
         x, y, w, h = (int(round(v)) for v in face.box)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), colors.get(face.label, (255, 255, 255)), thickness)
+        width = thickness * (2 if place.variant == HIDDEN else 1)  # an unlabelled face's colour is its box alone
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), colors.get(face.label, (255, 255, 255)), width)
     for face, variants, place in zip(result.faces, texts, layout.placements):
         if place.variant != HIDDEN:
             label(variants[place.variant], place.x, place.y, colors.get(face.label, (255, 255, 255)))

@@ -24,6 +24,7 @@ HIDDEN = -1
 LABEL_GAP = 0.2  # the least space between two labels, in label heights
 OWNER_MARGIN = 0.2  # every other face is at least this many label heights farther from a label than its own
 CANDIDATES = 10  # spots tried per text (see _candidates)
+NOTE_STEPS = 9  # places along an edge tried for the note, corners included
 
 
 @dataclass(frozen=True)
@@ -151,20 +152,24 @@ def place_labels(boxes: Sequence[Rect], sizes: Sequence[Sequence[tuple[float, fl
     return result
 
 
-def _note_spot(size: tuple[float, float], boxes: np.ndarray, bounds: tuple[float, float]) -> Rect:
-    """A corner for the note: the first that covers no face (top left, top right, bottom left, bottom
-    right), else the one that covers the least face area."""
+def _note_spot(size: tuple[float, float], boxes: np.ndarray, bounds: tuple[float, float]) -> tuple[Rect, float]:
+    """A place on the picture's edge for the note, and the face area it covers: the corners first (top
+    left, top right, bottom left, bottom right), then along the top and bottom edges; the first that covers
+    no face, else the one that covers the least."""
     w, h = size
-    corners = np.array([(0, 0, w, h), (bounds[0] - w, 0, w, h), (0, bounds[1] - h, w, h),
-                        (bounds[0] - w, bounds[1] - h, w, h)], float)
+    right, bottom = max(0.0, bounds[0] - w), max(0.0, bounds[1] - h)
+    xs = np.linspace(0.0, right, NOTE_STEPS)[1:-1]
+    spots = np.array([(0, 0), (right, 0), (0, bottom), (right, bottom)] + [(x, 0) for x in xs]
+                     + [(x, bottom) for x in xs], float)
     if len(boxes) == 0:
-        return tuple(corners[0])
-    ix = np.clip(np.minimum(corners[:, None, 0] + w, boxes[None, :, 0] + boxes[None, :, 2])
-                 - np.maximum(corners[:, None, 0], boxes[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(corners[:, None, 1] + h, boxes[None, :, 1] + boxes[None, :, 3])
-                 - np.maximum(corners[:, None, 1], boxes[None, :, 1]), 0, None)
+        return (0.0, 0.0, w, h), 0.0
+    ix = np.clip(np.minimum(spots[:, None, 0] + w, boxes[None, :, 0] + boxes[None, :, 2])
+                 - np.maximum(spots[:, None, 0], boxes[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(spots[:, None, 1] + h, boxes[None, :, 1] + boxes[None, :, 3])
+                 - np.maximum(spots[:, None, 1], boxes[None, :, 1]), 0, None)
     covered = (ix * iy).sum(axis=1)
-    return tuple(float(v) for v in corners[int(np.argmin(covered))])  # argmin: the first of the least
+    best = int(np.argmin(covered))  # argmin: the first of the least
+    return (float(spots[best, 0]), float(spots[best, 1]), w, h), float(covered[best])
 
 
 def _label_rect(place: Placement, sizes: Sequence[tuple[float, float]]) -> Rect:
@@ -187,8 +192,12 @@ def layout_labels(boxes: Sequence[Rect], texts: Sequence[Sequence[str]], measure
         fits = [i for i, t in enumerate(notes) if measure(t)[0] <= spare[2] and measure(t)[1] <= spare[3]]
         if fits:
             return LabelLayout(placements, note_texts(hidden)[fits[0]], (spare[0], spare[1], *measure(notes[fits[0]])))
-    variant = next((i for i, t in enumerate(notes) if measure(t)[0] <= bounds[0]), len(notes) - 1)
-    rect = _note_spot(measure(notes[variant]), np.asarray(boxes, float).reshape(-1, 4), bounds)
+    box_array = np.asarray(boxes, float).reshape(-1, 4)
+    spots = [_note_spot(measure(text), box_array, bounds) for text in notes]
+    # the longest that fits the width and covers no face, else the shortest
+    variant = next((i for i, (rect, covered) in enumerate(spots) if covered == 0 and rect[2] <= bounds[0]),
+                   len(notes) - 1)
+    rect = spots[variant][0]
     margin = LABEL_GAP * rect[3]
     if any(overlaps(_label_rect(p, sizes[i]), (rect[0] - margin, rect[1] - margin, rect[2] + 2 * margin,
                                                rect[3] + 2 * margin))
