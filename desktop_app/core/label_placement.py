@@ -108,17 +108,16 @@ def _candidates(boxes: np.ndarray, sizes: np.ndarray, width: float) -> np.ndarra
     return spots.reshape(len(boxes), -1, 4)
 
 
-def _first_spot(candidates: np.ndarray, others: np.ndarray, placed: np.ndarray,
-                bounds: tuple[float, float]) -> int | None:
-    """The index of the first candidate (rows of x, y, w, h) that obeys the rules, or None; ``others`` are
-    the boxes of the faces near its own."""
-    x, y, w, h = candidates.T
+def _allowed(boxes: np.ndarray, candidates: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Which candidates (n, k, 4) obey the rules that do not depend on other labels: inside the bounds, and
+    every other face clearly farther than its own (every candidate touches its own face, gap 0). (n, k)"""
+    x, y, w, h = np.moveaxis(candidates, -1, 0)
     ok = (x >= 0) & (y >= 0) & (x + w <= bounds[0]) & (y + h <= bounds[1])
-    ok &= ~_intersects(candidates, placed, LABEL_GAP * h[:, None])
-    if len(others):  # every candidate touches its own face (gap 0), so: every other face clearly farther
-        ok &= _gaps(candidates, others).min(axis=1) > OWNER_MARGIN * h
-    index = np.flatnonzero(ok)
-    return int(index[0]) if len(index) else None
+    if len(boxes) > 1:
+        gaps = _gaps(candidates.reshape(-1, 4), boxes).reshape(len(boxes), -1, len(boxes))
+        gaps[np.arange(len(boxes)), :, np.arange(len(boxes))] = np.inf  # its own face does not count
+        ok &= gaps.min(axis=2) > OWNER_MARGIN * h
+    return ok
 
 
 def place_labels(boxes: Sequence[Rect], sizes: Sequence[Sequence[tuple[float, float]]], bounds: tuple[float, float],
@@ -139,13 +138,14 @@ def place_labels(boxes: Sequence[Rect], sizes: Sequence[Sequence[tuple[float, fl
     variants = max(len(v) for v in sizes)
     size_array = np.array([list(v) + [v[-1]] * (variants - len(v)) for v in sizes], float)
     candidates = _candidates(box_array, size_array, bounds[0])
-    # no label of a face comes near a box farther than this from its own
-    reach = (size_array.sum(axis=2) + OWNER_MARGIN * size_array[..., 1]).max(axis=1)
-    between = _gaps(box_array, box_array)
-    np.fill_diagonal(between, np.inf)
+    allowed = _allowed(box_array, candidates, bounds)
     for i in order:
-        best = _first_spot(candidates[i], box_array[between[i] < reach[i]], placed[:count], bounds)
-        if best is not None:
+        index = np.flatnonzero(allowed[i])
+        if len(index) and count:  # and keeps clear of every label placed so far
+            spots = candidates[i, index]
+            index = index[~_intersects(spots, placed[:count], LABEL_GAP * spots[:, 3:])]
+        if len(index):
+            best = int(index[0])
             result[i] = Placement(best // CANDIDATES, float(candidates[i, best, 0]), float(candidates[i, best, 1]))
             placed[count] = candidates[i, best]
             count += 1
