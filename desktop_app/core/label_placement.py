@@ -4,10 +4,11 @@ The rules, for the window, presentation mode and ``analyze --annotated`` alike:
 
 - no two labels overlap; a gap of ``LABEL_GAP`` label heights keeps two labels from reading as one;
 - a label touches its own face's box (above it, below it, beside it, or on it) and covers no other face's
-  box, and every other face's box is farther from it than its own: the nearest face is its owner;
+  box, and every other face's box is ``OWNER_MARGIN`` label heights farther: the nearest face is its owner;
 - a face with no such spot gets a shorter label ("#3 happy 87%", then "#3 happy", then "happy"); with no
   spot even for that, none: its box keeps its expression's colour and a note ("+12 faces unlabelled")
-  says how many, placed first in a corner where it covers no face if one is free;
+  says how many: in the caller's spare band outside the picture, else on the picture's edge where it
+  covers no face (shortened until it does not), the labels placed around it;
 - the selected face is placed first, then larger faces.
 
 Pure geometry in image units; the callers measure their own text (Qt's font or OpenCV's).
@@ -53,7 +54,7 @@ def label_texts(face_id: int, label: str, confidence: float) -> list[str]:
 def comparison_label_texts(face_id: int, label: str, confidence: float, other_label: str,
                            other_confidence: float, other_name: str = "new") -> list[str]:
     """A face's label under two models ("#1 happy 87% | new: sad 60%"), then shorter versions; the
-    comparison goes first, so a crowded frame still shows the expression."""
+    comparison is dropped first, so a crowded frame still shows the expression."""
     return [f"#{face_id} {label} {confidence:.0%} | {other_name}: {other_label} {other_confidence:.0%}",
             f"#{face_id} {label} | {other_name}: {other_label}", f"#{face_id} {label}", label]
 
