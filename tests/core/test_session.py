@@ -1,14 +1,12 @@
-"""The window's state, label placement and colours without Qt (plain data, real pipeline results)."""
+"""The window's state and colours without Qt (plain data, real pipeline results); label placement is in
+test_label_placement.py."""
 from __future__ import annotations
-
-import itertools
 
 import cv2
 import numpy as np
 import pytest
 
 from desktop_app.core.expression.expression_colors import OKABE_ITO, expression_colors
-from desktop_app.core.label_placement import HIDDEN, overlaps, place_labels
 from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
@@ -74,19 +72,6 @@ def test_media_clock_runs_forward_across_a_loop():
     assert times[4] - times[3] == pytest.approx(0.5)
 
 
-def test_labels_never_overlap_and_shorten_when_crowded():
-    boxes = [(x * 60.0, y * 60.0, 58.0, 58.0) for x in range(5) for y in range(4)]  # 20 faces, no room
-    sizes = [[(110.0, 16.0), (70.0, 16.0), (24.0, 16.0)] for _ in boxes]
-    placed = place_labels(boxes, sizes, (300.0, 240.0), first=7)
-    rects = [(p.x, p.y, *sizes[i][p.variant]) for i, p in enumerate(placed) if p.variant != HIDDEN]
-    assert len(rects) >= 15 and placed[7].variant == 0  # the selected face keeps its whole label
-    assert not any(overlaps(a, b) for a, b in itertools.combinations(rects, 2))
-    assert all(0 <= x and 0 <= y and x + w <= 300 and y + h <= 240 for x, y, w, h in rects)
-    assert {p.variant for p in placed} - {0}  # some had to be shortened
-    roomy = place_labels(boxes[:2], sizes[:2], (300.0, 240.0))
-    assert [p.variant for p in roomy] == [0, 0]  # with room, the full text
-
-
 def test_one_colour_per_expression_across_models():
     fer = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
     affectnet = ("Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
@@ -108,12 +93,3 @@ def test_annotated_frames_use_the_expression_colours(three_faces):
     for face in first.faces:  # every face here is happy: its box's left edge is drawn in orange
         x, y, _w, h = (int(round(v)) for v in face.box)
         assert tuple(int(c) for c in canvas[y + h // 2, x]) == happy_bgr
-
-
-def test_a_label_prefers_a_spot_off_other_faces():
-    boxes = [(100.0, 0.0, 100.0, 100.0), (150.0, 105.0, 40.0, 40.0)]  # a small face just below a large one
-    sizes = [[(90.0, 20.0)], [(90.0, 20.0)]]
-    placed = place_labels(boxes, sizes, (400.0, 400.0))
-    large, small = ((p.x, p.y, 90.0, 20.0) for p in placed)
-    assert not overlaps(large, boxes[1])  # below the large face would cover the small face (inside instead)
-    assert not overlaps(small, boxes[0])  # above the small face would cover the large face (below instead)

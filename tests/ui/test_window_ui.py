@@ -130,6 +130,11 @@ def test_face_labels_do_not_overlap_when_crowded(qtbot, make_window, crowd_video
     assert not any(overlaps(a, b) for a, b in itertools.combinations(rects, 2))
     selected = next(text for fid, text, _ in win.video.placed_labels if fid == win.session.selected_id)
     assert selected.endswith("%")  # the selected face keeps its whole label
+    win.pause_button.setChecked(True)
+    qtbot.wait(200)
+    height = win.video.placed_labels[0][2][3]  # in image units: the text keeps its size on screen
+    win.resize(1200, 800)  # a larger view while paused: labels placed again for the new scale
+    qtbot.waitUntil(lambda: win.video.placed_labels[0][2][3] < 0.8 * height, timeout=5000)
 
 
 def test_ctrl_digit_saves_every_face_not_only_the_selected_one(qtbot, make_window, crowd_video, tmp_path):
