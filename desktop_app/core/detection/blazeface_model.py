@@ -67,14 +67,14 @@ class BlazeFaceModel:
         self._single = self._interpreter_for(1)
         self._batched = None  # built on the first batch of more than one view
         self._batch = 0
-        details = self._single.get_input_details()[0]
-        self._input = details["index"]
+        self._input = self._single.get_input_details()[0]["index"]
         outputs = self._single.get_output_details()
         # Regressors have 16 values per anchor, the score 1; the tensor names differ between the models.
         self._regressors = next(o["index"] for o in outputs if o["shape"][-1] == 16)
         self._logits = next(o["index"] for o in outputs if o["shape"][-1] == 1)
 
     def _interpreter_for(self, batch: int):
+        """A new interpreter of this model with its tensors allocated for ``batch`` views."""
         from ai_edge_litert.interpreter import Interpreter
 
         interpreter = Interpreter(model_path=self._path, num_threads=self._threads)
@@ -84,6 +84,7 @@ class BlazeFaceModel:
         return interpreter
 
     def _batched_for(self, batch: int):
+        """The batched interpreter, resized (tensors re-allocated) only when the batch size changes."""
         if self._batched is None:
             self._batched, self._batch = self._interpreter_for(batch), batch
         elif batch != self._batch:
