@@ -31,3 +31,13 @@ def test_bench_prints_the_default_beside_each_named_detector():
 
 def test_bench_rejects_zero_frames_with_one_line():
     one_error_line(_bench("--frames", "0"), "--frames: must be at least 1")
+
+
+def test_our_side_of_the_fer_comparison_times_the_default_pipeline_with_its_cpu_time():
+    from desktop_app.bench_fer import our_times
+    from desktop_app.core.media.frame_sources import DemoSource
+
+    timing = our_times([f.image for f in DemoSource(640, 360, frames=5)])
+    assert len(timing.ms) == 5 and min(timing.ms) > 0
+    assert timing.faces == [1] * 5  # the same work the app does: a face found on every frame
+    assert timing.cpu_ms > 0

@@ -60,6 +60,11 @@ def ssd_anchor_centres(spec: BlazeFaceSpec) -> np.ndarray:
     return np.concatenate(centres).astype(np.float32)
 
 
+def _logit_threshold(min_score: float) -> float:
+    """The logit whose sigmoid is ``min_score`` (the sigmoid is monotonic: compare logits, not scores)."""
+    return float(np.float32(np.log(min_score / (1.0 - min_score))))
+
+
 def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, input_size: int,
            min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw (N, 16) regressors and (N,) logits → boxes (M, 4) as xmin, ymin, xmax, ymax, keypoints
@@ -67,7 +72,7 @@ def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, inpu
     # Threshold the logits first (the sigmoid is monotonic): the sigmoid then runs on the few kept
     # anchors, not all 896 (a third of decoding's time on a one-face frame).
     if 0.0 < min_score < 1.0:
-        keep = np.flatnonzero(logits >= np.float32(np.log(min_score / (1.0 - min_score))))
+        keep = np.flatnonzero(logits >= _logit_threshold(min_score))
     else:
         keep = np.arange(len(logits))
     clipped = np.clip(logits[keep].astype(np.float64), -SCORE_CLIPPING, SCORE_CLIPPING)  # float64: exp(100) fits
@@ -76,14 +81,15 @@ def decode(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray, inpu
     keep, scores = keep[passed], scores[passed]
     if keep.size == 0:
         return np.zeros((0, 4), np.float32), np.zeros((0, 6, 2), np.float32), np.zeros(0, np.float32)
-    raw = regressors[keep] / np.float32(input_size)
+    # Every (x, y) pair of a row (box centre, box size, six keypoints) in one array: the centre and the
+    # keypoints are offsets from the anchor, the size is not (a few numpy calls per frame, not dozens).
+    raw = (regressors[keep] / np.float32(input_size)).reshape(-1, 8, 2)
     centre = anchors[keep]
-    cx, cy = raw[:, 0] + centre[:, 0], raw[:, 1] + centre[:, 1]
-    half_w, half_h = raw[:, 2] / 2, raw[:, 3] / 2
-    boxes = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
-    keypoints = raw[:, 4:16].reshape(-1, 6, 2) + centre[:, None, :]
-    valid = (half_w >= 0) & (half_h >= 0)
-    return boxes[valid], keypoints[valid], scores[valid].astype(np.float32)
+    points = raw + centre[:, None, :]
+    half = raw[:, 1] / 2
+    boxes = np.concatenate([points[:, 0] - half, points[:, 0] + half], axis=1)
+    valid = (half >= 0).all(axis=1)
+    return boxes[valid], points[valid, 2:], scores[valid].astype(np.float32)
 
 
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
@@ -95,12 +101,14 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
     if n == 0:
         return boxes[:0], keypoints[:0], scores[:0]
     order = np.argsort(-scores, kind="stable")  # best first; ties in input order
-    boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
-    inter, area, _ = overlaps_xyxy(boxes, boxes)  # every pair once, not one row per kept face
+    # A face's box and keypoints in one row of 16: one weighted mean per group, not two.
+    rows = np.concatenate([boxes, keypoints.reshape(n, 12)], axis=1)[order]
+    scores = scores[order]
+    inter, area, _ = overlaps_xyxy(rows[:, :4], rows[:, :4])  # every pair once, not one row per kept face
     union = area[:, None] + area[None, :] - inter
     absorbs = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0) > iou_threshold
     remaining = np.ones(n, bool)
-    out_b, out_k, out_s = [], [], []
+    out_rows, out_s = [], []
     for best in range(n):
         if not remaining[best]:
             continue
@@ -108,8 +116,8 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
         if group.size == 0:  # a degenerate box does not even overlap itself
             group = np.array([best])
         w = scores[group][:, None]
-        out_b.append((boxes[group] * w).sum(0) / w.sum())
-        out_k.append((keypoints[group] * w[:, :, None]).sum(0) / w.sum())
+        out_rows.append((rows[group] * w).sum(0) / w.sum())
         out_s.append(scores[best])
         remaining[group] = False
-    return np.array(out_b, np.float32), np.array(out_k, np.float32), np.array(out_s, np.float32)
+    out = np.array(out_rows, np.float32)
+    return out[:, :4], out[:, 4:].reshape(-1, 6, 2), np.array(out_s, np.float32)

@@ -52,40 +52,60 @@ class Candidates:
 
 
 class BlazeFaceModel:
-    """One BlazeFace ``.tflite`` in a LiteRT interpreter; runs a batch of views in one invoke."""
+    """One BlazeFace ``.tflite`` in LiteRT; runs a batch of views in one invoke.
+
+    Two interpreters of the same model: one for a single view, never resized, and one resized to each
+    batch size as it comes. A one-face video alternates one view (most frames) with the whole view plus a
+    tile or two (auto's probes); with one interpreter every switch re-allocated its tensors and re-planned
+    XNNPACK twice, ~1.5 ms each on this CPU, more than the invoke itself."""
 
     def __init__(self, model: Path, spec: BlazeFaceSpec, num_threads: int = NUM_THREADS) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self.spec = spec
         self.anchors = ssd_anchor_centres(spec)
         self._grid_sizes = [cells * cells * per_cell for cells, per_cell in anchor_grids(spec)]
-        self._interpreter = Interpreter(model_path=str(model), num_threads=num_threads)
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        outputs = self._interpreter.get_output_details()
+        self._path, self._threads = str(model), num_threads
+        self._single = self._interpreter_for(1)
+        self._batched = None  # built on the first batch of more than one view
+        self._batch = 0
+        self._input = self._single.get_input_details()[0]["index"]
+        outputs = self._single.get_output_details()
         # Regressors have 16 values per anchor, the score 1; the tensor names differ between the models.
         self._regressors = next(o["index"] for o in outputs if o["shape"][-1] == 16)
         self._logits = next(o["index"] for o in outputs if o["shape"][-1] == 1)
-        self._batch = 0
-        self._resize(1)
 
-    def _resize(self, batch: int) -> None:
-        if batch != self._batch:
+    def _interpreter_for(self, batch: int):
+        """A new interpreter of this model with its tensors allocated for ``batch`` views."""
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=self._path, num_threads=self._threads)
+        size = self.spec.input_size
+        interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [batch, size, size, 3])
+        interpreter.allocate_tensors()
+        return interpreter
+
+    def _batched_for(self, batch: int):
+        """The batched interpreter, resized (tensors re-allocated) only when the batch size changes."""
+        if self._batched is None:
+            self._batched, self._batch = self._interpreter_for(batch), batch
+        elif batch != self._batch:
             size = self.spec.input_size
-            self._interpreter.resize_tensor_input(self._input, [batch, size, size, 3])
-            self._interpreter.allocate_tensors()
+            self._batched.resize_tensor_input(self._input, [batch, size, size, 3])
+            self._batched.allocate_tensors()
             self._batch = batch
+        return self._batched
 
     def run(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``views`` (B, S, S, 3) float32 in [-1, 1], RGB → regressors (B, N, 16) and logits (B, N)."""
-        self._resize(len(views))
-        self._interpreter.set_tensor(self._input, views)
-        self._interpreter.invoke()
+        if self._single is None:
+            raise RuntimeError("the detector model is closed")
+        batch = len(views)
+        interpreter = self._single if batch == 1 else self._batched_for(batch)
+        interpreter.set_tensor(self._input, views)
+        interpreter.invoke()
         # The model concatenates its grids after flattening each with the batch in front: with B views
         # the output is [grid 1 of views 1..B, grid 2 of views 1..B, ...]; put each view's anchors together.
-        batch = len(views)
-        regressors = self._interpreter.get_tensor(self._regressors).reshape(-1, 16)
-        logits = self._interpreter.get_tensor(self._logits).reshape(-1)
+        regressors = interpreter.get_tensor(self._regressors).reshape(-1, 16)
+        logits = interpreter.get_tensor(self._logits).reshape(-1)
         if len(self._grid_sizes) > 1 and batch > 1:
             bounds = np.cumsum([0] + [batch * n for n in self._grid_sizes])
             regressors = np.concatenate([regressors[a:b].reshape(batch, -1, 16)
@@ -94,12 +114,19 @@ class BlazeFaceModel:
         return regressors.reshape(batch, -1, 16), logits.reshape(batch, -1)
 
     def close(self) -> None:
-        self._interpreter = None
+        self._single = self._batched = None
+
+
+# uint8 → the models' [-1, 1]: one table lookup per pixel instead of a cast, a multiply and a subtract on
+# the whole batch (25 µs instead of 105 for a 128×128 view), with the same float32 values bit for bit.
+_TO_UNIT_RANGE = np.arange(256, dtype=np.float32) * np.float32(1 / 127.5) - np.float32(1.0)
 
 
 def to_model_input(bgr_views: np.ndarray) -> np.ndarray:
-    """uint8 BGR views → float32 RGB in [-1, 1] (the BlazeFace models' normalisation)."""
-    return bgr_views[..., ::-1].astype(np.float32) * np.float32(1 / 127.5) - np.float32(1.0)
+    """uint8 BGR views (B, S, S, 3) → float32 RGB in [-1, 1] (the BlazeFace models' normalisation)."""
+    batch, rows = bgr_views.shape[:2]
+    stacked = np.ascontiguousarray(bgr_views).reshape(batch * rows, -1, 3)  # one image: one call for the batch
+    return cv2.LUT(cv2.cvtColor(stacked, cv2.COLOR_BGR2RGB), _TO_UNIT_RANGE).reshape(bgr_views.shape)
 
 
 def letterbox_matrix(width: int, height: int, size: int) -> tuple[np.ndarray, float, float, float]:

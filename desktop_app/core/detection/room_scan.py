@@ -112,7 +112,7 @@ class RoomScanner:
                 self._probe = (self._probe + 1) % math.ceil(count / share)
                 tiles = list(range(1 + self._probe * share, 1 + min(count, (self._probe + 1) * share)))
             if tiles:
-                views = np.concatenate([views, tile_views[tiles]])
+                views = np.stack([view, *(tile_views[t] for t in tiles)])
                 places = [tile_places[t] for t in tiles]
         self._rescan = False
         self.tiles_run = len(tiles)
@@ -142,11 +142,11 @@ class RoomScanner:
         return found, seen_only_by_tiles(found, whole)
 
     def _scene_cut(self, view: np.ndarray, shape: tuple[int, ...]) -> bool:
-        grey = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY).astype(np.int16)
+        grey = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY)
         previous, self._last_view = self._last_view, (grey, shape)
         if previous is None or previous[1] != shape:
             return True
-        return float(np.abs(grey - previous[0]).mean()) > SCENE_CUT
+        return cv2.mean(cv2.absdiff(grey, previous[0]))[0] > SCENE_CUT  # exact |a − b| in uint8, one pass each
 
     def saw_room(self, room_face: bool) -> None:
         """After verification: whether a real face on this frame came from the tiles alone."""

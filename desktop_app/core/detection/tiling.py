@@ -68,6 +68,11 @@ def merge_across_views(found: Candidates, cut: np.ndarray) -> Candidates:
     return Candidates(found.boxes[idx], found.keypoints[idx], found.scores[idx])
 
 
+def batch_of(views: list[np.ndarray], which) -> np.ndarray:
+    """The views numbered ``which``, stacked into one (B, S, S, 3) batch."""
+    return np.stack([views[v] for v in which])
+
+
 class TiledDetector:
     """Tiles + whole frame through one short-range model, one invoke per frame."""
 
@@ -100,11 +105,12 @@ class TiledDetector:
         return {v for v, (tx, ty) in enumerate(cells, start=1)
                 if diff[ty // 4:(ty + size) // 4, tx // 4:(tx + size) // 4].mean() > TILE_CHANGE}
 
-    def views(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float, float, float]],
+    def views(self, frame_bgr: np.ndarray) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]],
                                                     np.ndarray, list[tuple[int, int]]]:
-        """uint8 BGR views (V, S, S, 3) and, per view, its (x0, y0, side, is_tile) in frame pixels: the
+        """uint8 BGR views (S, S, 3) and, per view, its (x0, y0, side, is_tile) in frame pixels: the
         whole frame first (letterboxed), then every tile; the scaled frame the tiles were cut from, and
-        each tile's corner in it."""
+        each tile's corner in it. The tiles are slices of that frame, not copies: only the views a frame
+        runs are copied into the model's batch (``batch_of``), not all forty of a 1080p frame."""
         size = self.model.spec.input_size
         height, width = frame_bgr.shape[:2]
         factor = size / self.tile_px
@@ -129,7 +135,7 @@ class TiledDetector:
                     views.append(small[ty:ty + size, tx:tx + size])
                     places.append((tx / sx, ty / sy, size / sx, 1.0))
                     cells.append((tx, ty))
-        return np.stack(views), places, small, cells
+        return views, places, small, cells
 
     def detect(self, frame_bgr: np.ndarray, min_score: float) -> Candidates:
         return self.detect_parts(frame_bgr, min_score)[0]
@@ -158,7 +164,7 @@ class TiledDetector:
         height, width = frame_bgr.shape[:2]
         fresh = {}
         if run:  # nothing at all when the whole view and every tile may skip this frame
-            regressors, logits = self.model.run(to_model_input(views[run]))
+            regressors, logits = self.model.run(to_model_input(batch_of(views, run)))
             fresh = {v: self.decode_view(regressors[i], logits[i], places[v], width, height, min_score)
                      for i, v in enumerate(run)}
         for v, found in fresh.items():

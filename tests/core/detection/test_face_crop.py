@@ -68,3 +68,15 @@ def test_preprocessing_round_trips_to_what_the_model_saw(astronaut, color, mean,
     assert np.abs(seen[0].astype(int) - by_hand).max() <= 1
     if color == "rgb":  # the channel order survives the trip: the crop's blue stays blue
         assert seen[0][..., 0].mean() == pytest.approx(resized[..., 0].mean(), abs=0.5)
+
+
+@pytest.mark.parametrize("color", ["gray", "rgb", "bgr"])
+def test_prepare_batch_normalises_exactly_as_the_spec_says(astronaut, color):
+    """The table lookup gives (pixel − mean) / std in float32 to the last bit, for any mean and std."""
+    spec = replace(load_spec(DEFAULT_MODEL), color=color, mean=0.3, std=1.7)
+    crops = [cv2.resize(astronaut[80:200, 170:290], (spec.input_width, spec.input_height)), astronaut[0:50, 0:70]]
+    batch = prepare_batch(crops, spec)
+    for crop, got in zip(crops, batch):
+        crop = cv2.resize(crop, (spec.input_width, spec.input_height), interpolation=cv2.INTER_AREA)
+        pixels = {"gray": cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)[..., None], "rgb": crop[..., ::-1], "bgr": crop}[color]
+        assert np.array_equal(got, (pixels.astype(np.float32) - np.float32(0.3)) / np.float32(1.7))
