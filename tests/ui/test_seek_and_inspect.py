@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.window.main_window import MainWindow
 from support.media import write_video
 
 FRAMES, FACE_FRAMES = 40, 30  # the face moves right 6 px a frame for 30 frames, then leaves

@@ -38,15 +38,16 @@ from desktop_app.core.media.frame_sources import camera_choices, open_source
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import FRAME_STAGES, FrameResult
 from desktop_app.core.session import MediaClock, Session, remember_recent
-from desktop_app.ui.charts import LabelBars, RollingGraph
-from desktop_app.ui.error_reporting import ErrorReporter
-from desktop_app.ui.help_overlay import HelpOverlay
-from desktop_app.ui.model_comparison import ModelComparison
-from desktop_app.ui.presentation import PresentationMode
-from desktop_app.ui.seek_bar import SeekBar
-from desktop_app.ui.shortcuts import help_rows, install_shortcuts
-from desktop_app.ui.valence_arousal_plane import ValenceArousalPlane
-from desktop_app.ui.worker import InferenceWorker, PipelineSettings
+from desktop_app.ui.charts.label_bars import LabelBars
+from desktop_app.ui.charts.rolling_graph import RollingGraph
+from desktop_app.ui.charts.valence_arousal_plane import ValenceArousalPlane
+from desktop_app.ui.samples.model_comparison import ModelComparison
+from desktop_app.ui.window.error_reporting import ErrorReporter
+from desktop_app.ui.window.help_overlay import HelpOverlay
+from desktop_app.ui.window.presentation import PresentationMode
+from desktop_app.ui.window.seek_bar import SeekBar
+from desktop_app.ui.window.shortcuts import help_rows, install_shortcuts
+from desktop_app.ui.window.worker import InferenceWorker, PipelineSettings
 
 GRAPH_REDRAW_MS = 100  # rolling graph and room chart redraw at most 10 times a second
 STATUS_MS = 250
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
 
     # ---- layout -------------------------------------------------------------------------------------
     def _build_widgets(self, detector: str) -> None:
-        from desktop_app.ui.video_view import VideoView
+        from desktop_app.ui.window.video_view import VideoView
 
         self.video = VideoView()
         self.video.face_clicked.connect(self.select_face)
@@ -177,7 +178,7 @@ class MainWindow(QMainWindow):
         self._build_toolbars(detector)
         self._build_menus()
         self.help = HelpOverlay(help_rows(), self)
-        from desktop_app.ui.capture_panel import CapturePanel
+        from desktop_app.ui.samples.capture_panel import CapturePanel
 
         self.capture = CapturePanel(self.session, self.settings, self.show_message, self)
         self.capture.fine_tune_requested.connect(self.comparison.fine_tune)
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
         face = session.selected_face()
         if face is None:
             return
-        from desktop_app.ui.inspector import InspectorDialog
+        from desktop_app.ui.inspect.inspector import InspectorDialog
 
         if self.inspector is None:
             self.inspector = InspectorDialog(self)
