@@ -100,6 +100,6 @@ def test_the_demo_and_a_single_image_have_no_seek_bar(qtbot, tmp_path, astronaut
     assert not win.seek_bar.isVisible()
     win.set_source(str(image))
     qtbot.waitUntil(lambda: win.pump.source is not None and win.session.result is not None, timeout=10000)
-    win._sync_seek_bar()
+    win.sources.sync_seek_bar()
     assert not win.seek_bar.isVisible()
     win.close()
