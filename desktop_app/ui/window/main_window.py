@@ -4,8 +4,8 @@
 and the pump that reads it (``sources``), the layout and fitting the screen (``layout``), the status line and
 the banner (``status_line``), presentation mode, shortcuts, the capture panel and the model comparison. What
 stays here is what ties them together: a result arriving from the worker, the model it loaded, and shutdown.
-Widgets change only here on the GUI thread (the worker's results arrive as queued signals); the worker and
-the pump stop with a flag and a bounded wait from ``closeEvent``."""
+Everything here runs on the GUI thread (the worker's results arrive as queued signals); the worker and the
+pump stop with a flag and a bounded wait from ``closeEvent``."""
 from __future__ import annotations
 
 import time
