@@ -10,8 +10,8 @@ COMMANDS = {  # command → module with its own main(argv)
     "analyze": ".analyze",
     "bench": ".bench",
     "bench-memory": ".bench_memory",
-    "bench-soak": ".ui.bench_soak",
-    "bench-window": ".ui.bench_window",
+    "bench-soak": ".ui.tools.bench_soak",
+    "bench-window": ".ui.tools.bench_window",
     "capture": ".capture",
 }
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and not argv[0].startswith("-"):
         print(f"error: unknown command {argv[0]!r}; choose one of {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    from desktop_app.ui.app import main as run
+    from desktop_app.ui.window.app import main as run
     return run(argv)
 
 

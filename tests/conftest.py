@@ -15,11 +15,11 @@ if not os.environ.get("DISPLAY"):
 
 from desktop_app.core.media.demo_media import four_face_frames  # noqa: E402  (after the Qt platform is set)
 from desktop_app.core.paths import DEMO_FACE  # noqa: E402
-from desktop_app.ui.qt_environment import restore_qt_environment  # noqa: E402
+from desktop_app.ui.qt.qt_environment import restore_qt_environment  # noqa: E402
 
 restore_qt_environment()  # importing cv2 pointed Qt at cv2's own plugins
 
-# As in the app (desktop_app/ui/gui_app.py): garbage is collected on the main thread only, between tests.
+# As in the app (desktop_app/ui/qt/gui_app.py): garbage is collected on the main thread only, between tests.
 # Left on, the collector can run on a window's worker thread and destroy a widget a test left behind
 # there, which deadlocked a full run once (the worker's ~QMenu waiting for the GIL, the GUI thread's
 # ~QObject for the worker's mutex).

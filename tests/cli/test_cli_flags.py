@@ -10,7 +10,7 @@ import pytest
 from desktop_app import analyze, bench, bench_memory, capture
 from desktop_app.core.headless.analysis import AnalyzeOptions
 from desktop_app.core.headless.file_capture import CaptureOptions
-from desktop_app.ui import app
+from desktop_app.ui.window import app
 
 COMMANDS = {"analyze": analyze.main, "capture": capture.main, "bench": bench.main,
             "bench-memory": bench_memory.main, "window": app.main}

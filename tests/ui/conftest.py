@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.window.main_window import MainWindow
 
 
 @pytest.fixture

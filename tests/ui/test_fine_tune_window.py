@@ -20,8 +20,8 @@ from desktop_app.core.expression.expression_names import same_expression
 from desktop_app.core.expression.model_spec import load_spec
 from desktop_app.core.fine_tune_job import INSTALL_HINT, missing_requirements
 from desktop_app.core.paths import DEFAULT_MODEL, DEMO_FACE
-from desktop_app.ui.fine_tune_dialog import PROGRESS_STEPS, TRAIN_SHARE, FineTuneDialog
-from desktop_app.ui.shortcuts import help_rows
+from desktop_app.ui.samples.fine_tune_dialog import PROGRESS_STEPS, TRAIN_SHARE, FineTuneDialog
+from desktop_app.ui.window.shortcuts import help_rows
 
 # Stands in for ``python -m model_training``: the CLI's interface, its lines, real files. STUB_MODE picks
 # the behaviour: ok, slow (one epoch a second), stubborn (slow and deaf to SIGTERM), fail (bad input).

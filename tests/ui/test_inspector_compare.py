@@ -10,7 +10,7 @@ from desktop_app.core.expression.classifier import ExpressionClassifier
 from desktop_app.core.expression.model_spec import ModelSpecError, load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
-from desktop_app.ui.inspector import InspectorDialog
+from desktop_app.ui.inspect.inspector import InspectorDialog
 from support.models import relabelled_copy, swapped_copy
 
 
@@ -89,7 +89,7 @@ def test_a_bad_second_model_leaves_the_inspector_as_it_was(inspected, tmp_path, 
         dialog.set_compare_model(str(corrupt))
     assert dialog.compare_label == "happy" and not dialog.compare_row.isHidden()
 
-    from desktop_app.ui import inspector  # the button: the file dialog answers with the corrupt model
+    from desktop_app.ui.inspect import inspector  # the button: the file dialog answers with the corrupt model
     monkeypatch.setattr(inspector.QFileDialog, "getOpenFileName", lambda *a, **k: (str(corrupt), ""))
     dialog.compare_button.click()
     assert "Cannot compare" in dialog.compare_status.text() and dialog.compare_label == "happy"
@@ -104,7 +104,7 @@ def test_a_bad_second_model_leaves_the_inspector_as_it_was(inspected, tmp_path, 
 def test_a_window_comparing_two_models_opens_the_inspector_on_both(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.window.main_window import MainWindow
 
     wider, labels = relabelled_copy(tmp_path, "wider_crop", crop_margin=0.3)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

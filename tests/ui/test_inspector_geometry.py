@@ -6,7 +6,7 @@ from skimage.data import astronaut
 
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
-from desktop_app.ui.inspector import InspectorDialog
+from desktop_app.ui.inspect.inspector import InspectorDialog
 
 
 def test_inspector_shows_landmarks_and_what_the_face_does(qtbot):

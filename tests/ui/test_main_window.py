@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 from desktop_app.core.expression.model_spec import load_spec, spec_path_for
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import ExpressionPipeline
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.window.main_window import MainWindow
 from support.media import write_video
 
 

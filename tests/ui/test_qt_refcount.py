@@ -8,7 +8,7 @@ import sys
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from desktop_app.ui.video_view import VideoView
+from desktop_app.ui.window.video_view import VideoView
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12 on")

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.window.main_window import MainWindow
 from support.media import write_video
 
 FRAMES, FACE_FRAMES = 40, 30  # the face moves right 6 px a frame for 30 frames, then leaves
@@ -100,6 +100,6 @@ def test_the_demo_and_a_single_image_have_no_seek_bar(qtbot, tmp_path, astronaut
     assert not win.seek_bar.isVisible()
     win.set_source(str(image))
     qtbot.waitUntil(lambda: win.pump.source is not None and win.session.result is not None, timeout=10000)
-    win._sync_seek_bar()
+    win.sources.sync_seek_bar()
     assert not win.seek_bar.isVisible()
     win.close()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 
 from desktop_app.core.expression.expression_colors import expression_colors
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.ui.main_window import SELECTED_TITLE, MainWindow
+from desktop_app.ui.window.main_window import SELECTED_TITLE, MainWindow
 from support.models import valence_arousal_model
 
 

@@ -46,7 +46,7 @@ def test_bad_spec_leaves_the_model_and_frames_flowing(qtbot, window, tmp_path):
 
 
 def test_unexpected_model_error_and_frame_error_are_logged_and_shown(qtbot, window, state_dir, monkeypatch):
-    import desktop_app.ui.worker as worker_module
+    import desktop_app.ui.window.worker as worker_module
 
     class Exploding(Exception):
         pass
@@ -160,7 +160,7 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
     import gc
     import threading
 
-    from desktop_app.ui.gui_app import gui_application
+    from desktop_app.ui.qt.gui_app import gui_application
 
     gc.enable()
     gui_application()

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
 
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.ui.main_window import MainWindow, first_geometry
+from desktop_app.ui.window.layout import first_geometry
+from desktop_app.ui.window.main_window import MainWindow
 from support.media import write_video
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 
-from desktop_app.ui.capture_panel import RETRY_MS
-from desktop_app.ui.charts import RollingGraph
-from desktop_app.ui.fine_tune_dialog import GRACE_MS, TRAIN_SHARE
-from desktop_app.ui.presentation import DETAIL, EM_SHARE
+from desktop_app.ui.charts.rolling_graph import RollingGraph
+from desktop_app.ui.samples.capture_panel import RETRY_MS
+from desktop_app.ui.samples.fine_tune_dialog import GRACE_MS, TRAIN_SHARE
+from desktop_app.ui.window.presentation import DETAIL, EM_SHARE
 from support.manual import promise
 
 

@@ -14,7 +14,7 @@ from desktop_app.core.label_placement import overlaps
 from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.samples.sample_store import SampleStore
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.window.main_window import MainWindow
 from support.media import write_video
 
 
@@ -227,7 +227,7 @@ def test_misclassification_table_follows_a_gallery_relabel(qtbot, make_window):
 
 
 def test_every_key_in_the_table_is_bound_once_and_the_help_lists_it(make_window):
-    from desktop_app.ui.shortcuts import LABEL_KEYS, SHORTCUTS
+    from desktop_app.ui.window.shortcuts import LABEL_KEYS, SHORTCUTS
 
     win = make_window("demo")
     bound = [action.shortcut().toString() for action in win.actions() if not action.shortcut().isEmpty()]

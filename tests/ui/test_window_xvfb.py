@@ -16,7 +16,7 @@ import pytest
 
 from desktop_app.core.media.demo_media import group_photo
 from desktop_app.core.paths import DEFAULT_MODEL
-from desktop_app.ui.xvfb import window_manager, xvfb_display
+from desktop_app.ui.tools.xvfb import window_manager, xvfb_display
 from support.repo import REPO
 
 BACK_ROW_PX = 30  # 3% of 1080: a back row 9 m from a 1.5 m screen (AVIXA: height ≥ distance / 200)
@@ -69,7 +69,7 @@ def test_screenshot_script_draws_window_inspector_and_presentation(tmp_path):
 
     second, _ = relabelled_copy(tmp_path, "wider_crop", crop_margin=0.3)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
-    done = subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--out", str(tmp_path),
+    done = subprocess.run([sys.executable, "-m", "desktop_app.ui.tools.screenshots", "--out", str(tmp_path),
                            "--compare", str(second)], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     shots = {name: cv2.imread(str(tmp_path / f"{name}.png"))

@@ -39,14 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from desktop_app.ui.qt_environment import restore_qt_environment
+    from desktop_app.ui.qt.qt_environment import restore_qt_environment
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
 
-    from desktop_app.ui.bench_window import write_clip
-    from desktop_app.ui.gui_app import gui_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.qt.gui_app import gui_application
+    from desktop_app.ui.tools.bench_window import write_clip
+    from desktop_app.ui.window.main_window import MainWindow
 
     app = gui_application()
     samples: list[tuple[float, float, int]] = []  # (seconds since start, RSS MB, results shown)

@@ -35,8 +35,8 @@ from desktop_app.core.expression.preprocessing import batch_to_images, prepare_b
 from desktop_app.core.expression.valence_arousal import valence_arousal_text
 from desktop_app.core.pipeline import FaceResult
 from desktop_app.core.samples.sample_records import CROP_MARGIN
-from desktop_app.ui.charts import LabelBars
-from desktop_app.ui.images_qt import pixmap_from_bgr
+from desktop_app.ui.charts.label_bars import LabelBars
+from desktop_app.ui.qt.images_qt import pixmap_from_bgr
 
 VIEW_SIZE = 256
 TOP_K = 3

@@ -21,7 +21,7 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from desktop_app.ui.qt_environment import has_screen, restore_qt_environment
+    from desktop_app.ui.qt.qt_environment import has_screen, restore_qt_environment
 
     if not has_screen():
         print("no display to open the window on; showing the headless analysis of the demo "
@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     restore_qt_environment()
     from PySide6.QtCore import QTimer
 
-    from desktop_app.ui.gui_app import gui_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.qt.gui_app import gui_application
+    from desktop_app.ui.window.main_window import MainWindow
 
     app = gui_application()
     app.setOrganizationName("tflite-facial-expression")

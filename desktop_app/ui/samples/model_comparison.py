@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_app.core.expression.expression_names import aligned_order
 from desktop_app.core.expression.model_spec import ModelSpec
-from desktop_app.ui.charts import LabelBars
+from desktop_app.ui.charts.label_bars import LabelBars
 
 
 class ModelComparison:
@@ -37,7 +37,7 @@ class ModelComparison:
     def fine_tune(self) -> None:
         """Fine-tune the loaded model on the capture panel's dataset in a separate process; the result is
         then compared with the loaded model on the live faces."""
-        from desktop_app.ui.fine_tune_dialog import FineTuneDialog
+        from desktop_app.ui.samples.fine_tune_dialog import FineTuneDialog
 
         w, dialog = self.window, self.dialog
         if dialog is not None and dialog.running:  # one run at a time: show the one in progress

@@ -1,5 +1,5 @@
 """Screenshots of the window, the inspector and presentation mode for the README, made in a private X
-server: ``python -m desktop_app.ui.screenshots [--out docs/screenshots]`` (needs Xvfb; openbox, when
+server: ``python -m desktop_app.ui.tools.screenshots [--out docs/screenshots]`` (needs Xvfb; openbox, when
 installed, gives the presentation shots a real window manager). Presentation mode is also taken on a group
 (the demo photograph tiled 3 × 2) on a 1920×1080 and a 1366×768 screen, as a class sees it on a projector."""
 from __future__ import annotations
@@ -14,14 +14,14 @@ import time
 from functools import partial
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 WIDTH = 1000  # pixels wide as saved: sharp enough to read in the README, small on disk
 GROUP_SHOTS = (("1920x1080", "presentation_group_1080p.png"), ("1366x768", "presentation_group_768p.png"))
 GROUP_DETECTOR = "group"  # the tiled detector finds every face of a group photo
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m desktop_app.ui.screenshots", description=__doc__.split("\n")[0],
+    p = argparse.ArgumentParser(prog="python -m desktop_app.ui.tools.screenshots", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots", help="folder for the PNG files")
     p.add_argument("--compare", type=Path, metavar="M2.tflite",
@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_inside(size: str, options: list[str]) -> int:
     """This script again, on a fresh Xvfb screen of ``size`` with a window manager where one is installed."""
-    from desktop_app.ui.xvfb import window_manager, xvfb_display
+    from desktop_app.ui.tools.xvfb import window_manager, xvfb_display
 
     with xvfb_display(f"{size}x24") as display, window_manager(display), tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": home}
         env.pop("QT_QPA_PLATFORM", None)
-        return subprocess.run([sys.executable, "-m", "desktop_app.ui.screenshots", "--inside", *options],
+        return subprocess.run([sys.executable, "-m", "desktop_app.ui.tools.screenshots", "--inside", *options],
                               env=env, cwd=REPO).returncode
 
 
@@ -79,15 +79,15 @@ def wait_for(app, condition, timeout: float) -> None:
 
 
 def take(out: Path, compare: Path | None = None) -> int:
-    from desktop_app.ui.qt_environment import restore_qt_environment
+    from desktop_app.ui.qt.qt_environment import restore_qt_environment
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings
 
     from desktop_app.core.media.demo_media import four_face_frames
     from desktop_app.core.paths import DEFAULT_MODEL
-    from desktop_app.ui.gui_app import gui_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.qt.gui_app import gui_application
+    from desktop_app.ui.window.main_window import MainWindow
 
     app = gui_application()
     out.mkdir(parents=True, exist_ok=True)
@@ -168,7 +168,7 @@ def save_scaled(widget, path: Path) -> None:
 
 def take_group(out: Path, name: str) -> int:
     """Presentation mode on a group photo, full screen on this display."""
-    from desktop_app.ui.qt_environment import restore_qt_environment
+    from desktop_app.ui.qt.qt_environment import restore_qt_environment
 
     restore_qt_environment()
     import cv2
@@ -176,8 +176,8 @@ def take_group(out: Path, name: str) -> int:
 
     from desktop_app.core.media.demo_media import group_photo
     from desktop_app.core.paths import DEFAULT_MODEL
-    from desktop_app.ui.gui_app import gui_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.qt.gui_app import gui_application
+    from desktop_app.ui.window.main_window import MainWindow
 
     app = gui_application()
     out.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from functools import partial
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-LABEL_KEYS = 10  # digits 0–9: the label keys (as many labels as the chosen label set has, up to ten)
+from desktop_app.ui.samples.capture_panel import LABEL_KEYS  # the panel saves them; the keys bind them
 
 
 @dataclass(frozen=True)

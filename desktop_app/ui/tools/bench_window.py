@@ -34,13 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from desktop_app.ui.qt_environment import restore_qt_environment
+    from desktop_app.ui.qt.qt_environment import restore_qt_environment
 
     restore_qt_environment()
     from PySide6.QtCore import QSettings, QTimer
 
-    from desktop_app.ui.gui_app import gui_application
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.qt.gui_app import gui_application
+    from desktop_app.ui.window.main_window import MainWindow
 
     app = gui_application()
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,10 +31,10 @@ from desktop_app.core.samples.capture_queue import CaptureQueue
 from desktop_app.core.samples.sample_records import AFFECTNET_LABELS, StoreError
 from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
 from desktop_app.core.session import Session
-from desktop_app.ui.shortcuts import LABEL_KEYS
 
 DEFAULT_DATASET = Path.home() / "facial-expression-samples"
 RETRY_MS = 2000  # a waiting sample is retried this often
+LABEL_KEYS = 10  # digits 0–9: the label keys (as many labels as the chosen label set has, up to ten)
 
 
 class CapturePanel(QWidget):
@@ -288,7 +288,7 @@ class CapturePanel(QWidget):
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
     def open_gallery(self) -> None:
-        from desktop_app.ui.gallery import GalleryDialog
+        from desktop_app.ui.samples.gallery import GalleryDialog
 
         store = self.open_store()
         if store is not None:

@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from desktop_app.core.expression.expression_colors import expression_colors
-from desktop_app.ui.charts import base_point_size, point_font
+from desktop_app.ui.charts.chart_text import base_point_size, point_font
 
 DOT_SIZE = 14  # px at the base point size
 CORNERS = (("pleasant, excited", 0.55, 0.92), ("unpleasant, excited", -0.55, 0.92),
