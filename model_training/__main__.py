@@ -2,7 +2,9 @@
 geometry, build-models.
 
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
-line ``error: ...`` on stderr and exit code 2.
+line ``error: ...`` on stderr and exit code 2, and that line is all a refusal prints: the libraries' own
+INFO lines are kept quiet here (TensorFlow's, LiteRT's banner, OpenCV's per-image errors), and what a
+command has to say starts once its checks have passed (tests/training/test_refusals_one_line.py).
 """
 from __future__ import annotations
 
@@ -343,9 +345,46 @@ def fine_tune_command(args: argparse.Namespace, config) -> None:
     fine_tune(plan)
 
 
+def quieten_opencv() -> None:
+    """OpenCV logs an ERROR line for each image it cannot decode (``readHeader IHDR chunk shall be
+    first``); the kit skips and counts those images itself (``skipped N: unreadable image``; ``stats``
+    lists them), so the line says it twice, and buries a refusal's one line. OpenCV's failures that matter
+    raise. OPENCV_LOG_LEVEL, when set, is the user's choice and stays."""
+    if "OPENCV_LOG_LEVEL" not in os.environ:
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_FATAL)
+
+
+def swallow_litert_banner() -> None:
+    """LiteRT's C++ writes ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` to file descriptor 2
+    the first time a process gives a model its CPU delegate, once per process, whatever
+    TF_CPP_MIN_LOG_LEVEL says. Let it write that here, into /dev/null (the bundled model, fd 2 pointed away
+    for that moment only), so that a refusal after a model has loaded is still its one ``error:`` line.
+    Nothing else is hidden; with TF_CPP_MIN_LOG_LEVEL=0 (every INFO line wanted) the banner stays."""
+    from desktop_app.core.paths import DEFAULT_MODEL
+
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "0" or not DEFAULT_MODEL.is_file():
+        return
+    from ai_edge_litert.interpreter import Interpreter
+
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        Interpreter(model_path=str(DEFAULT_MODEL), num_threads=1).allocate_tensors()
+    except (ValueError, RuntimeError):
+        pass  # the model itself is reported by whatever loads it for real
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines: read at import
     args = build_parser().parse_args(argv)
+    quieten_opencv()
     from model_training.train.backend import select_backend
 
     try:
@@ -353,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      or (args.command == "evaluate" and args.model.is_dir()))
         if keras_run or getattr(args, "backend", None):
             select_backend(getattr(args, "backend", None))  # before anything imports keras
+        if args.command != "stats":  # every other command may load a model in LiteRT
+            swallow_litert_banner()
         run(args)
     except (UserError, OSError) as exc:  # a full or read-only disk too: one line, the previous files kept
         print(f"error: {exc}" if not isinstance(exc, OSError) or isinstance(exc, UserError) or not exc.filename

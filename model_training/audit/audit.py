@@ -30,7 +30,7 @@ from model_training.data.datasets import Source, list_examples
 from model_training.data.image_reading import decode_image
 from model_training.data.labels import AFFECTNET_CLASSES, NUM_CLASSES, DataError
 from model_training.data.near_duplicates import HASH_BYTES, dhash, near_duplicate_pairs
-from model_training.data.output_places import check_not_in_dataset
+from model_training.data.output_places import check_not_in_dataset, check_writable
 from model_training.data.run_files import replacing, write_png
 
 BATCH = 64
@@ -145,7 +145,6 @@ def measure(examples: list, predictor, geometry: bool, bar: Progress, skipped: C
     finally:
         if landmarker is not None:
             landmarker.close()
-    bar.finish(n)
     return m
 
 
@@ -159,21 +158,23 @@ def audit(data: list[str], out_dir: Path, model: Path | None = None, top: int = 
         raise DataError("audit reads face crops: a :crop source holds whole photos (crop them with train first)")
     listing = list_examples(sources)
     check_not_in_dataset(Path(out_dir), "--out", data)
-    predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
     out_dir = Path(out_dir)
-    try:  # before the long pass: a report that cannot be written should not cost an hour first
-        out_dir.mkdir(parents=True, exist_ok=True)
+    try:  # before the model and the long pass: a report that cannot be written should not cost an hour first
+        check_writable(out_dir)
     except (FileExistsError, NotADirectoryError):
         raise DataError(f"--out {out_dir} is a file, not a folder") from None
+    predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
     covered = np.zeros(NUM_CLASSES, bool)
     covered[getattr(predictor, "columns", list(range(NUM_CLASSES)))] = True
     examples = listing.examples
     skipped = Counter(listing.skipped)
     started = time.perf_counter()
-    m = measure(examples, predictor, geometry, Progress(len(examples), progress), skipped)
+    bar = Progress(len(examples), progress)
+    m = measure(examples, predictor, geometry, bar, skipped)
     keep = np.flatnonzero(m.readable)
     if len(keep) == 0:
         raise DataError(f"no readable images in {', '.join(data)}")
+    bar.finish(len(examples))  # after the refusal above: a pass with nothing to rank is one error line
     labels = np.array([examples[i].label for i in keep])
     names = [examples[i].path for i in keep]
     evidence = {"model": model_evidence(m.probs[keep], labels, covered),

@@ -13,7 +13,7 @@ from pathlib import Path
 from model_training.data.datasets import Source, list_examples
 from model_training.data.labels import DataError
 from model_training.data.synthetic import write_affectnet_like
-from model_training.train.config import TrainConfig
+from model_training.train.config import TrainConfig, check_archs
 
 BENCH_BATCH = 64
 
@@ -45,6 +45,7 @@ def bench(data: str | None, archs: list[str], quants: list[str], batches: int) -
     for q in quants:
         if q not in QUANTS:
             raise DataError(f"unknown quant {q!r}: choose from {', '.join(QUANTS)}")
+    check_archs(archs)  # all of them before the first is measured
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(data) if data else write_affectnet_like(Path(tmp) / "synthetic", per_class=64, size=96)

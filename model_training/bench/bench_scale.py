@@ -22,6 +22,7 @@ import numpy as np
 
 from desktop_app.core.samples.sample_records import CROP_MARGIN, CROP_SIZE
 from model_training.data.datasets import Source, class_table, list_examples, scan_unreadable
+from model_training.train.config import check_archs
 
 AFFECTNET_TRAIN_IMAGES = 287_651
 # Training images per class in AffectNet (README): Neutral … Contempt.
@@ -198,6 +199,8 @@ def bench_scale(folder: str | None, images: int, archs: list[str], batch_size: i
                 epoch_steps: int | None) -> list[dict]:
     """Generate (or reuse) the set in ``folder`` (default: a temporary folder), then measure."""
     import keras
+
+    check_archs(archs)  # before minutes of generating images
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(folder) if folder else Path(tmp)

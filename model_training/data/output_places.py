@@ -1,15 +1,19 @@
 """Where a command may write: never inside a dataset (its PNGs would become samples, a run folder a
-"label"), and never over a file a training run owns (``export --out RUN/config.tflite`` would replace
-``config.json`` with a spec). Checked before anything is read or written; DataError names the flag."""
+"label"), never over a file a training run owns (``export --out RUN/config.tflite`` would replace
+``config.json`` with a spec), and only where a file can be written at all (a read-only or full disk is
+found before a long pass, not after it). Checked before anything is read or written; DataError names the
+flag, OSError the folder."""
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from desktop_app.core.output_files import discard, temporary_name
 from model_training.data.datasets import Source
 from model_training.data.labels import DataError
 
+PROBE_BYTES = 4096  # one block: a disk without room for it is full
 # What a run folder holds (train, fine-tune, evaluate): an output must not replace any of them.
 RUN_FILES = frozenset({"config.json", "state.json", "split.json", "best.keras", "last.keras", "evaluation.json",
                        "finetune_report.json", "curves.png", "face_crops", "logs", "eval"})
@@ -48,3 +52,26 @@ def check_not_run_file(out: Path, flag: str) -> None:
     for path in (out, out.with_suffix(".json")):
         if path.name in RUN_FILES:
             raise DataError(f"{flag} {out} would replace {path.name} of the run {folder}; choose another name")
+
+
+def check_writable(folder: Path) -> None:
+    """Make ``folder`` and write a block to a hidden temporary file in it (removed at once, swept like any
+    killed writer's if this process dies first): OSError naming ``folder`` when the disk is read-only,
+    full or not ours, before a pass that would only fail at its end."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = temporary_name(folder / "write-check")
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, bytes(PROBE_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None
+    finally:
+        try:
+            discard(probe)
+        except OSError:
+            pass

@@ -261,6 +261,11 @@ def export_checked(model, tflite: bytes, spec: ModelSpec, out: Path, quant: str,
         commit(result.spec_path, spec_path)  # flushed, then renamed
         commit(result.path, out)  # the model last: the app opens M.tflite, then reads M.json
         fsync_dir(out.parent)
+    except OSError as exc:  # a full disk in the staging folder (a write names no file): name the user's
+        if exc.errno is None or (exc.filename and not str(exc.filename).startswith(str(staging))):
+            raise
+        named = out.with_suffix(".json") if str(exc.filename or "").endswith(".json") else out
+        raise type(exc)(exc.errno, exc.strerror, str(named)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return replace(result, path=out, spec_path=spec_path)

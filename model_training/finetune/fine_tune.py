@@ -26,7 +26,7 @@ from model_training.data.run_files import read_json, sweep_partials, write_json
 from model_training.finetune.fine_tune_data import describe_split, fine_tune_examples
 from model_training.finetune.init_from import BaseModel, check_flags, resolve_base
 from model_training.train.config import TrainConfig, save_config
-from model_training.train.keras_files import save_model
+from model_training.train.keras_files import check_keras_file, save_model
 from model_training.train.run_plan import BEST, STATE, Prepared, check_out_dir
 
 # Defaults measured to finish ~200 captured crops in under two minutes on a 2-core CPU (README).
@@ -60,6 +60,7 @@ def plan_fine_tune(config: TrainConfig, run_dir: Path, input_size: int | None = 
     if not config.init_from:
         raise DataError("plan_fine_tune needs init_from")
     base = resolve_base(config.init_from)
+    check_keras_file(base.keras_path, f"--init-from {base.origin}")  # cut or damaged: before crops are cut
     check_flags(base, input_size, color)
     spec = base.spec
     epochs = config.epochs or DEFAULT_EPOCHS
@@ -153,7 +154,6 @@ def _fine_tune(plan: FineTunePlan) -> dict:
     config, run_dir = plan.config, plan.run_dir
     started = time.monotonic()
     keras.utils.set_random_seed(config.seed)
-    print(describe_split(plan.train_data, plan.val_data), flush=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     sweep_partials(run_dir)
     save_config(config, run_dir)
@@ -171,6 +171,8 @@ def _fine_tune(plan: FineTunePlan) -> dict:
 
     with devices.scope():
         base = load_base(plan.base)
+    print(describe_split(plan.train_data, plan.val_data), flush=True)  # once nothing above can refuse
+    with devices.scope():
         y_true, base_raw = predict_probabilities(base, val_ds)
         base_probs = map_probabilities(base_raw, plan.base.spec)
         base_pred = base_probs.argmax(1)

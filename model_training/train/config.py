@@ -70,8 +70,7 @@ class TrainConfig:
     def resolved(self) -> TrainConfig:
         """A copy with the architecture's defaults filled in, every value checked; DataError names the
         bad one. ``self`` is left as it was."""
-        if self.arch not in ARCHS:
-            raise DataError(f"arch must be one of {', '.join(ARCHS)}, not {self.arch!r}")
+        check_archs([self.arch])
         if self.balance not in BALANCE:
             raise DataError(f"balance must be one of {', '.join(BALANCE)}, not {self.balance!r}")
         size, color, mean, std = ARCH_DEFAULTS[self.arch]
@@ -116,6 +115,13 @@ class TrainConfig:
         data = {"valence_arousal": False, **data}  # runs saved before the second head had none
         return cls(**{key: None if LEGACY_NOT_CHOSEN.get(key, ()) == value else value
                       for key, value in data.items()})
+
+
+def check_archs(archs: list[str]) -> None:
+    """DataError naming the first of ``archs`` that is not an architecture the kit builds."""
+    for arch in archs:
+        if arch not in ARCHS:
+            raise DataError(f"arch must be one of {', '.join(ARCHS)}, not {arch!r}")
 
 
 def _chosen(value: Any, default: Any) -> Any:

@@ -10,6 +10,7 @@ import io
 import json
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from desktop_app.core.samples.durable_files import replace_file, replacing
@@ -24,25 +25,33 @@ MAX_CONFIG_BYTES = 32 * 2**20
 MAX_INFLATED_BYTES = 4 * 2**30
 
 
-def check_keras_file(path: Path) -> None:
-    """Refuse (DataError) a ``.keras`` whose members would inflate past the limits above; other damage
-    (not a zip, a bad CRC) is left for ``keras.models.load_model`` to report (``LOAD_ERRORS``)."""
+def check_keras_file(path: Path, what: str = "") -> None:
+    """Refuse (DataError, naming ``what`` the file is, e.g. ``--resume``) a ``.keras`` that is not a whole
+    zip (cut by a kill or a full disk, a member's CRC wrong) or whose members would inflate past the limits
+    above, reading only the zip: no Keras, no TensorFlow. Damage inside the members is left for
+    ``keras.models.load_model`` to report (``LOAD_ERRORS``)."""
     from model_training.data.labels import DataError
 
     path = Path(path)
     if path.suffix != ".keras":
         return
+    named = f"{what + ': ' if what else ''}{path}"
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return
-    config = sum(m.file_size for m in members if m.filename == "config.json")
-    total = sum(m.file_size for m in members)
-    if config > MAX_CONFIG_BYTES or total > MAX_INFLATED_BYTES:
-        raise DataError(f"{path} would inflate to {total / 2**20:.0f} MB (config.json {config / 2**20:.0f} MB; "
-                        f"at most {MAX_CONFIG_BYTES // 2**20} MB and {MAX_INFLATED_BYTES // 2**30} GB): "
-                        "refusing to load it")
+            config = sum(m.file_size for m in members if m.filename == "config.json")
+            total = sum(m.file_size for m in members)
+            if config > MAX_CONFIG_BYTES or total > MAX_INFLATED_BYTES:
+                raise DataError(f"{named} would inflate to {total / 2**20:.0f} MB (config.json "
+                                f"{config / 2**20:.0f} MB; at most {MAX_CONFIG_BYTES // 2**20} MB and "
+                                f"{MAX_INFLATED_BYTES // 2**30} GB): refusing to load it")
+            damaged = archive.testzip()  # reads every member once: a .keras is megabytes
+    except FileNotFoundError:
+        return  # for the caller to say what is missing
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, zlib.error) as exc:
+        raise DataError(f"{named} does not load in Keras: not a whole .keras (zip) file ({exc})") from None
+    if damaged is not None:
+        raise DataError(f"{named} does not load in Keras: {damaged} inside it is damaged (bad CRC)")
 
 
 def load_keras(path: Path, compile: bool = False, what: str = ""):
@@ -52,7 +61,7 @@ def load_keras(path: Path, compile: bool = False, what: str = ""):
 
     from model_training.data.labels import DataError
 
-    check_keras_file(path)
+    check_keras_file(path, what)
     try:
         return keras.models.load_model(path, compile=compile)
     except LOAD_ERRORS as exc:

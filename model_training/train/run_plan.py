@@ -1,10 +1,12 @@
 """Everything ``train`` decides before TensorFlow is imported: the resolved config, the listed and
-checked data, and the resume state. Bad input fails here, fast and with one line."""
+checked data, and the resume state. Bad input fails here, fast and with one line. What the plan has to
+say (the batch size it chose, the valence/arousal values it found) waits in ``Plan.notes``: ``train``
+prints it once the run's files and its model are in place, so a refusal is its one ``error:`` line."""
 from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from model_training.data.output_places import check_not_in_dataset
 from model_training.data.run_files import read_json, write_json  # noqa: F401 - write_json: run files' one writer
 from model_training.data.valence_arousal import describe_range, has_values
 from model_training.train.config import TrainConfig, load_config
+from model_training.train.keras_files import check_keras_file
 
 BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
 # Chosen when --batch-size / --epochs are not given (README, "Training defaults"). BatchNorm's moving
@@ -67,14 +70,12 @@ def describe(name: str, prepared: Prepared) -> str:
     return f"{name}: {len(prepared.examples)} images ({per_class})" + (f"; skipped {skipped}" if skipped else "")
 
 
-def resolve_valence_arousal(wanted: bool, train_data: Prepared) -> bool:
-    """The second head trains when asked (the default) and the training data has values; one line says
-    which, with the values' range."""
+def resolve_valence_arousal(wanted: bool, train_data: Prepared) -> tuple[bool, str]:
+    """Whether the second head trains (when asked, the default, and the training data has values), and
+    the line that says which, with the values' range."""
     if not wanted:
-        print("valence/arousal head off (--no-valence-arousal): expression head only", flush=True)
-        return False
-    print(describe_range(train_data.examples), flush=True)
-    return has_values(train_data.examples)
+        return False, "valence/arousal head off (--no-valence-arousal): expression head only"
+    return has_values(train_data.examples), describe_range(train_data.examples)
 
 
 def class_weights_for(examples: list[Example]) -> np.ndarray:
@@ -146,6 +147,7 @@ def load_state(run_dir: Path) -> dict:
     problem = state_problem(state)
     if problem:
         raise DataError(f"{path}: {problem}; it is not a state the kit wrote (start a new run with another --out)")
+    check_keras_file(run_dir / LAST, what="--resume")  # a cut or damaged checkpoint: before TensorFlow loads
     return state
 
 
@@ -175,6 +177,7 @@ class Plan:
     state: dict
     train_data: Prepared
     val_data: Prepared
+    notes: list[str] = field(default_factory=list)  # for the user, printed by ``train`` once nothing can refuse
 
 
 def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> Plan:
@@ -205,8 +208,8 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
     val_data = prepare_examples(config.val, crops, config.crop_margin, config.exclusions)
     config.batch_size, config.epochs, why = auto_schedule(len(train_data.examples), config.batch_size,
                                                           config.epochs)
-    if why:
-        print(why, flush=True)
+    notes = [why] if why else []
     if not resume:
-        config.valence_arousal = resolve_valence_arousal(config.valence_arousal, train_data)
-    return Plan(config, run_dir, resume, state, train_data, val_data)
+        config.valence_arousal, line = resolve_valence_arousal(config.valence_arousal, train_data)
+        notes.append(line)
+    return Plan(config, run_dir, resume, state, train_data, val_data, notes)

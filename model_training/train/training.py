@@ -139,15 +139,13 @@ def train(plan: Plan) -> dict:
     """Train (or continue training) as planned; returns the final ``state.json`` content."""
     config, run_dir, state, resume = plan.config, plan.run_dir, plan.state, plan.resume
     keras.utils.set_random_seed(config.seed + state["epochs_done"])
-    print(describe("train", plan.train_data), flush=True)
-    print(describe("val", plan.val_data), flush=True)
+    notes = [*plan.notes, describe("train", plan.train_data), describe("val", plan.val_data)]
     run_dir.mkdir(parents=True, exist_ok=True)
-    for name in sweep_partials(run_dir):
-        print(f"removed {name}, left by a run that was killed while writing it", flush=True)
+    notes += [f"removed {name}, left by a run that was killed while writing it" for name in sweep_partials(run_dir)]
     save_config(config, run_dir)
 
     devices = setup_devices(config.mixed_precision)
-    print(devices.describe() + (", mixed float16" if config.mixed_precision else ""), flush=True)
+    notes.append(devices.describe() + (", mixed float16" if config.mixed_precision else ""))
     train_examples = plan.train_data.examples
     if config.balance == "oversample":
         train_examples = oversample(train_examples, config.seed)
@@ -162,10 +160,11 @@ def train(plan: Plan) -> dict:
     with devices.scope():
         if resume:
             model = load_keras(run_dir / LAST, compile=True, what="--resume")
-            print(f"resuming {run_dir} from epoch {state['epochs_done']}", flush=True)
+            notes.append(f"resuming {run_dir} from epoch {state['epochs_done']}")
         else:
             model = build_model(config)
             compile_model(model, config)
+    print("\n".join(notes), flush=True)  # only now: a refusal above (a cut last.keras, a full disk) is one line
     callbacks = [StopOnNonFiniteLoss(run_dir), BalancedAccuracy(val_ds), Checkpoints(run_dir, state)]
     if installed("tensorflow") and installed("tensorboard"):  # Keras writes the logs with tf.summary
         callbacks.append(keras.callbacks.TensorBoard(run_dir / "logs", profile_batch=0))

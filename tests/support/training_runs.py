@@ -1,10 +1,17 @@
 """Small synthetic datasets and runs shared by the training tests (real TensorFlow, CPU)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from model_training.__main__ import main
 from model_training.data.synthetic import write_affectnet_like
+from support.repo import REPO
+
+# What a user's shell does not set: the tests' own quieting of TensorFlow and the backend they chose.
+NOT_A_USERS = ("TF_CPP_MIN_LOG_LEVEL", "TF_CPP_MAX_VLOG_LEVEL", "KERAS_BACKEND")
 
 
 def write_splits(root: Path, train_per_class: int, val_per_class: int) -> Path:
@@ -34,3 +41,11 @@ def one_line_error(capsys) -> str:
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(err) == 1 and err[0].startswith("error: "), err
     return err[0]
+
+
+def kit(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``python -m model_training ARGS`` in a fresh process, as a user starts it: none of the variables
+    that quieten TensorFlow in the tests' environment (``NOT_A_USERS``)."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_A_USERS}
+    return subprocess.run([sys.executable, "-m", "model_training", *map(str, args)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)

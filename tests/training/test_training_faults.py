@@ -1,20 +1,22 @@
 """The training kit never loses a model: faults injected for real (a SIGKILL at a chosen write of a
 checkpoint, a 1.5 MB tmpfs as the run folder, a read-only bind mount, files removed during an epoch)
 at the defaults users run, with a tiny run (32 px, a few synthetic images) so each takes an epoch or two.
-What each fault leaves is the table in docs_pending/h-kit.md."""
+What each fault leaves is the table in docs/privacy-reliability.md ("The training kit under faults")."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from support.faults import kill_while_writing, read_only, small_disk
+from support.faults import kill_while_writing, read_only, small_disk, writing
 from support.repo import REPO
 from support.training_runs import cli, one_line_error, train_run, write_splits
 
@@ -128,3 +130,50 @@ def test_samples_removed_during_an_epoch_are_skipped_and_counted(data, tmp_path)
     assert skipped and "vanished during the run" in skipped[0], out[-2000:]
     assert json.loads((run / "state.json").read_text())["epochs_done"] == 3
     assert loads(run / "best.keras")
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> Path:
+    """160 training images: at its defaults train chooses batch 8, 20 steps an epoch, 30 epochs, 64 px."""
+    return write_splits(tmp_path_factory.mktemp("small"), 40, 15)
+
+
+def test_a_kill_in_the_middle_of_an_epoch_leaves_the_last_complete_epoch_and_resume_finishes(small_data, tmp_path):
+    """SIGKILL while epoch 2 trains (after Keras announced it, before it ended, no file being written),
+    at the defaults a user runs: the run keeps epoch 1's files byte for byte, and --resume continues there."""
+    run = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-u", "-m", "model_training", "train", "--train",
+                                str(small_data / "train_set"), "--val", str(small_data / "val_set"), "--out", str(run)],
+                               cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("Epoch 2/"):  # Keras starts epoch 2: epoch 1's files are all written
+            break
+    assert any(line.startswith("Epoch 2/30") for line in lines), "".join(lines[-20:])
+    after_epoch_1 = {p.name: digest(p) for p in run.iterdir() if p.is_file()}
+    started = time.monotonic()
+    time.sleep(1.0)  # into epoch 2's 20 steps
+    open_for_writing = writing(process.pid, run, "")
+    os.kill(process.pid, signal.SIGKILL)
+    into = time.monotonic() - started
+    process.wait(30)
+    lines += process.stdout.readlines()
+    assert open_for_writing is None, f"killed during a save of {open_for_writing}, not mid-epoch"
+    assert not any(line.startswith("epoch 2:") for line in lines), "epoch 2 ended before the kill"
+    left = {p.name: p.stat().st_size for p in sorted(run.iterdir()) if p.is_file()}
+    print(f"killed {into:.1f} s into epoch 2; left {left}; subfolders {[p.name for p in run.iterdir() if p.is_dir()]}")
+
+    assert {p.name: digest(p) for p in run.iterdir() if p.is_file()} == after_epoch_1  # nothing touched
+    assert sorted(left) == ["best.keras", "config.json", "last.keras", "state.json"] and leftovers(run) == []
+    assert json.loads((run / "state.json").read_text())["epochs_done"] == 1
+    assert loads(run / "best.keras") and loads(run / "last.keras")
+
+    done = subprocess.run([sys.executable, "-m", "model_training", "train", "--out", str(run), "--resume",
+                           "--epochs", "2"], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"resuming {run} from epoch 1" in done.stdout and "Epoch 2/2" in done.stdout, done.stdout
+    assert "Epoch 1/" not in done.stdout  # epoch 1 is not trained again
+    state = json.loads((run / "state.json").read_text())
+    assert state["epochs_done"] == 2 and len(state["history"]["loss"]) == 2
+    assert loads(run / "best.keras") and (run / "curves.png").is_file() and leftovers(run) == []
