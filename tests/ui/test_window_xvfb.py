@@ -129,3 +129,81 @@ def test_presentation_words_are_readable_from_the_back_row(tmp_path):
     assert not small, f"words under {BACK_ROW_PX} px: {small}"
     assert {w for w, _h in words} == set(labels), words  # every label's row was read ...
     assert len(words) >= 2 * len(labels) + 3, words  # ... in the bars and the room chart, and on the faces
+
+
+def x_window(wid: str, env: dict) -> tuple[tuple[int, int, int, int], frozenset[str]]:
+    """The window's frame (x, y, width, height; title bar and borders included) and its EWMH states
+    (MAXIMIZED_VERT, FULLSCREEN, ...), as the X server holds them, not as Qt believes them."""
+    info = subprocess.run(["xwininfo", "-id", wid], env=env, capture_output=True, text=True, timeout=30,
+                          check=True).stdout
+    x, y, width, height = (int(re.search(rf"{key}:\s+(-?\d+)", info).group(1))
+                           for key in ("Absolute upper-left X", "Absolute upper-left Y", "Width", "Height"))
+    props = subprocess.run(["xprop", "-id", wid, "_NET_FRAME_EXTENTS", "_NET_WM_STATE"], env=env,
+                           capture_output=True, text=True, timeout=30, check=True).stdout
+    extents = re.search(r"_NET_FRAME_EXTENTS\(CARDINAL\) = (\d+), (\d+), (\d+), (\d+)", props)
+    left, right, top, bottom = map(int, extents.groups()) if extents else (0, 0, 0, 0)
+    return (x - left, y - top, width + left + right, height + top + bottom), frozenset(
+        re.findall(r"_NET_WM_STATE_(\w+)", props))
+
+
+def settled_window(wid: str, env: dict, ready=lambda states: True, timeout_s: float = 30):
+    """``x_window`` once ``ready(states)`` holds and two reads half a second apart agree (the window
+    manager and Qt have both answered); the last read if that never happens."""
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        now = x_window(wid, env)
+        if now == last and ready(now[1]):
+            break
+        last = now
+        time.sleep(0.5)
+    return last
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(any(shutil.which(t) is None for t in ("Xvfb", "openbox", "xdotool", "xwininfo", "xprop",
+                                                          "import")),
+                    reason="needs Xvfb, openbox, xdotool, xwininfo, xprop and ImageMagick (.ci/run installs them)")
+@pytest.mark.parametrize("screen", ["1920x1080x24", "1366x768x24"])
+def test_leaving_presentation_mode_gives_the_window_back_as_it_was(tmp_path, screen):
+    """F11 or View ▸ Presentation mode, then F11 or Escape, under a real window manager: the frame's position
+    and size and the maximised state afterwards are those before, on a first window, a moved and resized
+    one and a maximised one. Before, a first 1280×760 window came back 1280×1036 (presentation mode's large
+    minimum size, not yet recomputed, made the window manager grow it)."""
+    with xvfb_display(screen) as display, window_manager(display):
+        env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": str(tmp_path)}
+        env.pop("QT_QPA_PLATFORM", None)
+        app = subprocess.Popen([sys.executable, "-m", "desktop_app", "--source", "demo", "--detector", "short",
+                                "--quit-after", "240"], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        try:
+            wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "Facial expressions"],
+                                 env=env, timeout=90, check=True, capture_output=True, text=True).stdout.split()[0]
+
+            def round_trip(enter: str, leave: str, label: str) -> None:
+                before = settled_window(wid, env)
+                keys = ["alt+v", "Down", "Return"] if enter == "menu" else ["F11"]  # View's second item
+                subprocess.run(["xdotool", "key", "--delay", "300", *keys], env=env, timeout=30, check=True)
+                presenting = settled_window(wid, env, lambda states: "FULLSCREEN" in states)
+                assert "FULLSCREEN" in presenting[1], f"{label}: {enter} did not go full screen: {presenting}"
+                subprocess.run(["xdotool", "key", leave], env=env, timeout=30, check=True)
+                after = settled_window(wid, env, lambda states: "FULLSCREEN" not in states)
+                assert after == before, f"{label}: {enter} then {leave}: before {before}, after {after}"
+
+            round_trip("F11", "Escape", "first window")
+            ARTIFACTS.mkdir(exist_ok=True)  # what a teacher sees after presenting: look at it
+            subprocess.run(["import", "-window", "root", str(ARTIFACTS / f"presentation_left_{screen}.png")],
+                           env=env, timeout=60, check=True)
+            round_trip("menu", "F11", "first window")
+            subprocess.run(["xdotool", "windowsize", wid, "900", "560", "windowmove", wid, "60", "40"], env=env,
+                           timeout=30, check=True)
+            round_trip("menu", "Escape", "moved and resized")
+            (x, y, width, _h), _states = x_window(wid, env)
+            subprocess.run(["xdotool", "mousemove", str(x + width // 2), str(y + 8), "click", "--repeat", "2",
+                            "--delay", "100", "1"], env=env, timeout=30, check=True)  # openbox: maximise
+            maximised = settled_window(wid, env, lambda states: "MAXIMIZED_VERT" in states)
+            assert "MAXIMIZED_VERT" in maximised[1], f"a double click on the title bar did not maximise: {maximised}"
+            round_trip("F11", "F11", "maximised")
+            round_trip("menu", "Escape", "maximised")
+        finally:
+            app.terminate()
+            app.wait(30)

@@ -4,7 +4,7 @@ to a second toolbar row; a first window fits the screen's available area, title 
 Charts keep minimum sizes, so a narrow window stays legible."""
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 FIRST_SIZE = QSize(1280, 760)  # a first window, where the screen has room for it
@@ -92,3 +92,14 @@ def first_geometry(available: QRect) -> QRect:
     height = min(FIRST_SIZE.height(), available.height() - FRAME_ALLOWANCE.height())
     x = available.x() + (available.width() - width) // 2
     return QRect(x, available.y() + TITLE_ALLOWANCE, width, height)
+
+
+def settle(window: QMainWindow) -> None:
+    """Lay the window out now for the fonts and visibility just changed, so its minimum size is the current
+    layout's. Left to the event loop, the change climbs one level of nesting per turn (chart, splitter, central
+    widget, window), and a window manager asked meanwhile for a smaller size grows the window to the stale,
+    larger minimum (presentation mode's big charts)."""
+    for widget in reversed(window.findChildren(QWidget)):  # children before their parents
+        widget.updateGeometry()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # what sizes itself then: the status bar
+    window.layout().activate()

@@ -13,6 +13,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
+from desktop_app.ui.window.layout import settle
+
 EM_SHARE = 0.042  # the words' font size (em) per screen height: 45 px at 1080 → words 33+ px high on screen
 DETAIL = 0.55  # titles, axis numbers and the status line, relative to the words
 CHARTS_SHARE = 0.45  # of the width, for the bars and the room chart
@@ -79,9 +81,14 @@ class PresentationMode:
             chart.set_point_size(points, detail)
         w.video.font_size = saved["video"]
         w.status.setFont(saved["status"])
+        # Lay the small fonts out now: shown again while the layout still holds presentation's large minimum,
+        # the toolbars and menus would stretch the window past the screen, and Qt, its full-screen window
+        # resized, would forget it is full screen while the window manager keeps it so.
+        settle(w)
         for widget, visible in saved["hidden"].items():
             widget.setVisible(visible)
         w.room.setVisible(saved["room_visible"])
+        settle(w)  # the normal minimum size, or the window manager stretches the old size to a stale one
         w.showMaximized() if saved["maximized"] else w.showNormal()
         w.arrange(stacked=saved["orientation"] == Qt.Orientation.Vertical)
         w.side.setSizes(saved["sizes"])
