@@ -7,7 +7,7 @@ import-linter, ``pyproject.toml``): ``bench/``; ``audit/`` (evaluate, audit) and
 Importing this package switches TensorFlow's oneDNN CPU kernels off (before TensorFlow is imported, the
 only moment the setting is read): TF 2.21's oneDNN ``Conv2DBackpropFilter`` corrupts the heap when
 training the default 64×64 mini-Xception (SIGSEGV/SIGABRT in epoch 1). ``setdefault`` leaves a value the
-user set alone: ``TF_ENABLE_ONEDNN_OPTS=1`` turns oneDNN back on (README, "Training a model").
+user set alone: ``TF_ENABLE_ONEDNN_OPTS=1`` turns oneDNN back on (docs/training.md, "oneDNN is off on the CPU").
 """
 import os
 

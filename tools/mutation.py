@@ -1,4 +1,4 @@
-"""Mutation testing of the modules that hold the README's promises (``make mutation``).
+"""Mutation testing of the modules that hold the manual's promises (``make mutation``).
 
 Each module listed under ``[tool.mutation.modules]`` in pyproject.toml is mutated by cosmic-ray, one small
 change at a time (an operator swapped, a number or a comparison changed, a statement removed), and the tests

@@ -25,7 +25,7 @@ from model_training.data.datasets import Source, class_table, list_examples, sca
 from model_training.train.config import check_archs
 
 AFFECTNET_TRAIN_IMAGES = 287_651
-# Training images per class in AffectNet (README): Neutral … Contempt.
+# Training images per class in AffectNet (docs/datasets.md): Neutral … Contempt.
 AFFECTNET_COUNTS = (74_874, 134_415, 25_459, 14_090, 6_378, 3_803, 24_882, 3_750)
 MARKER = "bench_scale.json"
 RSS_EVERY_S = 0.5

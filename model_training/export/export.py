@@ -40,9 +40,9 @@ QUANTS = ("float32", "float16", "int8")
 REPRESENTATIVE_IMAGES = 200
 PARITY_IMAGES = 256
 LATENCY_RUNS = 100
-# Parity with Keras that an export must reach, or it fails and writes nothing (README, "export").
+# Parity with Keras that an export must reach, or it fails and writes nothing (docs/export-mobile.md, "export").
 # Differences are in output probability (0-1). Measured on a mini-Xception trained on 300 real face crops:
-# float32 1.8e-7, float16 6.2e-4, int8 top-1 100% on 80 held-out crops (README, "export").
+# float32 1.8e-7, float16 6.2e-4, int8 top-1 100% on 80 held-out crops (docs/export-mobile.md, "export").
 MAX_PROB_DIFF = {"float32": 1e-4, "float16": 0.05}
 MIN_INT8_TOP1_AGREEMENT = 0.90  # share of parity images whose int8 top-1 class equals Keras' top-1
 # The valence/arousal head's largest difference from Keras (values in [-1, 1]): int8 rounds its features

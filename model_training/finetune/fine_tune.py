@@ -29,7 +29,7 @@ from model_training.train.config import TrainConfig, save_config
 from model_training.train.keras_files import check_keras_file, save_model
 from model_training.train.run_plan import BEST, STATE, Prepared, check_out_dir
 
-# Defaults measured to finish ~200 captured crops in under two minutes on a 2-core CPU (README).
+# Defaults measured to finish ~200 captured crops in under two minutes on a 2-core CPU (docs/fine-tuning.md).
 DEFAULT_EPOCHS = 12
 DEFAULT_HEAD_EPOCHS = 2
 DEFAULT_BATCH, SMALL_BATCH, MIN_STEPS_PER_EPOCH = 16, 8, 10

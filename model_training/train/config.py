@@ -22,7 +22,7 @@ ARCH_DEFAULTS = {
     "efficientnet_b0": (224, "rgb", 0.0, 1.0),
 }
 CONFIG_FILE = "config.json"
-# Bounds checked before any data is read (README, "Bad input"). 512 px is twice the largest default
+# Bounds checked before any data is read (docs/training.md, "Bad input"). 512 px is twice the largest default
 # input; a larger side costs minutes per step on a CPU and more GPU memory than a batch of 64 allows.
 MIN_INPUT_SIZE, MAX_INPUT_SIZE = 32, 512
 MAX_EPOCHS = 10_000

@@ -20,7 +20,7 @@ from model_training.train.config import TrainConfig, load_config
 from model_training.train.keras_files import check_keras_file
 
 BEST, LAST, STATE = "best.keras", "last.keras", "state.json"
-# Chosen when --batch-size / --epochs are not given (README, "Training defaults"). BatchNorm's moving
+# Chosen when --batch-size / --epochs are not given (docs/training.md, "Defaults"). BatchNorm's moving
 # statistics (momentum 0.9) need tens of steps to settle, and a few hundred crops at batch 64 give 3 to 5
 # steps per epoch: validation then reads chance while training accuracy climbs.
 MAX_AUTO_BATCH, MIN_AUTO_BATCH = TrainConfig.batch_size, 8

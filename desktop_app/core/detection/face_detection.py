@@ -30,8 +30,8 @@ MAX_DETECT_WIDTH = 640
 DEFAULT_MIN_SCORE = 0.5
 # BlazeFace's score alone cannot separate small real faces (0.58 in a class photo) from textures (up to
 # 0.80 for a rocket seen through a tile): every candidate must also pass face_landmark.tflite's
-# face-presence check. Measured (tests/core/detection/test_false_faces.py, README "Face detection"): real faces ≥ 0.999,
-# candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
+# face-presence check. Measured (tests/core/detection/test_false_faces.py; docs/detection.md, "No false
+# faces"): real faces ≥ 0.999, candidates on 17 face-free photos ≤ 0.89 (0.56 for those BlazeFace scores ≥ 0.5).
 MIN_PRESENCE = 0.95
 # A face that only a tile saw (auto mode) must pass a stricter check: a tile saw the astronaut's suit
 # patch, dimmed and turned 15°, as a face of presence 0.989, while every real face of the class, table
