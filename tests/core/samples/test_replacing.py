@@ -57,3 +57,34 @@ def test_a_read_only_disk_keeps_the_old_file_and_names_it(tmp_path):
             replace_file(path, b"new")
         assert caught.value.errno == errno.EROFS and caught.value.filename == str(path)
     assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
+
+
+def test_sweep_keeps_another_living_process_files_and_leaves_that_process_alone(tmp_path):
+    """A second program writing into the same folder (another training run, an export): its temporary
+    file and staging folder stay, and asking whether it runs does not signal it. A pid too large to ask
+    about counts as living too: its files are kept, never guessed away."""
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as other:
+        try:
+            (tmp_path / f".best.partial-{other.pid}.keras").write_bytes(b"being written")
+            (tmp_path / f".model.partial-{other.pid}").mkdir()
+            (tmp_path / f".odd.partial-{10**30}.json").write_bytes(b"?")
+            (tmp_path / ".partial-123").write_bytes(b"not a temporary name")  # no ".name" before it
+            assert sweep_partials(tmp_path) == []
+            assert other.poll() is None  # still running: only signal 0 (no signal) was sent
+            assert len(list(tmp_path.iterdir())) == 4
+        finally:
+            other.kill()
+    other.wait()
+    assert sorted(sweep_partials(tmp_path)) == [f".best.partial-{other.pid}.keras", f".model.partial-{other.pid}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".odd.partial-" + str(10**30) + ".json", ".partial-123"]
+
+
+def test_sweep_removes_a_dead_writers_link_not_what_it_points_to(tmp_path):
+    """A staging name that is a symlink to a folder: the link goes, the folder it names is not emptied."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "model.tflite").write_bytes(b"a model")
+    (tmp_path / f".model.partial-{int(dead.stdout)}").symlink_to(kept, target_is_directory=True)
+    assert sweep_partials(tmp_path) == [f".model.partial-{int(dead.stdout)}"]
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"] and (kept / "model.tflite").read_bytes() == b"a model"
