@@ -1,20 +1,23 @@
-"""The fine-tune defaults docs/fine-tuning.md states ("Defaults: 12 epochs, batch 16 (8 under 160 training
-crops)", "--head-epochs N (default 2) ... at 10× --learning-rate (1e-2), then all layers at
---learning-rate (1e-3)"), as ``python -m model_training train --init-from`` resolves them from the real
-command line and a real captured dataset. The resolved plan is what ``fine_tune`` receives; that function is
-replaced by a recorder, so nothing is trained here (the training itself is tests/training/test_fine_tune.py,
-which passes --epochs and --head-epochs of its own)."""
+"""What ``train --init-from`` resolves before it trains. The fine-tune defaults docs/fine-tuning.md
+states ("Defaults: 12 epochs, batch 16 (8 under 160 training crops)", "--head-epochs N (default 2) ... at
+10× --learning-rate (1e-2), then all layers at --learning-rate (1e-3)"), as the command resolves them
+from the real command line and a real captured dataset. The resolved plan is what ``fine_tune``
+receives; that function is replaced by a recorder, so nothing is trained here (the training itself is
+tests/training/test_fine_tune.py, which passes --epochs and --head-epochs of its own). And "A .tflite
+alone cannot be trained: the error names the file it looked for"."""
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import cv2
 import pytest
 
-from desktop_app.core.paths import DEMO_FACE
+from desktop_app.core.paths import DEFAULT_MODEL, DEMO_FACE
 from desktop_app.core.samples.sample_store import SampleStore
 from model_training.finetune import fine_tune
-from support.training_runs import cli
+from support.training_runs import cli, one_line_error
 
 BUNDLED = "fer2013_mini_xception"
 
@@ -60,3 +63,20 @@ def test_flags_win_over_the_defaults_and_head_epochs_never_exceed_epochs(tmp_pat
     assert (plan.config.epochs, plan.config.batch_size, plan.config.head_epochs) == (5, 4, 0)
     plan = planned(dataset, tmp_path / "b", "--epochs", "1")  # the default 2 head epochs cut to the 1 given
     assert (plan.config.epochs, plan.config.head_epochs) == (1, 1)
+
+
+def test_a_tflite_alone_is_refused_naming_the_keras_file_it_looked_for(tmp_path, capsys):
+    dataset = captured(tmp_path / "d", {"Happy": 6, "Neutral": 6})
+    model = tmp_path / "m.tflite"
+    shutil.copy(DEFAULT_MODEL, model)
+    shutil.copy(DEFAULT_MODEL.with_suffix(".json"), model.with_suffix(".json"))
+    argv = ["train", "--init-from", str(model), "--train", str(dataset), "--val-split", "0.2", "--out"]
+    assert cli([*argv, str(tmp_path / "run")]) == 2
+    assert one_line_error(capsys).endswith(f"Keras form is missing: expected {tmp_path / 'm.keras'}")
+    spec = json.loads(model.with_suffix(".json").read_text())
+    spec["provenance"]["run_dir"] = str(tmp_path / "deleted_run")  # an export whose run was removed
+    model.with_suffix(".json").write_text(json.dumps(spec))
+    assert cli([*argv, str(tmp_path / "run")]) == 2
+    assert one_line_error(capsys).endswith(f"expected {tmp_path / 'm.keras'} or its training run "
+                                           f"{tmp_path / 'deleted_run'} (gone)")
+    assert not (tmp_path / "run").exists()
