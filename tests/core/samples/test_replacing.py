@@ -63,8 +63,12 @@ def test_sweep_keeps_another_living_process_files_and_leaves_that_process_alone(
     """A second program writing into the same folder (another training run, an export): its temporary
     file and staging folder stay, and asking whether it runs does not signal it. A pid too large to ask
     about counts as living too: its files are kept, never guessed away."""
-    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as other:
+    # SIGHUP back to its default (nohup, which mutation runs use, would have it ignored): a stray signal kills it
+    child = ("import signal, time; signal.signal(signal.SIGHUP, signal.SIG_DFL); print('ready', flush=True); "
+             "time.sleep(60)")
+    with subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True) as other:
         try:
+            assert other.stdout.readline() == "ready\n"
             (tmp_path / f".best.partial-{other.pid}.keras").write_bytes(b"being written")
             (tmp_path / f".model.partial-{other.pid}").mkdir()
             (tmp_path / f".odd.partial-{10**30}.json").write_bytes(b"?")
