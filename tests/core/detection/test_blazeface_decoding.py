@@ -51,8 +51,10 @@ def test_a_score_exactly_at_the_minimum_is_kept_and_a_box_of_negative_size_is_no
     _, _, scores = decode(*raw_outputs({200: (0.0, 0.0, 16.0, 16.0, 0.5)}), ANCHORS, SIZE, min_score=at)
     assert list(scores) == [np.float32(at)]
     boxes, _, _ = decode(*raw_outputs({200: (0.0, 0.0, -10.0, 16.0, 3.0), 300: (0.0, 0.0, 16.0, -10.0, 3.0),
-                                       400: (0.0, 0.0, 0.0, 16.0, 3.0)}), ANCHORS, SIZE, min_score=0.5)
-    assert len(boxes) == 1 and boxes[0, 0] == boxes[0, 2]  # only the zero-width one: an empty box, not a negative
+                                       400: (0.0, 0.0, 0.0, 16.0, 3.0), 600: (0.0, 0.0, 16.0, 0.0, 3.0)}),
+                      ANCHORS, SIZE, min_score=0.5)
+    assert len(boxes) == 2  # only the zero-width and zero-height ones: empty boxes, not negative ones
+    assert boxes[0, 0] == boxes[0, 2] and boxes[1, 1] == boxes[1, 3]
 
 
 def test_weighted_nms_merges_overlaps_and_keeps_boxes_of_no_area_apart():
