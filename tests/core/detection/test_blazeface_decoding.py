@@ -68,3 +68,18 @@ def test_weighted_nms_merges_overlaps_and_keeps_boxes_of_no_area_apart():
     np.testing.assert_allclose(out_boxes[1:], boxes[[3, 4, 2]])  # the two empty boxes stay two faces
     empty = weighted_nms(boxes[:0], keypoints[:0], scores[:0])
     assert [a.shape for a in empty] == [(0, 4), (0, 6, 2), (0,)]
+
+
+def test_anchor_centres_are_laid_out_as_ssd_anchors_calculator_lays_them():
+    """Short range: strides 8, 16, 16, 16, two anchors per layer; layers of one stride share a grid, their
+    anchors interleaved cell by cell: 16×16 cells × 2, then 8×8 cells × 6 (896). Full range: 48×48 × 1.
+    Photos at one scale exercise few of these, so the layout is restated here in plain loops."""
+    def expected(grids):
+        return np.array([((x + 0.5) / cells, (y + 0.5) / cells)
+                         for cells, per_cell in grids for y in range(cells) for x in range(cells)
+                         for _ in range(per_cell)], np.float32)
+
+    np.testing.assert_array_equal(ANCHORS, expected([(16, 2), (8, 6)]))
+    from desktop_app.core.detection.blazeface_decoding import FULL_RANGE
+
+    np.testing.assert_array_equal(ssd_anchor_centres(FULL_RANGE), expected([(48, 1)]))
