@@ -83,3 +83,10 @@ def test_anchor_centres_are_laid_out_as_ssd_anchors_calculator_lays_them():
     from desktop_app.core.detection.blazeface_decoding import FULL_RANGE
 
     np.testing.assert_array_equal(ssd_anchor_centres(FULL_RANGE), expected([(48, 1)]))
+
+
+def test_the_ends_of_min_score_that_the_clis_accept():
+    """``--min-score`` takes 0 to 1 inclusive: 0 keeps every anchor, 1 only a logit at the clipping limit."""
+    regressors, logits = raw_outputs({100: (0.0, 0.0, 16.0, 16.0, 200.0), 200: (0.0, 0.0, 16.0, 16.0, 5.0)})
+    assert len(decode(regressors, logits, ANCHORS, SIZE, min_score=0.0)[2]) == len(ANCHORS)
+    assert list(decode(regressors, logits, ANCHORS, SIZE, min_score=1.0)[2]) == [1.0]
