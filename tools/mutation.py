@@ -15,9 +15,11 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -33,12 +35,14 @@ class Score:
     survived: int
     incompetent: int  # mutants that broke the import itself; counted as neither
     survivors: list[str]  # the surviving mutants' diffs
+    untested: int = 0  # mutants not reached before --minutes ran out
 
     def format(self) -> str:
         tested = self.killed + self.survived
         rate = f"{100.0 * self.killed / tested:.1f}%" if tested else "n/a"
+        stopped = f"; stopped with {self.untested} untested" if self.untested else ""
         return (f"{self.module}: {rate} killed ({self.killed} of {tested} mutants; "
-                f"{self.survived} survived, {self.incompetent} incompetent)")
+                f"{self.survived} survived, {self.incompetent} incompetent{stopped})")
 
 
 def settings() -> dict:
@@ -79,28 +83,52 @@ def score_session(module: str, session: Path, work: Path) -> Score:
                           text=True).stdout
     outcomes: Counter[str] = Counter()
     survivors = []
+    untested = 0
     for line in filter(None, dump.splitlines()):
         item, result = json.loads(line)
-        if not result or result.get("worker_outcome") == "skipped":
+        if not result:
+            untested += 1
+            continue
+        if result.get("worker_outcome") == "skipped":
             continue
         outcome = result.get("test_outcome") or result.get("worker_outcome")
         outcomes[outcome] += 1
         if outcome == "survived":
             survivors.append(result.get("diff") or json.dumps(item["mutations"]))
     return Score(module, outcomes["killed"] + outcomes["timeout"], outcomes["survived"], outcomes["incompetent"],
-                 survivors)
+                 survivors, untested)
 
 
-def mutate(module: str, tests: list[str], work: Path, timeout: float, exclude: list[str]) -> Score:
-    """Init, filter and run one module's cosmic-ray session inside ``work`` (a copy of the checkout)."""
+def mutate(module: str, tests: list[str], work: Path, timeout: float, exclude: list[str],
+           deadline: float | None = None) -> Score:
+    """Init, filter and run one module's cosmic-ray session inside ``work`` (a copy of the checkout). At
+    ``deadline`` (a ``time.monotonic()`` value) the run is stopped and what it tested so far is scored."""
     name = module.replace("/", "_").removesuffix(".py")
     config, session = work / f"{name}.toml", work / f"{name}.sqlite"
     config.write_text(config_text(module, tests, timeout, exclude), encoding="utf-8")
     for step in (["cosmic-ray", "init", str(config), str(session), "--force"],
-                 ["cr-filter-operators", str(session), str(config)],
-                 ["cosmic-ray", "exec", str(config), str(session)]):
+                 ["cr-filter-operators", str(session), str(config)]):
         subprocess.run(step, cwd=work, check=True)
+    run_until(["cosmic-ray", "exec", str(config), str(session)], work, deadline)
     return score_session(module, session, work)
+
+
+def run_until(command: list[str], cwd: Path, deadline: float | None) -> None:
+    """Run ``command``; past ``deadline`` end it and every mutant's test run it started (its own process
+    group). A stopped run leaves the copy's module mutated, so the caller mutates nothing more."""
+    with subprocess.Popen(command, cwd=cwd, start_new_session=True) as proc:
+        try:
+            code = proc.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            return
+    if code != 0:
+        raise subprocess.CalledProcessError(code, command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
                              f"{', '.join(modules)})")
     parser.add_argument("--report", type=Path, default=REPO / "mutation-report.txt",
                         help="where the scores and every surviving mutant's diff are written")
+    parser.add_argument("--tests", nargs="+", metavar="TEST",
+                        help="run these tests against every mutant instead of the module's own selection "
+                             "(a smaller, faster one first)")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop after this many minutes and score the mutants tested so far (default: no limit)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in modules]
     if unknown:
@@ -124,11 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
         work = Path(tmp)
         copy_checkout(work)
+        deadline = None if args.minutes is None else time.monotonic() + 60 * args.minutes
         for module in args.modules or list(modules):
-            score = mutate(module, modules[module], work, setup.get("timeout", 300), setup.get("exclude-operators", []))
+            score = mutate(module, args.tests or modules[module], work, setup.get("timeout", 300),
+                           setup.get("exclude-operators", []), deadline)
             print(score.format(), flush=True)
             lines += [score.format(), *[f"--- surviving mutant\n{diff}" for diff in score.survivors], ""]
             write_report(args.report, lines)  # after each module: a long run stopped midway keeps what it found
+            if score.untested:
+                break  # out of time, and the stopped module's copy may still hold a mutant
     print(f"scores and surviving mutants: {args.report}")
     return 0
 

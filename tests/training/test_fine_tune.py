@@ -221,6 +221,30 @@ def test_export_of_a_fine_tune_loads_in_the_app_with_eight_labels(fine_tuned, tm
     assert again.spec.labels == SPEC_LABELS and again.spec.color == "gray"
 
 
+def test_batch_normalization_stays_as_the_base_had_it(fine_tuned):
+    """"BatchNormalization stays frozen in inference mode, as a few hundred crops cannot re-estimate its
+    statistics": after 8 epochs every BatchNormalization layer of best.keras still holds the base's
+    scale, offset and moving statistics, while the layers around them did train."""
+    import keras
+
+    from model_training.finetune.fine_tune import _nested_layers
+
+    def layers(model, kind):
+        return [layer for layer in _nested_layers(model) if isinstance(layer, kind)]
+
+    base = keras.models.load_model(MODELS_DIR / f"{BUNDLED}.keras", compile=False)
+    tuned = keras.models.load_model(fine_tuned[0] / "best.keras", compile=False)
+    norms = list(zip(layers(base, keras.layers.BatchNormalization),
+                     layers(tuned, keras.layers.BatchNormalization), strict=True))
+    assert len(norms) > 10
+    for before, after in norms:
+        for a, b in zip(before.get_weights(), after.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=before.name)
+    convs = list(zip(layers(base, keras.layers.SeparableConv2D), layers(tuned, keras.layers.SeparableConv2D),
+                     strict=True))
+    assert convs and any(not np.array_equal(a.get_weights()[0], b.get_weights()[0]) for a, b in convs)
+
+
 def test_a_moved_fine_tune_still_checks_itself(fine_tuned, tmp_path):
     """split.json names the run's crops relative to the run: a moved run (its old folder gone) exports
     with the parity check on its own held-out crops, float32 and int8 alike."""
