@@ -4,7 +4,7 @@ geometry, build-models.
 A thin CLI: each command parses its flags and calls one library function. Any bad input ends in one
 line ``error: ...`` on stderr and exit code 2, and that line is all a refusal prints: the libraries' own
 INFO lines are kept quiet here (TensorFlow's, LiteRT's banner, OpenCV's per-image errors), and what a
-command has to say starts once its checks have passed (tests/training/test_refusals_one_line.py).
+command has to say starts once its checks have passed (tests/training/faults/test_refusals_one_line.py).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ states ("Defaults: 12 epochs, batch 16 (8 under 160 training crops)", "--head-ep
 10× --learning-rate (1e-2), then all layers at --learning-rate (1e-3)"), as the command resolves them
 from the real command line and a real captured dataset. The resolved plan is what ``fine_tune``
 receives; that function is replaced by a recorder, so nothing is trained here (the training itself is
-tests/training/test_fine_tune.py, which passes --epochs and --head-epochs of its own). And "A .tflite
+tests/training/finetune/test_fine_tune.py, which passes --epochs and --head-epochs of its own). And "A .tflite
 alone cannot be trained: the error names the file it looked for"."""
 from __future__ import annotations
 
