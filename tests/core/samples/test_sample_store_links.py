@@ -35,3 +35,14 @@ def test_a_symlinked_trash_is_refused_and_the_sample_stays(tmp_path):
             store.delete(sample.id)
         assert not store.get(sample.id).deleted
     assert (root / "Sad" / f"{sample.id}.png").is_file() and list(outside.iterdir()) == []
+
+
+def test_a_label_folder_linked_to_another_label_folder_is_refused(tmp_path):
+    """A link that stays inside the dataset is refused too: a sample saved as Happy through ``Happy`` →
+    ``Sad`` would sit in Sad/ while the manifest says Happy, and the next open would relabel it silently."""
+    root = tmp_path / "ds"
+    (root / "Sad").mkdir(parents=True)
+    (root / "Happy").symlink_to(root / "Sad", target_is_directory=True)
+    with SampleStore(root) as store, pytest.raises(StoreError, match="is a link"):
+        store.save_crop(store.make_sample((0, 0, 10, 10), None, "Happy"), CROP)
+    assert list((root / "Sad").iterdir()) == []
