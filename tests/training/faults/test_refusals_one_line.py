@@ -11,7 +11,7 @@ import pytest
 
 from desktop_app.core.paths import DEFAULT_MODEL, MODELS_DIR
 from support.faults import fill, read_only, small_disk
-from support.training_runs import kit, train_run, write_splits
+from support.training_runs import kit
 
 pytestmark = pytest.mark.slow  # a one-epoch run to refuse things about, and a fresh interpreter per case
 
@@ -53,15 +53,6 @@ REFUSALS = [
     ("stats of no dataset", ["stats", "{tmp}/nowhere"], "dataset not found"),
 ]
 
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
-    return write_splits(tmp_path_factory.mktemp("refusals"), 10, 4)
-
-
-@pytest.fixture(scope="module")
-def run_dir(data) -> Path:
-    return train_run(data, "run", "--epochs", "1", "--input-size", "32")
 
 
 @pytest.fixture(scope="module")

@@ -16,18 +16,7 @@ from desktop_app.core.paths import DEFAULT_MODEL
 from model_training.__main__ import COMMANDS, main
 from model_training.data.labels import SPEC_LABELS
 from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
-from support.training_runs import cli, one_line_error, train_run, write_splits
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
-    return write_splits(tmp_path_factory.mktemp("bad_input"), 10, 4)
-
-
-@pytest.fixture(scope="module")
-def run_dir(data) -> Path:
-    """One epoch at 32 px: a finished run with best.keras and last.keras."""
-    return train_run(data, "run", "--epochs", "1", "--input-size", "32")
+from support.training_runs import cli, one_line_error
 
 
 @pytest.mark.parametrize("flags, says", [

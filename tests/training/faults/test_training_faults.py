@@ -18,21 +18,11 @@ import pytest
 
 from support.faults import kill_while_writing, read_only, small_disk, writing
 from support.repo import REPO
-from support.training_runs import cli, one_line_error, train_run, write_splits
+from support.training_runs import cli, one_line_error, write_splits
 
 pytestmark = pytest.mark.slow  # each test trains an epoch or two (tens of seconds on a busy 2-core CPU)
 ENV = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
-    return write_splits(tmp_path_factory.mktemp("faults"), 10, 4)
-
-
-@pytest.fixture(scope="module")
-def run_dir(data) -> Path:
-    """A finished one-epoch run (best.keras, last.keras, state.json): what the faults start from."""
-    return train_run(data, "run", "--epochs", "1", "--input-size", "32")
 
 
 def copy_run(run_dir: Path, where: Path, best: float | None = None) -> Path:
