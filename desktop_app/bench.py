@@ -30,14 +30,15 @@ def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: l
     to report how many were found; ``stills``: every frame is a new photo (the pipeline forgets the
     previous frame)."""
     times = StageTimes()
-    totals, faces, found = [], [], []
+    totals, faces, found, predicted = [], [], [], 0
     with ExpressionPipeline(model, detector) as pipeline:
         pipeline.process(frames[0])  # warm-up: first call allocates
         pipeline.reset_tracks()
         for i, image in enumerate(frames):
             if stills:
                 pipeline.reset_tracks()
-            result = pipeline.process(Frame(i, i / FPS, image))
+            result = pipeline.process(Frame(i, i / FPS, image, still=stills))
+            predicted += pipeline.detector.predicted
             faces.append(len(result.faces))
             if truth is not None:
                 found.append(sum(any(iou(t, f.box) > 0.3 for f in result.faces) for t in truth))
@@ -46,10 +47,11 @@ def run_clip(name: str, frames: list[np.ndarray], detector: str, model, truth: l
     recall = (f", found {np.median(found):.0f} of {len(truth)} (lowest {min(found)})"
               if truth is not None else "")
     median = float(np.median(totals))
+    followed = f", faces predicted on {predicted} frames (detector skipped)" if predicted else ""
     report = (f"{name}: {len(frames)} frames, detector {detector}, faces per frame median {np.median(faces):.0f}"
-              f"{recall}\n{times.format(FRAME_STAGES)}\n"
+              f"{recall}{followed}\n{times.format(FRAME_STAGES)}\n"
               f"  {'total':<8}  {median:9.3f} {np.percentile(totals, 95):9.3f}   "
-              f"({'+'.join(s for s in FRAME_STAGES if s in times.summary())})")
+              f"({'+'.join(s for s in FRAME_STAGES if s in times.summary())}; mean {np.mean(totals):.3f})")
     return report, median
 
 
@@ -63,6 +65,24 @@ def compare(name: str, frames: list[np.ndarray], named: str, model, truth: list 
     ratio = medians[DEFAULT_DETECTOR] / max(medians[named], 1e-9)
     print(f"  {DEFAULT_DETECTOR} / {named}: {ratio:.2f}× the median total\n", flush=True)
     return ratio
+
+
+def prediction_check(frames: list[np.ndarray], model) -> str:
+    """The default's predicted frames (coasting.py) against detecting those same frames: how far the
+    boxes are apart and whether the labels agree."""
+    runs = []
+    for video in (True, False):  # a video's frames, then the same images as stills (detected every time)
+        with ExpressionPipeline(model) as pipeline:
+            runs.append([(pipeline.process(Frame(i, i / FPS, image, still=not video)), pipeline.detector.predicted)
+                         for i, image in enumerate(frames)])
+    pairs = [(a.faces[0], b.faces[0]) for (a, was_predicted), (b, _) in zip(*runs)
+             if was_predicted and a.faces and b.faces]
+    if not pairs:
+        return "predicted frames: none in this clip"
+    overlap = np.array([iou(a.box, b.box) for a, b in pairs])
+    same = sum(a.label == b.label for a, b in pairs)
+    return (f"predicted frames against detecting them ({len(pairs)} frames): box IoU median {np.median(overlap):.3f}, "
+            f"p5 {np.percentile(overlap, 5):.3f}; same label on {same} ({100 * same / len(pairs):.0f}%)\n")
 
 
 def noisy(frame: np.ndarray, count: int, seed: int = 0) -> list[np.ndarray]:
@@ -119,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         one_face = [f.image for f in DemoSource(640, 360, frames=args.frames)]
         compare("640x360, one face", one_face, "short", args.model)
+        print(prediction_check(one_face, args.model), flush=True)
         compare("1280x720, four faces", four_face_frames(args.frames), "full", args.model)
         table, seats = table_frame(1280, 720)
         compare("1280x720, a table of six", noisy(table, args.frames), "group", args.model, seats)

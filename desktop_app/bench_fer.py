@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.core.media.frame_sources import Frame
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.pipeline import FRAME_STAGES, ExpressionPipeline
 
@@ -124,9 +125,9 @@ def our_times(frames: list[np.ndarray], model=DEFAULT_MODEL) -> Timing:
         pipeline.process(frames[0])
         pipeline.reset_tracks()
         cpu = time.process_time()
-        for frame in frames:
+        for i, frame in enumerate(frames):
             t = time.perf_counter()
-            result = pipeline.process(frame)
+            result = pipeline.process(Frame(i, i / 30.0, frame))  # a video, as the window sees it
             times.append((time.perf_counter() - t) * 1e3)
             faces.append(len(result.faces))
         cpu_ms = (time.process_time() - cpu) * 1e3 / len(frames)
@@ -142,16 +143,20 @@ def compare_with_fer(frames: list[np.ndarray], model=DEFAULT_MODEL) -> str:
     after = our_times(frames, model)
     ours_ms = before.ms + after.ms
     ours, theirs = float(np.median(ours_ms)), float(np.median(fer.ms))
+    ours_mean, theirs_mean = float(np.mean(ours_ms)), float(np.mean(fer.ms))
     ours_cpu = (before.cpu_ms + after.cpu_ms) / 2
     stages = ", ".join(s for s in FRAME_STAGES if s != "compare")
     return (f"fer {FER_REQUIREMENT.split('==')[1]} vs ours on {len(frames)} one-face 640x360 frames "
             f"(per frame; wall clock, and CPU time of all threads):\n"
-            f"  fer (its defaults: Haar cascade + quantized TFLite mini-Xception)  median {theirs:7.2f} ms  p95 "
-            f"{np.percentile(fer.ms, 95):7.2f} ms  cpu {fer.cpu_ms:6.2f} ms  faces found in "
+            f"  fer (its defaults: Haar cascade + quantized TFLite mini-Xception)  median {theirs:7.2f} ms  mean "
+            f"{theirs_mean:7.2f} ms  p95 {np.percentile(fer.ms, 95):7.2f} ms  cpu {fer.cpu_ms:6.2f} ms  faces found in "
             f"{sum(f > 0 for f in fer.faces)}/{len(frames)}\n"
-            f"  ours (default detector: {stages})  median {ours:7.2f} ms  p95 "
+            f"  ours (default detector: {stages})  median {ours:7.2f} ms  mean {ours_mean:7.2f} ms  p95 "
             f"{np.percentile(ours_ms, 95):7.2f} ms  cpu {ours_cpu:6.2f} ms  faces found in "
             f"{sum(f > 0 for f in before.faces)}/{len(frames)}\n"
-            f"  ours is {theirs / max(ours, 1e-9):.1f}× faster (wall clock), "
+            # The mean, not the median: with the detector skipped on every other frame (coasting.py) the
+            # frames' times fall in two groups and the median lands on either.
+            f"  ours is {theirs_mean / max(ours_mean, 1e-9):.1f}× faster (mean wall clock), "
+            f"{theirs / max(ours, 1e-9):.1f}× (median), "
             f"{fer.cpu_ms / max(ours_cpu, 1e-9):.1f}× (CPU time); load average {load:.2f} → "
             f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

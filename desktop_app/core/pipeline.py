@@ -136,12 +136,14 @@ class ExpressionPipeline:
         return self.classifier.labels
 
     def process(self, frame: Frame | np.ndarray) -> FrameResult:
+        """One frame's faces and expressions. A bare array is a still image; a video's ``Frame`` lets
+        the default detector follow its faces between detections (coasting.py)."""
         if isinstance(frame, np.ndarray):
-            frame = Frame(0, 0.0, to_bgr(frame))
+            frame = Frame(0, 0.0, to_bgr(frame), still=True)
         image = frame.image
         spec = self.spec
         t0 = time.perf_counter()
-        detections = self.detector.detect(image)
+        detections = self.detector.detect(image, None if frame.still else frame.index)
         t1 = time.perf_counter()
         ids, due = self.tracker.assign([d.box for d in detections])
         todo = self._due_for_classification(due)

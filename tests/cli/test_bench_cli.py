@@ -27,6 +27,7 @@ def test_bench_prints_the_default_beside_each_named_detector():
     assert out.count(f"detector {DEFAULT_DETECTOR},") == 6  # one row per scene
     assert "found 6 of 6" in out  # the table of six, by the default (and by group)
     assert "expression change in a class of 54" in out and "happy → neutral" in out
+    assert "predicted frames against detecting them" in out  # the default's skipped detections, checked
 
 
 def test_bench_rejects_zero_frames_with_one_line():

@@ -19,6 +19,7 @@ import numpy as np
 from desktop_app.core.detection.blazeface_decoding import FULL_RANGE, SHORT_RANGE
 from desktop_app.core.detection.blazeface_model import BlazeFaceModel, Candidates, Detection, detect_view
 from desktop_app.core.detection.box_overlap import overlaps_xyxy
+from desktop_app.core.detection.coasting import Coaster
 from desktop_app.core.detection.face_presence import FacePresence
 from desktop_app.core.detection.room_scan import RoomScanner
 from desktop_app.core.detection.tiling import TiledDetector
@@ -77,6 +78,8 @@ class FaceDetector:
         self._room = None
         self._presence = None
         self._checked = _NO_CHECKS
+        self._coaster = Coaster()
+        self.predicted = False  # whether the last frame's faces were predicted, not detected (auto only)
         if verify:
             self._presence = FacePresence()
         if kind == "group":
@@ -87,13 +90,17 @@ class FaceDetector:
     @property
     def activity(self) -> str:
         """What the detector is doing now, in a few words (the status line)."""
-        return self._room.describe() if self._room is not None else self.kind
+        if self._room is None:
+            return self.kind
+        return self._room.describe() + (", detecting every 2nd frame" if self._coaster.coasting else "")
 
-    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+    def detect(self, frame_bgr: np.ndarray, frame_index: int | None = None) -> list[Detection]:
+        """Faces in ``frame_bgr``. ``frame_index``: its number in a video (None for a still image); auto
+        may then skip the detector on a steady video's every other frame (coasting.py)."""
         if self._model is None:
             raise RuntimeError("detector is closed")
         if self._room is not None:
-            return self._detect_auto(frame_bgr)
+            return self._detect_auto(frame_bgr, frame_index)
         if self._tiler is not None:
             found = self._tiler.detect(frame_bgr, self.min_score)
         else:
@@ -105,12 +112,18 @@ class FaceDetector:
             found = self._keep_faces(frame_bgr, found)
         return found.to_detections()
 
-    def _detect_auto(self, frame_bgr: np.ndarray) -> list[Detection]:
+    def _detect_auto(self, frame_bgr: np.ndarray, frame_index: int | None) -> list[Detection]:
+        predicted = self._coaster.prediction(frame_index)
+        self.predicted = predicted is not None and self._room.coast(frame_bgr)
+        if self.predicted:
+            self._coaster.coasted(frame_index)
+            return predicted.to_detections()
         found, tile_only = self._room.detect(frame_bgr, self.min_score)
         if self._presence is not None:
             kept = self._presences(frame_bgr, found) >= np.where(tile_only, MIN_TILE_PRESENCE, MIN_PRESENCE)
             found, tile_only = Candidates(found.boxes[kept], found.keypoints[kept], found.scores[kept]), tile_only[kept]
         self._room.saw_room(bool(tile_only.any()))
+        self._coaster.record(frame_index, found)
         return found.to_detections()
 
     def _keep_faces(self, frame_bgr: np.ndarray, found: Candidates) -> Candidates:
@@ -146,6 +159,7 @@ class FaceDetector:
     def reset(self) -> None:
         """A new source: forget what earlier frames showed (tiles' faces, checked candidates)."""
         self._checked = _NO_CHECKS
+        self._coaster.reset()
         if self._tiler is not None:
             self._tiler.reset()
         if self._room is not None:

@@ -92,12 +92,8 @@ class RoomScanner:
         self._frames += 1
         if self.state == ROOM:
             return self._room(frame_bgr, min_score)
-        small, scale = _fit_width(frame_bgr, MAX_WHOLE_WIDTH)
-        height, width = small.shape[:2]
+        view, scale, side, x0, y0 = self._whole_view(frame_bgr)
         size = self.model.spec.input_size
-        matrix, side, x0, y0 = letterbox_matrix(width, height, size)
-        view = cv2.warpAffine(small, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                              borderValue=0)
         if self._scene_cut(view, frame_bgr.shape):
             self._rescan = True
         views, tiles, places = view[None], [], []
@@ -130,6 +126,30 @@ class RoomScanner:
                   for i, place in enumerate(places)]
         found = merge_across_views(Candidates.concat([p for p, _ in parts]), np.concatenate([c for _, c in parts]))
         return found, seen_only_by_tiles(found, whole)
+
+    def coast(self, frame_bgr: np.ndarray) -> bool:
+        """Whether this frame may skip the detector (coasting.py): not a rescan, not a probe frame, no
+        scene cut. A skipped frame still counts, so probes and the room's linger keep their pace."""
+        upcoming = self._frames + 1
+        if self._rescan or upcoming % PROBE_EVERY == 0:
+            return False
+        if self._scene_cut(self._whole_view(frame_bgr)[0], frame_bgr.shape):
+            self._rescan = True
+            return False
+        self._frames = upcoming
+        self.tiles_run = 0
+        return True
+
+    def _whole_view(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, float, float, float, float]:
+        """The whole frame letterboxed into one view (from a copy at most ``MAX_WHOLE_WIDTH`` wide), the
+        copy's scale, and the square's side and origin in the copy's pixels."""
+        small, scale = _fit_width(frame_bgr, MAX_WHOLE_WIDTH)
+        height, width = small.shape[:2]
+        size = self.model.spec.input_size
+        matrix, side, x0, y0 = letterbox_matrix(width, height, size)
+        view = cv2.warpAffine(small, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                              borderValue=0)
+        return view, scale, side, x0, y0
 
     def _room(self, frame_bgr: np.ndarray, min_score: float) -> tuple[Candidates, np.ndarray]:
         with_whole = self._whole_found or self._frames % PROBE_EVERY == 0

@@ -44,6 +44,7 @@ class Frame:
     image: np.ndarray  # uint8 BGR
     decode_ms: float = 0.0
     read_at: float = 0.0  # time.monotonic() when the frame was read, for end-to-end latency
+    still: bool = False  # a photo of its own, not the next frame of a video (nothing to follow from before)
 
 
 class FrameSource:
@@ -217,7 +218,7 @@ class ImageSource(FrameSource):
                 continue
             if warning:
                 self.warnings.append(warning)
-            frame = Frame(self._index, float(self._index), image, (time.perf_counter() - t) * 1e3)
+            frame = Frame(self._index, float(self._index), image, (time.perf_counter() - t) * 1e3, still=True)
             self._index += 1
             return frame
         return None
@@ -250,14 +251,20 @@ class DemoSource(FrameSource):
         self._index = 0
         self._background = np.full((height, width, 3), 60, np.uint8)
 
-    def render(self, index: int) -> np.ndarray:
+    def placement(self, index: int) -> tuple[int, int, int]:
+        """Where frame ``index`` puts the photo: its left, top and side in pixels (the truth that tests
+        and the bench measure predicted boxes against)."""
         width, height = self.size
         t = index / self.fps
         # Zoom 0.5–0.8 of the frame: the face stays ≥ 84 px of 480, which the default short-range detector holds.
         side = int(min(width, height) * (0.65 + 0.15 * math.sin(t * 0.7)))
-        photo = cv2.resize(self._photo, (side, side), interpolation=cv2.INTER_AREA)
         x = int((width - side) / 2 + (width - side) / 2 * 0.8 * math.sin(t * 0.5))
         y = int((height - side) / 2 + (height - side) / 2 * 0.8 * math.cos(t * 0.4))
+        return x, y, side
+
+    def render(self, index: int) -> np.ndarray:
+        x, y, side = self.placement(index)
+        photo = cv2.resize(self._photo, (side, side), interpolation=cv2.INTER_AREA)
         frame = self._background.copy()
         frame[y:y + side, x:x + side] = photo
         return frame

@@ -1,0 +1,79 @@
+"""Auto on a steady video: detect every other frame, predict the boxes in between.
+
+With one face the detector's invoke is most of a frame's cost (1.3–1.6 ms of about 2 ms on the 2-core
+machine; docs/detection.md, "One face, every other frame"). At 30 fps a face moves a few pixels a frame, so
+when the last two detections found the same faces in nearly the same places, the frame after a
+detection may skip the detector: each box and keypoint is extrapolated from those two detections (a
+constant velocity; a zoom moves the box's sides too). The frame after that detects again, so a
+prediction is never more than one frame from a detection, and a face that leaves or jumps is
+wrong for at most one frame. MediaPipe's own video graphs likewise detect rarely and follow faces
+between detections.
+
+Never coasted over: a still image, a frame after a seek, a new source or more than one dropped frame
+(``MAX_AHEAD``), a frame with no face or more than ``COAST_MAX_FACES``, faces that moved more than
+``STEADY_IOU`` allows between the last two detections, auto's probe and rescan frames and a scene
+cut (room_scan.py). The named detectors (short, full, group) detect on every frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from desktop_app.core.detection.blazeface_model import Candidates
+from desktop_app.core.detection.box_overlap import overlaps_xyxy
+
+COAST_MAX_FACES = 4  # a few people at a laptop; a class keeps tiling's own schedule
+STEADY_IOU = 0.7  # each face's boxes in the last two detections overlap at least this much (a fast move: detect)
+MAX_AHEAD = 2  # frames from the last detection to the frame predicted (one dropped frame allowed)
+MAX_SPAN = 4  # frames between the last two detections (two dropped frames allowed)
+
+
+class Coaster:
+    """The last two detections of a video and whether the next frame may do without a new one."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """A new source, a seek, a still: nothing to extrapolate from."""
+        self._last: tuple[int, Candidates] | None = None
+        self._before: tuple[int, Candidates] | None = None
+        self._coasted: int | None = None  # frame index of the last prediction
+        self.coasting = False  # whether one of the last two frames was predicted (the status line)
+
+    def record(self, index: int | None, found: Candidates) -> None:
+        """A frame that ran the detector (``index`` None: not part of a video, so forget the past)."""
+        if index is None:
+            self.reset()
+            return
+        if self._last is not None and not 0 < index - self._last[0] <= MAX_SPAN:
+            self._last = None  # a seek or a long gap: these two detections say nothing about motion
+        self._before, self._last = self._last, (index, found)
+        self.coasting = self._coasted is not None and index - self._coasted <= 1
+
+    def prediction(self, index: int | None) -> Candidates | None:
+        """The faces predicted at frame ``index`` if it may skip the detector, else None."""
+        if index is None or self._last is None or self._before is None:
+            return None
+        (i1, last), (i0, before) = self._last, self._before
+        ahead, span = index - i1, i1 - i0
+        if self._coasted is not None and self._coasted >= i1:
+            return None  # the frame after a prediction always detects
+        if not (0 < ahead <= MAX_AHEAD and 0 < span <= MAX_SPAN):
+            return None
+        count = len(last.scores)
+        if not 0 < count <= COAST_MAX_FACES or len(before.scores) != count:
+            return None
+        inter, area_last, area_before = overlaps_xyxy(last.boxes, before.boxes)
+        overlap = inter / np.maximum(area_last[:, None] + area_before[None, :] - inter, 1e-9)
+        match = overlap.argmax(axis=1)
+        if len(set(match.tolist())) != count or (overlap[np.arange(count), match] < STEADY_IOU).any():
+            return None  # a face appeared, left or jumped: detect until two detections agree again
+        step = ahead / span
+        boxes = last.boxes + (last.boxes - before.boxes[match]) * step
+        keypoints = last.keypoints + (last.keypoints - before.keypoints[match]) * step
+        return Candidates(boxes.astype(np.float32), keypoints.astype(np.float32), last.scores.copy())
+
+    def coasted(self, index: int) -> None:
+        """Frame ``index`` used the prediction."""
+        self._coasted = index
+        self.coasting = True
