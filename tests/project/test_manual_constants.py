@@ -99,6 +99,17 @@ def test_detection_tracking_and_video_numbers():
     assert (int(share) / 100, int(frames)) == (TRUNCATION_FRACTION, TRUNCATION_MIN_FRAMES)
 
 
+def test_every_other_frame_numbers():
+    from desktop_app.core.detection.coasting import COAST_MAX_FACES, MAX_AHEAD, STEADY_IOU
+
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+    faces, iou = promise(r"found the same one to (\w+) faces in nearly the same places \(each face's two boxes "
+                         r"overlap by IoU ≥ ([\d.]+)\)").groups()
+    assert (words[faces], float(iou)) == (COAST_MAX_FACES, STEADY_IOU)
+    assert words[promise(r"no face, or more than (\w+) \(a class").group(1)] == COAST_MAX_FACES
+    assert words[promise(r"or after more than (\w+) dropped frame").group(1)] == MAX_AHEAD - 1
+
+
 def test_affectnet_counts_detect_width_and_grey_weights():
     from desktop_app.core.detection.face_detection import MAX_DETECT_WIDTH
     from model_training.bench.bench_scale import AFFECTNET_COUNTS, AFFECTNET_TRAIN_IMAGES

@@ -2,6 +2,7 @@
 
 - ``face_detection``: ``FaceDetector``, the detector the pipeline builds (kinds auto, short, full, group).
 - ``room_scan``: auto, the default: the whole frame always, tiles as often as the scene needs them.
+- ``coasting``: auto on a steady video: every other frame's faces predicted from the last two detections.
 - ``blazeface_model``: one BlazeFace ``.tflite`` in an interpreter and MediaPipe's whole-frame view.
 - ``blazeface_decoding``: raw outputs → boxes, keypoints, scores (anchors, weighted NMS).
 - ``tiling``: group mode's overlapping tiles, run in turns.

@@ -5,7 +5,8 @@ for a Google host at start) and offers no switch to turn it off. The ``mediapipe
 test oracle only (tests/core/detection/test_blazeface_oracle.py): boxes, keypoints and scores match its FaceDetector.
 
 Kinds: ``auto``, the default (the short model on the whole frame, and on overlapping tiles as often as
-the scene needs them: a close face, a table, a class; see room_scan.py for how it decides), ``short``
+the scene needs them: a close face, a table, a class; see room_scan.py for how it decides; on a steady
+video of a few faces, every other frame predicted, coasting.py), ``short``
 (faces within ~2 m), ``full`` (smaller faces, slower), ``group`` (a class: the short model over every
 overlapping tile plus the whole frame on every frame, see tiling.py).
 """
