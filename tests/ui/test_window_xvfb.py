@@ -14,6 +14,7 @@ import time
 import cv2
 import pytest
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR
 from desktop_app.core.media.demo_media import group_photo
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.ui.tools.xvfb import window_manager, xvfb_display
@@ -72,6 +73,9 @@ def test_screenshot_script_draws_window_inspector_and_presentation(tmp_path):
     done = subprocess.run([sys.executable, "-m", "desktop_app.ui.tools.screenshots", "--out", str(tmp_path),
                            "--compare", str(second)], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+    # every shot shows what a user's first run shows: the default detector, not one the script picked
+    printed = [line for line in done.stdout.splitlines() if ".png" in line]
+    assert len(printed) == 6 and all(line.endswith(f"(detector {DEFAULT_DETECTOR})") for line in printed), printed
     shots = {name: cv2.imread(str(tmp_path / f"{name}.png"))
              for name in ("window", "inspector", "presentation", "inspector_compare",
                           "presentation_group_1080p", "presentation_group_768p")}

@@ -1,7 +1,8 @@
 """Screenshots of the window, the inspector and presentation mode for the README, made in a private X
 server: ``python -m desktop_app.ui.tools.screenshots [--out docs/screenshots]`` (needs Xvfb; openbox, when
 installed, gives the presentation shots a real window manager). Presentation mode is also taken on a group
-(the demo photograph tiled 3 × 2) on a 1920×1080 and a 1366×768 screen, as a class sees it on a projector."""
+(the demo photograph tiled 3 × 2) on a 1920×1080 and a 1366×768 screen, as a class sees it on a projector.
+Every shot uses the default detector, chosen by nothing here: the pictures show what a user's first run shows."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 WIDTH = 1000  # pixels wide as saved: sharp enough to read in the README, small on disk
 GROUP_SHOTS = (("1920x1080", "presentation_group_1080p.png"), ("1366x768", "presentation_group_768p.png"))
-GROUP_DETECTOR = "group"  # the tiled detector finds every face of a group photo
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,7 +98,7 @@ def take(out: Path, compare: Path | None = None) -> int:
         wait_until(lambda: time.monotonic() > started[0] + seconds)
 
     def save(widget, name: str) -> None:
-        save_scaled(widget, out / name)
+        save_scaled(widget, out / name, window.detector_box.currentData())
 
     with tempfile.TemporaryDirectory() as tmp:
         import cv2
@@ -111,7 +111,7 @@ def take(out: Path, compare: Path | None = None) -> int:
         writer.release()
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("dataset", str(Path(tmp) / "dataset"))
-        window = MainWindow("demo", str(DEFAULT_MODEL), "short", settings=settings)
+        window = MainWindow("demo", str(DEFAULT_MODEL), settings=settings)  # the default detector
         window.resize(1280, 760)
         window.show()
         def face_with_history(seconds: float) -> bool:
@@ -140,7 +140,6 @@ def take(out: Path, compare: Path | None = None) -> int:
         window.inspector.close()
 
         window.pause_button.setChecked(False)
-        window.detector_box.setCurrentIndex(window.detector_box.findData("full"))
         window.set_source(str(clip))
         wait_until(lambda: window.session.result is not None and len(window.session.result.faces) >= 4)
         window.toggle_presentation()
@@ -155,15 +154,16 @@ def take(out: Path, compare: Path | None = None) -> int:
     return 0
 
 
-def save_scaled(widget, path: Path) -> None:
-    """``widget`` as drawn, ``WIDTH`` pixels wide, in a 256-colour palette where ImageMagick is installed."""
+def save_scaled(widget, path: Path, detector: str) -> None:
+    """``widget`` as drawn, ``WIDTH`` pixels wide, in a 256-colour palette where ImageMagick is installed;
+    prints the path and the window's detector, so a reader (and the test) can see what the shot shows."""
     from PySide6.QtCore import Qt
 
     image = widget.grab().toImage()
     image.scaledToWidth(min(WIDTH, image.width()), Qt.TransformationMode.SmoothTransformation).save(str(path))
     if shutil.which("convert"):  # a third of the size, no visible loss
         subprocess.run(["convert", str(path), "+dither", "-colors", "256", f"PNG8:{path}"], check=False)
-    print(path)
+    print(f"{path} (detector {detector})")
 
 
 def take_group(out: Path, name: str) -> int:
@@ -189,7 +189,7 @@ def take_group(out: Path, name: str) -> int:
         cv2.imwrite(str(photo), group_photo())
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("dataset", str(Path(tmp) / "dataset"))
-        window = MainWindow(str(photo), str(DEFAULT_MODEL), GROUP_DETECTOR, settings=settings)
+        window = MainWindow(str(photo), str(DEFAULT_MODEL), settings=settings)  # the default detector
         window.show()
         wait_until(lambda: window.session.result is not None and len(window.session.result.faces) >= 6)
         window.toggle_presentation()
@@ -197,7 +197,7 @@ def take_group(out: Path, name: str) -> int:
         wait_until(lambda: window.geometry() == screen and window.room.height() >= window.room.minimumHeight())
         shown = time.monotonic()
         wait_until(lambda: time.monotonic() > shown + 1.0)  # the room chart's next redraw, the layout settled
-        save_scaled(window, out / name)
+        save_scaled(window, out / name, window.detector_box.currentData())
         window.close()
     window.deleteLater()
     app.processEvents()
