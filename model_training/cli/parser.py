@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app.cli_args import Parser, number_between, positive_number, whole_number
+from desktop_app.command_name import command_name
 
 BACKEND_HELP = "Keras backend: tensorflow, jax or torch (default: $KERAS_BACKEND, else tensorflow)"
 SOURCE_HELP = "dataset folder, optionally DIR:WEIGHT (loss weight) and :crop (whole photos: detect faces)"
@@ -203,7 +204,7 @@ FLAGS: dict[str, Callable[[Subparsers], None]] = {  # command → the function t
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="python -m model_training",
+    parser = Parser(prog=command_name("model_training"),
                     description="Train, evaluate and export the expression classifier (AffectNet classes).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_flags in FLAGS.values():
