@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {describe(exc, f'{argv[0]} failed unexpectedly')}", file=sys.stderr)
             return 1
     if argv and argv[0] in ("-h", "--help"):
-        print(__doc__.strip())
+        from desktop_app.command_name import command_name
+
+        print(__doc__.strip().replace("python -m desktop_app", command_name("desktop_app")))
         print("commands: " + ", ".join(COMMANDS) + " (each has --help); window options: --source, --model, --detector")
         return 0
     if argv and not argv[0].startswith("-"):

@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 from desktop_app.cli_args import Parser, add_detector, add_min_score, add_model, number_between
+from desktop_app.command_name import command_name
 from desktop_app.core.errors import UserError
 from desktop_app.core.headless.analysis import DEFAULT_SMOOTHING, AnalyzeOptions, analyze
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="python -m desktop_app analyze", description=__doc__)
+    p = Parser(prog=f"{command_name('desktop_app')} analyze", description=__doc__)
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="video files, image files, folders of images, or 'demo'")
     p.add_argument("--csv", type=Path, help="write one row per face per frame here")

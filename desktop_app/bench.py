@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 from desktop_app.cli_args import Parser, add_model, whole_number
+from desktop_app.command_name import command_name
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, FaceDetector
 from desktop_app.core.errors import UserError
 from desktop_app.core.media.demo_media import four_face_frames, group_frame
@@ -130,7 +131,7 @@ def change_latency(model, frames_before: int = 30, frames_after: int = 30) -> st
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="python -m desktop_app bench", description=__doc__)
+    p = Parser(prog=f"{command_name('desktop_app')} bench", description=__doc__)
     p.add_argument("--frames", type=whole_number(1), default=300, help="frames per clip")
     add_model(p, "expression .tflite to time")
     p.add_argument("--fer", action="store_true",

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from desktop_app.cli_args import Parser, whole_number
+from desktop_app.command_name import command_name
 from desktop_app.core.paths import DEMO_FACE
 
 MIN_SIDE = 64  # the smallest frame side worth measuring
@@ -69,7 +70,7 @@ def frame_size(text: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="python -m desktop_app bench-memory", description=__doc__)
+    p = Parser(prog=f"{command_name('desktop_app')} bench-memory", description=__doc__)
     p.add_argument("--inputs", type=whole_number(2), default=100, help="how many input videos")
     p.add_argument("--frames", type=whole_number(1), default=5, help="frames per video")
     p.add_argument("--size", type=frame_size, default="1280x720", help="frame size WxH")

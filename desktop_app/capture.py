@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.cli_args import Parser, add_detector, add_min_score, add_model, whole_number
+from desktop_app.command_name import command_name
 from desktop_app.core.errors import UserError
 from desktop_app.core.expression.expression_names import EXPRESSIONS, canonical_expression
 from desktop_app.core.headless.file_capture import CaptureOptions, capture
@@ -33,7 +34,7 @@ def dataset_label(text: str) -> str:
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="python -m desktop_app capture", description=__doc__)
+    p = Parser(prog=f"{command_name('desktop_app')} capture", description=__doc__)
     p.add_argument("source", metavar="SOURCE", help="a video file, an image file, a folder of images, or 'demo'")
     p.add_argument("--label", type=dataset_label, required=True,
                    help="the expression every saved face gets (a folder name)")

@@ -1,8 +1,8 @@
 """Training, evaluation and export of the expression classifier.
 
 ``python -m model_training --help`` lists the commands. The packages, highest layer first (checked by
-import-linter, ``pyproject.toml``): ``bench/``; ``audit/`` (evaluate, audit) and ``export/``;
-``finetune/``; ``train/``; ``data/``. TensorFlow is only imported by the functions that need it.
+import-linter, ``pyproject.toml``): ``cli/`` (the command line); ``bench/``; ``audit/`` (evaluate, audit)
+and ``export/``; ``finetune/``; ``train/``; ``data/``. TensorFlow is only imported by the functions that need it.
 
 Importing this package switches TensorFlow's oneDNN CPU kernels off (before TensorFlow is imported, the
 only moment the setting is read): TF 2.21's oneDNN ``Conv2DBackpropFilter`` corrupts the heap when

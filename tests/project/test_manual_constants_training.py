@@ -10,8 +10,8 @@ import re
 from desktop_app.core.expression.model_spec import KEYS, SPEC_VERSION, load_spec
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.core.samples.sample_records import CROP_MARGIN
-from model_training.__main__ import build_parser
 from model_training.audit.evaluation import MISTAKES
+from model_training.cli.parser import build_parser
 from model_training.data import input_pipeline, near_duplicates, synthetic
 from model_training.data.exclusions import EXCLUSIONS_FILE
 from model_training.data.labels import NUM_CLASSES

@@ -1,5 +1,6 @@
 """``pip install .`` gives a working app: a wheel built from the checkout, installed into a new venv, runs
-both console commands from a folder outside the checkout, with the models it carries.
+both console commands from a folder outside the checkout, with the models it carries, and their usage
+lines name the command as it was typed.
 
 The venv sees this environment's site-packages through a ``.pth`` line after its own, so PySide6 and
 TensorFlow are not downloaded again (``--no-deps``), while ``desktop_app`` and ``model_training`` come from
@@ -12,10 +13,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
+from desktop_app import analyze
+from model_training.cli.parser import build_parser
 from support.repo import REPO
 
 # What the build reads (pyproject's readme is README.md); copied so the build's build/ and egg-info never
@@ -75,9 +79,29 @@ def test_a_wheel_from_the_checkout_runs_both_commands_from_any_folder(tmp_path):
     helped = run([str(bin_dir / "facial-expression-training"), "--help"], elsewhere)
     assert helped.returncode == 0, helped.stderr
     assert "build-models" in helped.stdout and "train" in helped.stdout
+    # Each usage line names the command as it was typed: the console command, or python -m.
+    assert helped.stdout.startswith("usage: facial-expression-training [-h]"), helped.stdout
+    helped = run([str(bin_dir / "facial-expression-training"), "train", "--help"], elsewhere)
+    assert helped.stdout.startswith("usage: facial-expression-training train [-h]"), helped.stdout
+    helped = run([str(bin_dir / "facial-expressions"), "analyze", "--help"], elsewhere)
+    assert helped.stdout.startswith("usage: facial-expressions analyze [-h]"), helped.stdout
+    helped = run([str(bin_dir / "facial-expressions"), "--help"], elsewhere)
+    assert helped.stdout.startswith("``facial-expressions [--source"), helped.stdout
+    helped = run([str(bin_dir / "python"), "-m", "model_training", "--help"], elsewhere)
+    assert helped.stdout.startswith("usage: python -m model_training [-h]"), helped.stdout
 
     # The installed models are the pinned bytes, checked where they were installed.
     checked = run([str(bin_dir / "facial-expression-training"), "build-models", "--check-only"], elsewhere)
     assert checked.returncode == 0, checked.stderr
     assert "5 files OK" in checked.stdout and str(tmp_path / "venv") in checked.stdout
     assert list(elsewhere.iterdir()) == []  # nothing written where the commands ran
+
+
+@pytest.mark.parametrize("argv0", [str(Path(sys.executable).parent / "pytest"), "/x/pytest/__main__.py", "-c", ""])
+def test_a_parser_built_inside_another_program_says_python_m(monkeypatch, argv0):
+    """pytest, a notebook or ``python -c`` building the parsers: their usage says ``python -m``, never the
+    host's name, although pytest is a console command too (of another package)."""
+    assert list(entry_points(group="console_scripts", name="pytest"))  # a console command, not one of ours
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert analyze.build_parser().format_usage().startswith("usage: python -m desktop_app analyze [-h]")
+    assert build_parser().format_usage().startswith("usage: python -m model_training [-h]")

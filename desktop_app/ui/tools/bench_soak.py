@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from desktop_app.command_name import command_name
+
 
 def rss_mb() -> float:
     """Current resident set size (Linux /proc; elsewhere the peak from getrusage)."""
@@ -27,7 +29,7 @@ def rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m desktop_app bench-soak", description=__doc__,
+    p = argparse.ArgumentParser(prog=f"{command_name('desktop_app')} bench-soak", description=__doc__,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--seconds", type=float, default=600.0, help="how long to run after the warm-up")
     p.add_argument("--warm-up", type=float, default=30.0, help="seconds before the first measurement")

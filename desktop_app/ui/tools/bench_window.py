@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.command_name import command_name
+
 STALL_TICK_MS = 5
 
 
@@ -27,7 +29,7 @@ def write_clip(path: Path, seconds: float, fps: float = 30.0) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m desktop_app bench-window", description=__doc__,
+    p = argparse.ArgumentParser(prog=f"{command_name('desktop_app')} bench-window", description=__doc__,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--seconds", type=float, default=10.0, help="how long to measure")
     p.add_argument("--warm-up", type=float, default=2.0, help="seconds ignored at the start")

@@ -5,11 +5,12 @@ import argparse
 import sys
 
 from desktop_app.cli_args import Parser, add_detector, positive_number
+from desktop_app.command_name import command_name
 from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="python -m desktop_app", description="The live facial expression window.")
+    p = Parser(prog=command_name("desktop_app"), description="The live facial expression window.")
     p.add_argument("--source", help="camera index (0), a video or image file, a folder, or 'demo' "
                                     "(default: the last one used, else the demo)")
     p.add_argument("--model", help="expression .tflite with its .json (default: the last one used)")

@@ -205,7 +205,8 @@ def test_resolved_is_a_new_config_and_old_sentinels_read_as_not_chosen(tmp_path)
 
 
 def test_every_command_has_a_runner():
-    from model_training.__main__ import COMMANDS, build_parser
+    from model_training.cli.commands import COMMANDS
+    from model_training.cli.parser import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert list(sub.choices) == list(COMMANDS)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from desktop_app.core.paths import DEFAULT_MODEL
-from model_training.__main__ import COMMANDS, main
+from model_training.__main__ import main
+from model_training.cli.commands import COMMANDS
 from model_training.data.labels import SPEC_LABELS
 from model_training.export.export import MAX_PROB_DIFF, MIN_INT8_TOP1_AGREEMENT, ExportResult, parity_failure
 from support.training_runs import cli, one_line_error
