@@ -47,6 +47,7 @@ class FaceResult:
     compare_probabilities: np.ndarray | None = None  # smoothed over the track like ``probabilities``
     compare_label: str | None = None
     classified: bool = True  # False: this frame did not classify the face, its probabilities are carried
+    predicted: bool = False  # True: the detector skipped this frame, the box was predicted (coasting.py)
 
     @property
     def confidence(self) -> float:
@@ -167,6 +168,7 @@ class ExpressionPipeline:
                             probabilities=smoothed[i], raw_probabilities=raw_all[i],
                             label=labels[int(np.argmax(smoothed[i]))],
                             crop=crops[i] if self.keep_crops else None, classified=bool(fresh[i]),
+                            predicted=self.detector.predicted,
                             valence_arousal=self._va_tracks.get(fid) if spec.has_valence_arousal else None)
                  for i, (d, fid) in enumerate(zip(detections, ids))]
         timings = {"decode": frame.decode_ms, "detect": (t1 - t0) * 1e3, "crop": (t2 - t1) * 1e3,

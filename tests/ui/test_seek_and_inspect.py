@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR
 from desktop_app.core.media.frame_sources import DEMO_FACE_REGION
 from desktop_app.core.paths import DEFAULT_MODEL
 from desktop_app.ui.window.main_window import MainWindow
@@ -73,6 +74,30 @@ def test_seek_bar_goes_to_the_frame_and_the_inspector_follows(qtbot, window):
     win.seek_bar.slider.setValue(5)  # back, after the end of the file
     qtbot.waitUntil(lambda: win.session.result.index == 5, timeout=10000)
     qtbot.waitUntil(lambda: "Frame 5, face" in inspector.frame_note.text(), timeout=10000)
+
+
+def test_the_inspector_says_when_a_box_was_predicted(qtbot, tmp_path, moving_face):
+    """The default detector skips every other frame of a steady video: a student asking why a frame
+    says "sad" is told that frame's box was predicted, not detected."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("dataset", str(tmp_path / "dataset"))
+    win = MainWindow(str(moving_face), str(DEFAULT_MODEL), DEFAULT_DETECTOR, settings=settings)
+    qtbot.addWidget(win)
+    win.pause_button.setChecked(True)
+    win.show()
+    qtbot.waitUntil(lambda: win.session.result is not None, timeout=20000)
+    seen = {}
+    for _ in range(12):
+        index = win.session.result.index
+        face = win.session.selected_face()
+        if face is not None:
+            win.inspect_selected()
+            seen[face.predicted] = win.inspector.details.text()
+        win.step()
+        qtbot.waitUntil(lambda i=index: win.session.result.index == i + 1, timeout=10000)
+    win.close()
+    assert "Box predicted from the last two detections" in seen[True]
+    assert "Detector score" in seen[False] and "predicted" not in seen[False]
 
 
 def test_a_reopened_inspector_clears_an_old_error(qtbot, window, tmp_path):

@@ -148,8 +148,10 @@ class InspectorDialog(QDialog):
         self._fill_table(spec.labels, face)
         x, y, w, h = face.box
         points = ", ".join(f"{n} ({px:.0f}, {py:.0f})" for n, (px, py) in zip(KEYPOINT_NAMES, face.keypoints))
+        found = (f"Box predicted from the last two detections (the detector skipped this frame; last score "
+                 f"{face.score:.2f})" if face.predicted else f"Detector score {face.score:.2f}")
         self.details.setText(
-            f"<b>Face #{face.face_id}</b>: {face.label} {face.confidence:.0%}. Detector score {face.score:.2f}, "
+            f"<b>Face #{face.face_id}</b>: {face.label} {face.confidence:.0%}. {found}, "
             f"box x {x:.0f} y {y:.0f} w {w:.0f} h {h:.0f}. Model input {spec.input_width}×{spec.input_height} "
             f"{spec.color}, (pixel − {spec.mean:g}) / {spec.std:g}. Occlusion map {self.occlusion_ms:.0f} ms "
             f"(red = covering it lowers '{face.label}' most).<br>"

@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.core.detection.face_detection import FaceDetector
 from desktop_app.core.media.demo_media import group_frame
-from desktop_app.core.media.frame_sources import DemoSource, ImageSource
+from desktop_app.core.media.frame_sources import DemoSource, Frame, ImageSource
 from desktop_app.core.media.room_media import table_frame
 from desktop_app.core.pipeline import ExpressionPipeline
 from desktop_app.core.tracking import iou
@@ -135,3 +135,14 @@ def test_photos_of_a_folder_are_each_detected(tmp_path):
             (face,) = result.faces
             centre = (face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2)
             assert x < centre[0] < x + side and y < centre[1] < y + side
+
+
+def test_the_pipeline_marks_predicted_faces(moving):
+    """A result says which faces were predicted (the inspector tells the student), and only on a video."""
+    frames, _ = moving
+    with ExpressionPipeline() as pipeline:
+        marks = [[f.predicted for f in pipeline.process(Frame(i, i / 30, image)).faces] for i, image in
+                 enumerate(frames[:20])]
+        stills = [[f.predicted for f in pipeline.process(image).faces] for image in frames[:6]]
+    assert [True] in marks and [False] in marks
+    assert not any(any(m) for m in stills)
