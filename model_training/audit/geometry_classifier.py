@@ -133,6 +133,8 @@ def train_and_compare(train: list[str], val: list[str], out_dir: Path, model: Pa
     from model_training.data.datasets import Source, list_examples
     from model_training.train.metrics import summarize
 
+    # The CNN first: a --model that does not load is refused for what it is, before minutes of landmarks.
+    predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
     skipped: Counter = Counter()
     x_train, train_kept = measure_features(list_examples([Source.parse(s) for s in train]).examples, skipped)
     x_val, val_kept = measure_features(list_examples([Source.parse(s) for s in val]).examples, skipped)
@@ -143,7 +145,6 @@ def train_and_compare(train: list[str], val: list[str], out_dir: Path, model: Pa
     classifier = GeometryClassifier.fit(x_train, y_train)
     known = np.zeros(NUM_CLASSES, bool)
     known[classifier.classes] = True
-    predictor = load_predictor(Path(model) if model else DEFAULT_MODEL)
     cnn = np.concatenate([predictor.predict(prepare_batch(_reread(val_kept[i:i + 64]), predictor.spec))
                           for i in range(0, len(val_kept), 64)])
     report = {

@@ -51,6 +51,9 @@ REFUSALS = [
     ("bench-scale of an unknown arch", ["bench-scale", "--archs", "resnet", "--images", "100"],
      "arch must be one of"),
     ("stats of no dataset", ["stats", "{tmp}/nowhere"], "dataset not found"),
+    ("geometry beside a model that is not one", ["geometry", "--train", "{train}", "--val", "{val}", "--model",
+                                                 str(MODELS_DIR / "face_landmark.tflite"), "--out", "{tmp}/geo"],
+     "model spec not found"),
 ]
 
 
