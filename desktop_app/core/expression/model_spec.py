@@ -206,7 +206,8 @@ def spec_path_for(model_path: Path | str) -> Path:
 def load_spec(model_path: Path | str) -> ModelSpec:
     path = spec_path_for(model_path)
     if not path.is_file():
-        raise ModelSpecError(f"model spec not found: {path} (every .tflite needs its .json beside it)")
+        kind = Path(model_path).suffix or "model"
+        raise ModelSpecError(f"model spec not found: {path} (every {kind} needs its .json beside it)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except RecursionError:  # e.g. 100,000 nested '[': Python's parser gives up

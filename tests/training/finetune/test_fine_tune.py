@@ -104,7 +104,7 @@ def test_a_bundled_name_a_tflite_and_a_run_resolve_to_their_keras_form(tmp_path)
         resolve_base("fer2013_mini_xceptoin")
     keras_copy = tmp_path / "copy.keras"
     shutil.copy(by_name.keras_path, keras_copy)
-    with pytest.raises(DataError, match=r"model spec not found: .*copy\.json"):
+    with pytest.raises(DataError, match=r"model spec not found: .*copy\.json \(every \.keras needs its \.json"):
         resolve_base(str(keras_copy))
 
 
