@@ -37,7 +37,7 @@ class Coaster:
         """A new source, a seek, a still: nothing to extrapolate from."""
         self._last: tuple[int, Candidates] | None = None
         self._before: tuple[int, Candidates] | None = None
-        self._coasted: int | None = None  # frame index of the last prediction
+        self._predicted_last = False  # the last frame processed was a prediction: the next one detects
         self.coasting = False  # whether one of the last two frames was predicted (the status line)
 
     def record(self, index: int | None, found: Candidates) -> None:
@@ -48,7 +48,7 @@ class Coaster:
         if self._last is not None and not 0 < index - self._last[0] <= MAX_SPAN:
             self._last = None  # a seek or a long gap: these two detections say nothing about motion
         self._before, self._last = self._last, (index, found)
-        self.coasting = self._coasted is not None and index - self._coasted <= 1
+        self.coasting, self._predicted_last = self._predicted_last, False
 
     def prediction(self, index: int | None) -> Candidates | None:
         """The faces predicted at frame ``index`` if it may skip the detector, else None."""
@@ -56,9 +56,7 @@ class Coaster:
             return None
         (i1, last), (i0, before) = self._last, self._before
         ahead, span = index - i1, i1 - i0
-        if self._coasted is not None and self._coasted >= i1:
-            return None  # the frame after a prediction always detects
-        if not (0 < ahead <= MAX_AHEAD and 0 < span <= MAX_SPAN):
+        if self._predicted_last or not (0 < ahead <= MAX_AHEAD and 0 < span <= MAX_SPAN):
             return None
         count = len(last.scores)
         if not 0 < count <= COAST_MAX_FACES or len(before.scores) != count:
@@ -73,7 +71,7 @@ class Coaster:
         keypoints = last.keypoints + (last.keypoints - before.keypoints[match]) * step
         return Candidates(boxes.astype(np.float32), keypoints.astype(np.float32), last.scores.copy())
 
-    def coasted(self, index: int) -> None:
-        """Frame ``index`` used the prediction."""
-        self._coasted = index
-        self.coasting = True
+    def coasted(self) -> None:
+        """The frame just predicted used the prediction: the next frame detects (a prediction is never
+        made from a prediction)."""
+        self._predicted_last = self.coasting = True

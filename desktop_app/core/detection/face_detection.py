@@ -117,7 +117,7 @@ class FaceDetector:
         predicted = self._coaster.prediction(frame_index)
         self.predicted = predicted is not None and self._room.coast(frame_bgr)
         if self.predicted:
-            self._coaster.coasted(frame_index)
+            self._coaster.coasted()
             return predicted.to_detections()
         found, tile_only = self._room.detect(frame_bgr, self.min_score)
         if self._presence is not None:

@@ -96,6 +96,20 @@ def _first_predicted(frames) -> int:
     return predicted.index(True, 3)
 
 
+def test_a_looping_video_is_followed_again_after_it_starts_over(moving):
+    """A file on loop goes back to frame 0 without a reset: the frames after the loop are predicted too."""
+    frames, _ = moving
+    with FaceDetector() as detector:
+        rounds = []
+        for _ in range(2):
+            predicted = []
+            for i in range(24):
+                detector.detect(frames[i], i)
+                predicted.append(detector.predicted)
+            rounds.append(sum(predicted))
+    assert rounds[0] >= 6 and rounds[1] >= rounds[0] - 1
+
+
 def test_a_cut_to_a_class_is_detected_on_the_frame_that_would_be_predicted(moving):
     frames, _ = moving
     room, boxes = group_frame(seed=2)
