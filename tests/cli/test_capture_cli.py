@@ -62,6 +62,23 @@ def test_capture_demo_and_images(tmp_path, astronaut):
     assert_consistent(out)
 
 
+def test_every_captured_box_is_detected_not_predicted(tmp_path):
+    """The default predicts every other frame of a steady video in the window; samples are training data,
+    so capture detects each frame it saves from: its boxes are those a detection of that frame gives."""
+    from desktop_app.core.detection.face_detection import FaceDetector
+    from desktop_app.core.media.frame_sources import DemoSource
+    from desktop_app.core.tracking import iou
+
+    out = tmp_path / "ds"
+    done = capture("demo", "--label", "Happy", "--out", out, "--max", "8")
+    assert done.returncode == 0, done.stderr
+    saved = {x["frame"]: x["box"] for x in map(json.loads, (out / MANIFEST).read_text().splitlines())}
+    assert sorted(saved) == list(range(8))
+    with FaceDetector() as detector:
+        detected = [detector.detect(f.image)[0].box for f in DemoSource(frames=8)]
+    assert all(iou(saved[i], detected[i]) > 0.99 for i in range(8))
+
+
 @pytest.mark.parametrize("args, text", [
     (("missing.avi", "--label", "Happy"), "no such file"),
     (("demo", "--label", "../up"), "not a safe folder name"),

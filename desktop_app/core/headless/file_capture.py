@@ -7,7 +7,7 @@ camera through ``samples.capture_queue`` instead.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -68,7 +68,9 @@ def save_faces(store: SampleStore, pipeline: ExpressionPipeline, frame: Frame, s
                options: CaptureOptions, counts: Counts) -> None:
     """Save the largest face of ``frame`` (every face with ``all_faces``) until ``options.max`` are saved;
     a failed write is a CaptureError that says where the run stopped and how many were saved before."""
-    result = pipeline.process(frame)
+    # Samples are training data: every saved box is detected on its own frame, never predicted from the
+    # frames before it (coasting.py); offline, the time the default saves by predicting does not matter.
+    result = pipeline.process(replace(frame, still=True))
     counts.frames += 1
     counts.frames_with_face += bool(result.faces)
     faces = sorted(result.faces, key=lambda f: f.box[2] * f.box[3], reverse=True)

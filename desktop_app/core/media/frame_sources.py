@@ -44,7 +44,7 @@ class Frame:
     image: np.ndarray  # uint8 BGR
     decode_ms: float = 0.0
     read_at: float = 0.0  # time.monotonic() when the frame was read, for end-to-end latency
-    still: bool = False  # a photo of its own, not the next frame of a video (nothing to follow from before)
+    still: bool = False  # detect it on its own (a photo; a frame a sample is saved from), never follow earlier frames
 
 
 class FrameSource:
