@@ -53,12 +53,12 @@ def test_the_first_window_fits_the_screens_available_area(qtbot, open_window):
 
 
 def test_a_long_status_line_never_widens_the_window(qtbot, open_window):
-    """auto's activity ("room, tiles 28/40, detecting every 2nd frame") makes a long status line: it is cut
+    """auto's activity ("room, tiles 28/40, every 2nd frame") makes a long status line: it is cut
     at the window's edge, never a reason for the window to be wider than the screen."""
     win = open_window()
     available = win.screen().availableGeometry()
     win.status.setText("   ".join(["processed 30 fps", "ms detect 12.3 crop 1.2 classify 4.5 track 0.4",
-                                   "faces 4", "detector auto: room, tiles 28/40, detecting every 2nd frame"] * 2))
+                                   "faces 4", "detector auto: room, tiles 28/40, every 2nd frame"] * 2))
     assert win.status.sizeHint().width() > available.width()
     assert win.minimumSizeHint().width() <= available.width()
     win.resize(available.width() - 40, 600)

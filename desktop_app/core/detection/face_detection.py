@@ -93,7 +93,7 @@ class FaceDetector:
         """What the detector is doing now, in a few words (the status line)."""
         if self._room is None:
             return self.kind
-        return self._room.describe() + (", detecting every 2nd frame" if self._coaster.coasting else "")
+        return self._room.describe() + (", every 2nd frame" if self._coaster.coasting else "")
 
     def detect(self, frame_bgr: np.ndarray, frame_index: int | None = None) -> list[Detection]:
         """Faces in ``frame_bgr``. ``frame_index``: its number in a video (None for a still image); auto

@@ -53,6 +53,15 @@ def test_a_steady_video_skips_the_detector_on_every_other_frame(moving):
     assert sum(predicted) >= 0.3 * COUNT
     assert not any(a and b for a, b in zip(predicted, predicted[1:]))  # the frame after a prediction detects
     assert all(len(faces) == 1 for faces, p in zip(found, predicted) if p)
+    with FaceDetector() as detector:  # the status line says so while it lasts
+        said = []
+        for i, frame in enumerate(frames):
+            detector.detect(frame, i)
+            said.append(detector.activity.endswith(", every 2nd frame"))
+        assert sum(said) >= 2 * sum(predicted) - 10
+        detector.detect(frames[0])  # a still
+        detector.detect(frames[1])
+        assert not detector.activity.endswith(", every 2nd frame")
 
 
 def test_predicted_boxes_are_about_as_close_to_the_face_as_detections(moving):
