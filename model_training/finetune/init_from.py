@@ -43,7 +43,7 @@ def _spec_beside(model: Path, what: str) -> ModelSpec:
     """The spec of ``model``'s Keras form: an export's spec describes its RGB input (``mobile_input``),
     and the colour and normalisation the Keras model itself was trained with are in its provenance."""
     try:
-        return trained_spec(load_spec(model.with_suffix(".tflite")))
+        return trained_spec(load_spec(model))  # X.json beside X.keras or X.tflite; the error names which
     except ModelSpecError as exc:
         raise DataError(f"--init-from {what}: {exc}") from None
 
