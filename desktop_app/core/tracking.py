@@ -12,7 +12,7 @@ turns and shows the carried probabilities in between.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,13 +45,13 @@ class _Track:
     missing: int = 0
     age: int = 0  # frames since last classified
     raw: np.ndarray | None = None  # the last classification alone
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # centre pixels per frame
+    velocity: tuple[float, float] = (0.0, 0.0)  # centre pixels per frame (floats: one face, few µs)
 
     def predicted(self) -> Box:
         """Where the box should be now: coasting at its velocity for the frames it has been missing."""
         x, y, w, h = self.box
-        dx, dy = self.velocity * (self.missing + 1)
-        return (x + dx, y + dy, w, h)
+        frames = self.missing + 1
+        return (x + self.velocity[0] * frames, y + self.velocity[1] * frames, w, h)
 
 
 class FaceTracker:
@@ -143,8 +143,11 @@ class FaceTracker:
                 self._tracks.append(track)
             else:
                 (ox, oy, ow, oh), (x, y, w, h) = track.box, box
-                step = np.array([x + w / 2 - ox - ow / 2, y + h / 2 - oy - oh / 2]) / (track.missing + 1)
-                track.velocity = VELOCITY_WEIGHT * track.velocity + (1.0 - VELOCITY_WEIGHT) * step
+                frames = track.missing + 1
+                step_x, step_y = (x + w / 2 - ox - ow / 2) / frames, (y + h / 2 - oy - oh / 2) / frames
+                vx, vy = track.velocity
+                track.velocity = (VELOCITY_WEIGHT * vx + (1.0 - VELOCITY_WEIGHT) * step_x,
+                                  VELOCITY_WEIGHT * vy + (1.0 - VELOCITY_WEIGHT) * step_y)
                 track.box, track.missing = tuple(box), 0
                 track.age += 1
             current.append(track)

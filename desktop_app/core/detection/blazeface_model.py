@@ -67,6 +67,7 @@ class BlazeFaceModel:
         self._single = self._interpreter_for(1)
         self._batched = None  # built on the first batch of more than one view
         self._batch = 0
+        self._orders: dict[int, np.ndarray] = {}  # batch size → output rows in view order (``_view_order``)
         self._input = self._single.get_input_details()[0]["index"]
         outputs = self._single.get_output_details()
         # Regressors have 16 values per anchor, the score 1; the tensor names differ between the models.
@@ -102,16 +103,24 @@ class BlazeFaceModel:
         interpreter = self._single if batch == 1 else self._batched_for(batch)
         interpreter.set_tensor(self._input, views)
         interpreter.invoke()
-        # The model concatenates its grids after flattening each with the batch in front: with B views
-        # the output is [grid 1 of views 1..B, grid 2 of views 1..B, ...]; put each view's anchors together.
         regressors = interpreter.get_tensor(self._regressors).reshape(-1, 16)
         logits = interpreter.get_tensor(self._logits).reshape(-1)
         if len(self._grid_sizes) > 1 and batch > 1:
-            bounds = np.cumsum([0] + [batch * n for n in self._grid_sizes])
-            regressors = np.concatenate([regressors[a:b].reshape(batch, -1, 16)
-                                         for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
-            logits = np.concatenate([logits[a:b].reshape(batch, -1) for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
+            order = self._view_order(batch)
+            regressors, logits = regressors[order], logits[order]
         return regressors.reshape(batch, -1, 16), logits.reshape(batch, -1)
+
+    def _view_order(self, batch: int) -> np.ndarray:
+        """The model concatenates its grids after flattening each with the batch in front: with B views
+        the output is [grid 1 of views 1..B, grid 2 of views 1..B, ...]. These row numbers put each
+        view's anchors together (one gather per batch, worked out once per batch size)."""
+        order = self._orders.get(batch)
+        if order is None:
+            starts = np.cumsum([0] + [batch * n for n in self._grid_sizes])[:-1]
+            order = np.concatenate([start + view * n + np.arange(n) for view in range(batch)
+                                    for start, n in zip(starts, self._grid_sizes)])
+            self._orders[batch] = order
+        return order
 
     def close(self) -> None:
         self._single = self._batched = None

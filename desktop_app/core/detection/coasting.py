@@ -37,6 +37,7 @@ class Coaster:
         """A new source, a seek, a still: nothing to extrapolate from."""
         self._last: tuple[int, Candidates] | None = None
         self._before: tuple[int, Candidates] | None = None
+        self._match: np.ndarray | None = None  # each last face's box in ``_before``, when the two agree
         self._predicted_last = False  # the last frame processed was a prediction: the next one detects
         self.coasting = False  # whether one of the last two frames was predicted (the status line)
 
@@ -48,30 +49,39 @@ class Coaster:
         if self._last is not None and not 0 < index - self._last[0] <= MAX_SPAN:
             self._last = None  # a seek or a long gap: these two detections say nothing about motion
         self._before, self._last = self._last, (index, found)
+        self._match = None if self._before is None else steady_match(found, self._before[1])
         self.coasting, self._predicted_last = self._predicted_last, False
 
     def prediction(self, index: int | None) -> Candidates | None:
         """The faces predicted at frame ``index`` if it may skip the detector, else None."""
-        if index is None or self._last is None or self._before is None:
+        if index is None or self._match is None or self._predicted_last:
             return None
         (i1, last), (i0, before) = self._last, self._before
         ahead, span = index - i1, i1 - i0
-        if self._predicted_last or not (0 < ahead <= MAX_AHEAD and 0 < span <= MAX_SPAN):
+        if not (0 < ahead <= MAX_AHEAD and 0 < span <= MAX_SPAN):
             return None
-        count = len(last.scores)
-        if not 0 < count <= COAST_MAX_FACES or len(before.scores) != count:
-            return None
-        inter, area_last, area_before = overlaps_xyxy(last.boxes, before.boxes)
-        overlap = inter / np.maximum(area_last[:, None] + area_before[None, :] - inter, 1e-9)
-        match = overlap.argmax(axis=1)
-        if len(set(match.tolist())) != count or (overlap[np.arange(count), match] < STEADY_IOU).any():
-            return None  # a face appeared, left or jumped: detect until two detections agree again
         step = ahead / span
-        boxes = last.boxes + (last.boxes - before.boxes[match]) * step
-        keypoints = last.keypoints + (last.keypoints - before.keypoints[match]) * step
+        boxes = last.boxes + (last.boxes - before.boxes[self._match]) * step
+        keypoints = last.keypoints + (last.keypoints - before.keypoints[self._match]) * step
         return Candidates(boxes.astype(np.float32), keypoints.astype(np.float32), last.scores.copy())
 
     def coasted(self) -> None:
         """The frame just predicted used the prediction: the next frame detects (a prediction is never
         made from a prediction)."""
         self._predicted_last = self.coasting = True
+
+
+def steady_match(last: Candidates, before: Candidates) -> np.ndarray | None:
+    """For each face of ``last``, its box in ``before``, when both found the same one to
+    ``COAST_MAX_FACES`` faces in nearly the same places (IoU ≥ ``STEADY_IOU``); None otherwise: a face
+    appeared, left or jumped, so detect until two detections agree again. Worked out once per detection,
+    not on every frame that asks for a prediction."""
+    count = len(last.scores)
+    if not 0 < count <= COAST_MAX_FACES or len(before.scores) != count:
+        return None
+    inter, area_last, area_before = overlaps_xyxy(last.boxes, before.boxes)
+    overlap = inter / np.maximum(area_last[:, None] + area_before[None, :] - inter, 1e-9)
+    match = overlap.argmax(axis=1)
+    if len(set(match.tolist())) != count or (overlap[np.arange(count), match] < STEADY_IOU).any():
+        return None
+    return match

@@ -98,15 +98,15 @@ class RoomScanner:
             self._rescan = True
         views, tiles, places = view[None], [], []
         if self._rescan or self._frames % PROBE_EVERY == 0:
-            tile_views, tile_places, _, _ = self.tiler.views(frame_bgr)
-            count = len(tile_views) - 1
+            tile_views, tile_places = self.tiler.tile_views(frame_bgr)
+            count = len(tile_views)
             self.tiles_total = count
             if self._rescan or count == 0:  # a frame of at most one tile has none: the whole view sees it
-                tiles = list(range(1, count + 1))
+                tiles = list(range(count))
             else:
                 share = math.ceil(count / PROBE_ROUNDS)
                 self._probe = (self._probe + 1) % math.ceil(count / share)
-                tiles = list(range(1 + self._probe * share, 1 + min(count, (self._probe + 1) * share)))
+                tiles = list(range(self._probe * share, min(count, (self._probe + 1) * share)))
             if tiles:
                 views = np.stack([view, *(tile_views[t] for t in tiles)])
                 places = [tile_places[t] for t in tiles]

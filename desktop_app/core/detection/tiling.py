@@ -113,29 +113,48 @@ class TiledDetector:
         runs are copied into the model's batch (``batch_of``), not all forty of a 1080p frame."""
         size = self.model.spec.input_size
         height, width = frame_bgr.shape[:2]
-        factor = size / self.tile_px
-        tiled = max(width, height) > self.tile_px  # else the whole view already sees it at tile scale
-        small = shrink(frame_bgr, max(1, round(width * factor)), max(1, round(height * factor))) if tiled \
-            else frame_bgr
+        small = self._scaled(frame_bgr)
         side = float(max(width, height))
         fit_w, fit_h = max(1, round(width * size / side)), max(1, round(height * size / side))
         whole = np.zeros((size, size, 3), np.uint8)
         ox, oy = (size - fit_w) // 2, (size - fit_h) // 2
         whole[oy:oy + fit_h, ox:ox + fit_w] = cv2.resize(small, (fit_w, fit_h), interpolation=cv2.INTER_AREA)
-        views = [whole]
-        places = [(-ox * side / size, -oy * side / size, side, 0.0)]
-        cells: list[tuple[int, int]] = []
-        if tiled:
-            sy, sx = small.shape[0] / height, small.shape[1] / width
-            # A panorama thinner than one tile: pad below/right with black, as the letterbox does.
-            small = cv2.copyMakeBorder(small, 0, max(0, size - small.shape[0]), 0, max(0, size - small.shape[1]),
-                                       cv2.BORDER_CONSTANT, value=0)
-            for ty in tile_origins(small.shape[0], size, self.overlap):
-                for tx in tile_origins(small.shape[1], size, self.overlap):
-                    views.append(small[ty:ty + size, tx:tx + size])
-                    places.append((tx / sx, ty / sy, size / sx, 1.0))
-                    cells.append((tx, ty))
-        return views, places, small, cells
+        tiles, places, padded, cells = self._cut(small, width, height)
+        return [whole, *tiles], [(-ox * side / size, -oy * side / size, side, 0.0), *places], padded, cells
+
+    def tile_views(self, frame_bgr: np.ndarray) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+        """The tiles of ``views`` alone, without the whole view (auto's close-up probes make their own)."""
+        height, width = frame_bgr.shape[:2]
+        tiles, places, _, _ = self._cut(self._scaled(frame_bgr), width, height)
+        return tiles, places
+
+    def _scaled(self, frame_bgr: np.ndarray) -> np.ndarray:
+        """The frame scaled so that a tile of ``tile_px`` frame pixels is one view; the frame itself when
+        it fits in one tile (the whole view then already sees it at tile scale)."""
+        height, width = frame_bgr.shape[:2]
+        if max(width, height) <= self.tile_px:
+            return frame_bgr
+        factor = self.model.spec.input_size / self.tile_px
+        return shrink(frame_bgr, max(1, round(width * factor)), max(1, round(height * factor)))
+
+    def _cut(self, small: np.ndarray, width: int, height: int) -> tuple[
+            list[np.ndarray], list[tuple[float, float, float, float]], np.ndarray, list[tuple[int, int]]]:
+        """The tiles of the scaled frame (none for a frame that fits one tile), their places in frame
+        pixels, the scaled frame padded to at least one tile, and each tile's corner in it."""
+        if max(width, height) <= self.tile_px:
+            return [], [], small, []
+        size = self.model.spec.input_size
+        sy, sx = small.shape[0] / height, small.shape[1] / width
+        # A panorama thinner than one tile: pad below/right with black, as the letterbox does.
+        small = cv2.copyMakeBorder(small, 0, max(0, size - small.shape[0]), 0, max(0, size - small.shape[1]),
+                                   cv2.BORDER_CONSTANT, value=0)
+        tiles, places, cells = [], [], []
+        for ty in tile_origins(small.shape[0], size, self.overlap):
+            for tx in tile_origins(small.shape[1], size, self.overlap):
+                tiles.append(small[ty:ty + size, tx:tx + size])
+                places.append((tx / sx, ty / sy, size / sx, 1.0))
+                cells.append((tx, ty))
+        return tiles, places, small, cells
 
     def detect(self, frame_bgr: np.ndarray, min_score: float) -> Candidates:
         return self.detect_parts(frame_bgr, min_score)[0]
