@@ -6,6 +6,8 @@ import importlib
 import os
 import sys
 
+from desktop_app.closed_pipe import quiet_when_reader_leaves
+
 COMMANDS = {  # command → module with its own main(argv)
     "analyze": ".analyze",
     "bench": ".bench",
@@ -28,6 +30,7 @@ def silence_native_logs() -> None:
     sys.stderr = os.fdopen(saved, "w", buffering=1)
 
 
+@quiet_when_reader_leaves
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--native-logs" in argv:

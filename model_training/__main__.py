@@ -15,12 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 
+from desktop_app.closed_pipe import quiet_when_reader_leaves
 from desktop_app.core.errors import UserError
 from model_training.cli.commands import COMMANDS
 from model_training.cli.parser import build_parser
 from model_training.cli.quiet_output import quieten_opencv, swallow_litert_banner
 
 
+@quiet_when_reader_leaves
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO and WARNING lines: read at import
     args = build_parser().parse_args(argv)

@@ -99,3 +99,23 @@ def test_parsed_options_are_the_library_defaults():
     assert options == AnalyzeOptions(inputs=("a.avi", "b"), smoothing=0.0, min_score=1.0, detector="group")
     with pytest.raises(AttributeError):  # frozen: what was parsed is what runs
         options.smoothing = 0.9
+
+
+@pytest.mark.parametrize("argv", [["desktop_app", "--help"], ["desktop_app", "analyze", "--help"],
+                                  ["model_training", "--help"]])
+def test_a_reader_that_stops_reading_gets_no_traceback(argv):
+    """``facial-expressions --help | head -1``: the reader is gone before the help is written. Unbuffered
+    (as PYTHONUNBUFFERED=1 runs it), the first print raised BrokenPipeError and printed a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader has left
+    try:
+        done = subprocess.run([sys.executable, "-m", *argv], stdout=write, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"}, timeout=120)
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.stderr == "" and done.returncode in (0, 1)
