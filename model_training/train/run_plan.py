@@ -148,7 +148,24 @@ def load_state(run_dir: Path) -> dict:
     if problem:
         raise DataError(f"{path}: {problem}; it is not a state the kit wrote (start a new run with another --out)")
     check_keras_file(run_dir / LAST, what="--resume")  # a cut or damaged checkpoint: before TensorFlow loads
+    if state["best_epoch"]:
+        try:  # the run's result: continuing would end with exit 0 and a best.keras that nothing can load
+            check_keras_file(run_dir / BEST, what="--resume")
+        except DataError as exc:
+            raise DataError(f"{exc}; move it away and --resume again to keep the best of the epochs from "
+                            f"{state['epochs_done'] + 1} on") from None
     return state
+
+
+def forget_missing_best(run_dir: Path, state: dict) -> str:
+    """A resumed run whose ``best.keras`` is gone (removed by hand) keeps the best of the epochs it
+    trains from now on: its best score is forgotten, so the next epoch writes one. Returns the note."""
+    if not state["best_epoch"] or (run_dir / BEST).is_file():
+        return ""
+    note = (f"{run_dir / BEST} (epoch {state['best_epoch']}) is missing: the best of the epochs from "
+            f"{state['epochs_done'] + 1} on will be kept")
+    state.update(best_balanced_accuracy=-1.0, best_epoch=0)
+    return note
 
 
 def state_problem(state) -> str:
@@ -184,6 +201,7 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
     """Resolve the config (or, with ``resume``, reload RUN_DIR's; ``config.epochs``, unless None, is the new
     total), list and check the data. ``config`` itself is not changed: the plan holds the resolved copy."""
     run_dir = Path(run_dir)
+    missing_best = ""
     if resume:
         epochs = config.epochs
         if run_dir.exists() and not run_dir.is_dir():
@@ -199,6 +217,7 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
         state = load_state(run_dir)
         if state["epochs_done"] >= config.epochs:
             raise DataError(f"{run_dir} already has {state['epochs_done']} epochs: give a larger --epochs")
+        missing_best = forget_missing_best(run_dir, state)
     else:
         config = config.resolved()
         check_out_dir(run_dir, config.train + config.val)
@@ -209,6 +228,8 @@ def plan_training(config: TrainConfig, run_dir: Path, resume: bool = False) -> P
     config.batch_size, config.epochs, why = auto_schedule(len(train_data.examples), config.batch_size,
                                                           config.epochs)
     notes = [why] if why else []
+    if missing_best:
+        notes.append(missing_best)
     if not resume:
         config.valence_arousal, line = resolve_valence_arousal(config.valence_arousal, train_data)
         notes.append(line)

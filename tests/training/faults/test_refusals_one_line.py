@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow  # a one-epoch run to refuse things about, and a f
 BUNDLED = "fer2013_mini_xception"
 # (what is refused, the command line, what its one line says). Words in braces are places the fixtures
 # make: {train}/{val} datasets, {run} a finished one-epoch run, {cut} a run whose last.keras a kill cut in
-# half, {damaged} a .keras with a byte of its weights flipped, {broken} a dataset nothing in which decodes,
+# half (and its best.keras), {cutbest} a run whose best.keras alone something cut, {damaged} a .keras with a byte of its weights flipped, {broken} a dataset nothing in which decodes,
 # {full} a full tmpfs, {ro} a read-only folder holding a run, {tmp} the test's own folder.
 REFUSALS = [
     ("a bad number", ["train", "--train", "{train}", "--val", "{val}", "--out", "{tmp}/run", "--epochs", "0"],
@@ -27,6 +27,8 @@ REFUSALS = [
      "lies inside the dataset"),
     ("--resume of a cut last.keras", ["train", "--out", "{cut}", "--resume", "--epochs", "2"],
      "last.keras does not load in Keras"),
+    ("--resume of a run with a cut best.keras", ["train", "--out", "{cutbest}", "--resume", "--epochs", "2"],
+     "best.keras does not load in Keras"),
     ("--resume of a read-only run", ["train", "--out", "{ro}/run", "--resume", "--epochs", "2"],
      "config.json: Read-only file system"),
     ("a new run on a full disk", ["train", "--train", "{train}", "--val", "{val}", "--out", "{full}/run"],
@@ -82,8 +84,11 @@ def places(request, tmp_path: Path, argv: list[str]) -> dict[str, str]:
     data = request.getfixturevalue("data")
     found = {"train": data / "train_set", "val": data / "val_set", "tmp": tmp_path}
     words = " ".join(argv)
-    if "{run}" in words or "{cut}" in words:
+    if "{run}" in words or "{cut" in words:
         found["run"] = request.getfixturevalue("run_dir")
+    if "{cutbest}" in words:
+        found["cutbest"] = shutil.copytree(found["run"], tmp_path / "cutbest")
+        cut_in_half(found["cutbest"] / "best.keras")
     if "{cut}" in words:
         found["cut"] = shutil.copytree(found["run"], tmp_path / "cut")
         cut_in_half(found["cut"] / "last.keras")

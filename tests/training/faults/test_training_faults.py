@@ -72,6 +72,18 @@ def test_a_kill_while_a_checkpoint_is_written_keeps_the_previous_one_and_resume_
     assert leftovers(run) == []  # the killed writer's temporary file was swept
 
 
+def test_resume_without_its_best_keras_keeps_the_best_of_the_epochs_it_trains(run_dir, tmp_path, capsys):
+    """best.keras removed by hand: the resumed run says so and writes a new one (it ended with exit 0 and
+    no best model before), which ``export`` then takes."""
+    run = copy_run(run_dir, tmp_path / "run")
+    (run / "best.keras").unlink()
+    assert cli(["train", "--out", str(run), "--resume", "--epochs", "2"]) == 0
+    assert "best.keras (epoch 1) is missing: the best of the epochs from 2 on will be kept" in capsys.readouterr().out
+    assert loads(run / "best.keras")
+    assert json.loads((run / "state.json").read_text())["best_epoch"] == 2
+    assert cli(["export", str(run)]) == 0
+
+
 def test_a_full_disk_during_training_is_one_line_and_keeps_what_was_whole(data, tmp_path, capsys):
     """best.keras (0.9 MB) fits on a 1.5 MB disk, last.keras then does not."""
     with small_disk(tmp_path / "disk") as disk:
