@@ -16,7 +16,7 @@ from model_training.audit.predictors import Predictor, load_predictor
 from model_training.data.datasets import Source, list_examples
 from model_training.data.image_batches import image_batches
 from model_training.data.labels import AFFECTNET_CLASSES, DataError
-from model_training.data.output_places import check_not_in_dataset
+from model_training.data.output_places import check_not_in_dataset, check_writable
 from model_training.data.run_files import write_json
 from model_training.data.valence_arousal import values_of
 from model_training.train.metrics import format_valence_arousal, plot_confusion, summarize, valence_arousal_summary
@@ -32,6 +32,9 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
         raise DataError(f"--out {out_dir} is a file: give a folder for report.json and confusion.png")
     listing = list_examples([Source.parse(s) for s in data])
     check_not_in_dataset(out_dir, "--out", data)
+    # Before the model and the pass over the data: a report that cannot be written should not cost the pass.
+    for folder in (out_dir, model) if model.is_dir() else (out_dir,):  # a run also gets evaluation.json
+        check_writable(folder)
     predictor: Predictor = load_predictor(Path(model))
     skipped = Counter(listing.skipped)
     true, probs, files, va_pred, va_true = [], [], [], [], []

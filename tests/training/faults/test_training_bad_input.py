@@ -113,6 +113,19 @@ def test_a_full_disk_is_one_error_line(data, full_disk, capsys):
     assert "No space left on device" in line, line
 
 
+def test_evaluate_checks_its_out_before_the_pass(data, full_disk, tmp_path, capsys):
+    """A report that cannot be written is refused before the model loads and the images are read (it
+    was found only after the whole pass): here the data has nothing readable either, and the line
+    names the disk, not the data."""
+    for label in ("happy", "sad"):
+        (tmp_path / "broken" / label).mkdir(parents=True)
+        (tmp_path / "broken" / label / "0.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    out = full_disk / "eval-first"
+    assert cli(["evaluate", str(DEFAULT_MODEL), "--data", str(tmp_path / "broken"), "--out", str(out)]) == 2
+    line = one_line_error(capsys)
+    assert "No space left on device" in line and "readable" not in line, line
+
+
 @pytest.mark.parametrize("weight", ["nan", "inf", "-1", "0"])
 def test_a_dataset_weight_must_be_finite_and_positive(data, capsys, weight):
     out = data / "never"
