@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.detection.face_detection import DEFAULT_DETECTOR, DEFAULT_MIN_SCORE, FaceDetector
 from desktop_app.core.error_log import log_exception
 from desktop_app.core.samples.capture_queue import CaptureQueue
+from desktop_app.core.samples.detected_boxes import detect_again
 from desktop_app.core.samples.sample_records import AFFECTNET_LABELS, StoreError
 from desktop_app.core.samples.sample_store import SampleStore, make_sample, sample_crop
 from desktop_app.core.session import Session
@@ -45,9 +47,12 @@ class CapturePanel(QWidget):
     keys_changed = Signal(int)  # how many labels the digit keys reach now (the help lists as many)
 
     def __init__(self, session: Session, settings: QSettings, show_message: Callable[[str], None],
-                 parent=None) -> None:
+                 parent=None, detector_settings: Callable[[], tuple[str, float]] | None = None) -> None:
         super().__init__(parent)
         self.session, self.settings, self.show_message = session, settings, show_message
+        # The window's detector kind and min score, for detecting a predicted frame again before saving it.
+        self.detector_settings = detector_settings or (lambda: (DEFAULT_DETECTOR, DEFAULT_MIN_SCORE))
+        self._detector: FaceDetector | None = None  # built on the first save from a predicted frame
         self.dataset = Path(str(settings.value("dataset", str(DEFAULT_DATASET))))
         self.store: SampleStore | None = None
         self.saved = 0
@@ -218,17 +223,38 @@ class CapturePanel(QWidget):
         faces = result.faces if all_faces else [f for f in result.faces if f.face_id == session.selected_id][:1]
         self._flag_repeats(result.index, faces, label)
         try:
-            for face in faces:
+            for face, box, keypoints in self._detected(frame, result.index, faces):
                 probabilities = dict(zip(result.labels, map(float, face.probabilities)))
-                sample = make_sample(face.box, face.keypoints, label, predicted=face.label,
+                sample = make_sample(box, keypoints, label, predicted=face.label,
                                      probabilities=probabilities, model=result.model_name,
                                      model_path=result.model_path, source=session.source_spec,
                                      frame=result.index, correction=True if wrong else None)
-                self.queue.add(sample, sample_crop(frame, face.box, face.keypoints),
+                self.queue.add(sample, sample_crop(frame, box, keypoints),
                                frame if self.keep_frames.isChecked() else None)
         except ValueError as exc:  # an unsafe label: nothing to keep
             self.show_message(str(exc))
         return self.flush_queue()
+
+    def _detected(self, frame, frame_index: int, faces: list) -> list[tuple]:
+        """(face, box, keypoints) to save: as shown when the detector found them on this frame; detected
+        again when it predicted them (detected_boxes.py). A face not found again is left out, and said."""
+        if not any(face.predicted for face in faces):
+            return [(face, face.box, face.keypoints) for face in faces]
+        kind, min_score = self.detector_settings()
+        if self._detector is None or (self._detector.kind, self._detector.min_score) != (kind, min_score):
+            self._close_detector()
+            self._detector = FaceDetector(kind, min_score)
+        found = detect_again(self._detector, frame, [face.box for face in faces])
+        lost = [f"#{face.face_id}" for face, d in zip(faces, found) if d is None]
+        if lost:
+            self.show_message(f"not saved: face {', '.join(lost)} of frame {frame_index} was not found again (its box "
+                              "was predicted between two detections, and the face moved)")
+        return [(face, d.box, d.keypoints) for face, d in zip(faces, found) if d is not None]
+
+    def _close_detector(self) -> None:
+        if self._detector is not None:
+            self._detector.close()
+            self._detector = None
 
     def _flag_repeats(self, frame_index: int, faces: list, label: str) -> None:
         """Saving the same face of the same frame again (a second key press, a paused burst) makes a duplicate
@@ -323,6 +349,7 @@ class CapturePanel(QWidget):
     def close_store(self) -> None:
         self._burst_timer.stop()
         self._retry_timer.stop()
+        self._close_detector()
         if self.store is not None:
             self.store.close()
             self.store = None

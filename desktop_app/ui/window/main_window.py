@@ -126,7 +126,8 @@ class MainWindow(QMainWindow):
     def _add_capture_panel(self) -> None:
         from desktop_app.ui.samples.capture_panel import CapturePanel
 
-        self.capture = CapturePanel(self.session, self.settings, self.show_message, self)
+        self.capture = CapturePanel(self.session, self.settings, self.show_message, self,
+                                    lambda: (self.worker.settings.detector, self.worker.settings.min_score))
         self.capture.fine_tune_requested.connect(self.comparison.fine_tune)
         self.capture.keys_changed.connect(lambda count: self.help.set_rows(help_rows(count)))
         self.help.set_rows(help_rows(len(self.capture.labels())))
