@@ -100,8 +100,8 @@ def screen_words(png) -> list[tuple[str, int, float]]:
 @pytest.mark.skipif(any(shutil.which(t) is None for t in DESKTOP_TOOLS),
                     reason="needs " + ", ".join(DESKTOP_TOOLS) + " (.ci/run installs them)")
 def test_presentation_words_are_readable_from_the_back_row(tmp_path):
-    """F11 on a group at 1920×1080, as a teacher presses it: every expression word tesseract reads on the
-    screen (bar rows, room chart rows, labels on faces) is at least 30 px high."""
+    """F11 on a group at 1920×1080, as a teacher presses it, with the default detector: every expression
+    word tesseract reads on the screen (bar rows, room chart rows, labels on faces) is at least 30 px high."""
     labels = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the bundled model's
     assert DEFAULT_MODEL.is_file()
     photo = tmp_path / "group.png"
@@ -110,7 +110,7 @@ def test_presentation_words_are_readable_from_the_back_row(tmp_path):
     with xvfb_display("1920x1080x24") as display, window_manager(display):
         env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": str(tmp_path)}
         env.pop("QT_QPA_PLATFORM", None)
-        app = subprocess.Popen([sys.executable, "-m", "desktop_app", "--source", str(photo), "--detector", "group",
+        app = subprocess.Popen([sys.executable, "-m", "desktop_app", "--source", str(photo),  # the default detector
                                 "--quit-after", "120"], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
         try:
