@@ -39,10 +39,16 @@ def test_summary_csv_and_annotated_video(face_video, tmp_path):
     labels = load_spec(DEFAULT_MODEL).labels
     with open(out_csv, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "label",
+    assert list(rows[0]) == ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "detected",
+                             "classified", "label",
                              *[f"p_{x}" for x in labels]]
     assert len(rows) == 10 and [int(r["frame"]) for r in rows] == list(range(10))
     assert {r["face_id"] for r in rows} == {"1"} and {r["label"] for r in rows} == {"happy"}
+    assert {r["classified"] for r in rows} == {"1"}  # one face: classified on every frame
+    # The default detector predicts every other box of this steady face once two detections agree, and
+    # never two in a row: the CSV says which.
+    detected = "".join(r["detected"] for r in rows)
+    assert detected.startswith("11") and "0" in detected and "00" not in detected, detected
     assert all(abs(sum(float(r[f"p_{x}"]) for x in labels) - 1) < 1e-2 for r in rows)
     capture = cv2.VideoCapture(str(out_avi))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20

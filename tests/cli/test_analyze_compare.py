@@ -64,7 +64,8 @@ def test_compare_adds_the_second_models_columns_and_an_agreement_table(photos, t
     assert done.stderr == ""
     with open(out_csv, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "label",
+    assert list(rows[0]) == ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "detected",
+                             "classified", "label",
                              *[f"p_{x}" for x in first_labels], "compare_label", "compare_agrees",
                              *[f"compare_p_{x}" for x in second_labels]]
     assert [Path(r["source"]).name for r in rows] == ["face.png", "mirrored.png", "close_up.png"]

@@ -21,10 +21,12 @@ class AnalyzeError(UserError, RuntimeError):
 
 def csv_header(labels: tuple[str, ...], compare_labels: tuple[str, ...] = (),
                valence_arousal: bool = False) -> list[str]:
-    """The CSV's columns; ``valence`` and ``arousal`` (-1 to 1) when the model has them (its spec's
+    """The CSV's columns: ``detected`` 0 for a box predicted between two detections (coasting.py),
+    ``classified`` 0 for probabilities carried from the face's last classification (a class is classified
+    in turns); ``valence`` and ``arousal`` (-1 to 1) when the model has them (its spec's
     ``extra_outputs``); with a second model, its label, whether it agrees (1/0) and its probabilities."""
-    header = ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "label",
-              *[f"p_{label}" for label in labels]]
+    header = ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "score", "detected", "classified",
+              "label", *[f"p_{label}" for label in labels]]
     if valence_arousal:
         header += ["valence", "arousal"]
     if compare_labels:
@@ -36,7 +38,8 @@ def csv_rows(source: str, result: FrameResult) -> list[list]:
     rows = []
     for f in result.faces:
         row = [source, result.index, f"{result.time_s:.3f}", f.face_id, *(round(v) for v in f.box),
-               f"{f.score:.3f}", f.label, *(f"{p:.4f}" for p in f.probabilities)]
+               f"{f.score:.3f}", int(not f.predicted), int(f.classified), f.label,
+               *(f"{p:.4f}" for p in f.probabilities)]
         if f.valence_arousal is not None:
             row += [f"{v:.4f}" for v in f.valence_arousal]
         if result.comparing:

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.slow  # a one-epoch run to refuse things about, and a f
 BUNDLED = "fer2013_mini_xception"
 # (what is refused, the command line, what its one line says). Words in braces are places the fixtures
 # make: {train}/{val} datasets, {run} a finished one-epoch run, {cut} a run whose last.keras a kill cut in
-# half (and its best.keras), {cutbest} a run whose best.keras alone something cut, {damaged} a .keras with a byte of its weights flipped, {broken} a dataset nothing in which decodes,
-# {full} a full tmpfs, {ro} a read-only folder holding a run, {tmp} the test's own folder.
+# half (and its best.keras), {cutbest} a run whose best.keras alone something cut, {damaged} a .keras with
+# a byte of its weights flipped, {broken} a dataset nothing in which decodes, {full} a full tmpfs, {ro} a
+# read-only folder holding a run, {tmp} the test's own folder.
 REFUSALS = [
     ("a bad number", ["train", "--train", "{train}", "--val", "{val}", "--out", "{tmp}/run", "--epochs", "0"],
      "--epochs: must be from 1 to"),
