@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         command = importlib.import_module(COMMANDS[argv[0]], __package__)
         try:
             return command.main(argv[1:])
+        except BrokenPipeError:  # the reader left: closed_pipe.py ends the program quietly
+            raise
         except Exception as exc:  # noqa: BLE001 - a bug, not bad input: one line here, the traceback in the log
             from desktop_app.core.error_log import describe
 

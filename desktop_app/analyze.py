@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     try:
         return analyze(options)
+    except BrokenPipeError:  # the reader left: closed_pipe.py ends the program quietly
+        raise
     except (UserError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

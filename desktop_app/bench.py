@@ -160,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(compare_with_fer(one_face[:min(len(one_face), 100)], args.model))
             except FerError as exc:
                 print(f"fer: not measured: {exc}")
+    except BrokenPipeError:  # the reader left: closed_pipe.py ends the program quietly
+        raise
     except (UserError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

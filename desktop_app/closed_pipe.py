@@ -23,13 +23,17 @@ def quiet_when_reader_leaves(main: Main) -> Main:
     @functools.wraps(main)
     def run(*args, **kwargs) -> int:
         try:
-            code = main(*args, **kwargs)
-            sys.stdout.flush()  # inside the try: a buffered write fails here, not at exit
+            try:
+                code = main(*args, **kwargs)
+            finally:  # argparse's --help ends in SystemExit: its buffered text is flushed here too
+                if sys.stdout is not None:
+                    sys.stdout.flush()
             return code
         except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
+            if sys.stdout is not None:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
             return 1
 
     return run  # type: ignore[return-value]

@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command != "stats":  # every other command may load a model in LiteRT
             swallow_litert_banner()
         COMMANDS[args.command](args)
+    except BrokenPipeError:  # the reader left: closed_pipe.py ends the program quietly
+        raise
     except (UserError, OSError) as exc:  # a full or read-only disk too: one line, the previous files kept
         print(f"error: {exc}" if not isinstance(exc, OSError) or isinstance(exc, UserError) or not exc.filename
               else f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
