@@ -72,9 +72,10 @@ def prediction_check(frames: list[np.ndarray], model) -> str:
     """The default's predicted frames (coasting.py) against detecting those same frames: how far the
     boxes are apart and whether the labels agree."""
     runs = []
-    for video in (True, False):  # a video's frames, then the same images as stills (detected every time)
+    for coast in (True, False):  # the video as the window runs it, then the same video detected on every frame
         with ExpressionPipeline(model) as pipeline:
-            runs.append([(pipeline.process(Frame(i, i / FPS, image, still=not video)), pipeline.detector.predicted)
+            pipeline.detector.coast = coast
+            runs.append([(pipeline.process(Frame(i, i / FPS, image)), pipeline.detector.predicted)
                          for i, image in enumerate(frames)])
     pairs = [(a.faces[0], b.faces[0]) for (a, was_predicted), (b, _) in zip(*runs)
              if was_predicted and a.faces and b.faces]

@@ -144,7 +144,8 @@ class FaceTracker:
             else:
                 (ox, oy, ow, oh), (x, y, w, h) = track.box, box
                 frames = track.missing + 1
-                step_x, step_y = (x + w / 2 - ox - ow / 2) / frames, (y + h / 2 - oy - oh / 2) / frames
+                step_x = float(x + w / 2 - ox - ow / 2) / frames  # float64, as before, for numpy boxes too
+                step_y = float(y + h / 2 - oy - oh / 2) / frames
                 vx, vy = track.velocity
                 track.velocity = (VELOCITY_WEIGHT * vx + (1.0 - VELOCITY_WEIGHT) * step_x,
                                   VELOCITY_WEIGHT * vy + (1.0 - VELOCITY_WEIGHT) * step_y)

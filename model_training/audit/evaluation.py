@@ -33,8 +33,18 @@ def evaluate(model: Path, data: list[str], out_dir: Path | None = None) -> dict:
     listing = list_examples([Source.parse(s) for s in data])
     check_not_in_dataset(out_dir, "--out", data)
     # Before the model and the pass over the data: a report that cannot be written should not cost the pass.
-    for folder in (out_dir, model) if model.is_dir() else (out_dir,):  # a run also gets evaluation.json
-        check_writable(folder)
+    made = not out_dir.exists()
+    try:
+        for folder in (out_dir, model) if model.is_dir() else (out_dir,):  # a run also gets evaluation.json
+            check_writable(folder)
+        return _evaluate(model, data, out_dir, listing)
+    except BaseException:
+        if made and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a refusal leaves no empty folder behind
+        raise
+
+
+def _evaluate(model: Path, data: list[str], out_dir: Path, listing) -> dict:
     predictor: Predictor = load_predictor(Path(model))
     skipped = Counter(listing.skipped)
     true, probs, files, va_pred, va_true = [], [], [], [], []

@@ -81,6 +81,7 @@ class FaceDetector:
         self._checked = _NO_CHECKS
         self._coaster = Coaster()
         self.predicted = False  # whether the last frame's faces were predicted, not detected (auto only)
+        self.coast = True  # auto on a video may predict between detections; False: detect every frame (a reference)
         if verify:
             self._presence = FacePresence()
         if kind == "group":
@@ -114,7 +115,9 @@ class FaceDetector:
         return found.to_detections()
 
     def _detect_auto(self, frame_bgr: np.ndarray, frame_index: int | None) -> list[Detection]:
-        predicted = self._coaster.prediction(frame_index)
+        if frame_index is None:  # a still image: every tile, whatever the frames before it showed
+            self._room.rescan()
+        predicted = self._coaster.prediction(frame_index) if self.coast else None
         self.predicted = predicted is not None and self._room.coast(frame_bgr)
         if self.predicted:
             self._coaster.coasted()

@@ -16,9 +16,10 @@ frame needs:
   camera then costs about what the whole view alone costs, and a class about what group mode costs.
 - Back to **close-up** after ``ROOM_LINGER`` frames (~3 s at 30 fps) in which no tile found a face the
   whole view missed.
-- **Rescan**: a new source (``reset``), a new frame size, or a scene cut (the whole view's mean grey
-  level changes by more than ``SCENE_CUT``) runs every tile at once, so a photo of a group is found in
-  its first frame, and a room is found at once when the camera turns to it.
+- **Rescan**: a new source (``reset``), a new frame size, a still image (``rescan``: each photo is looked
+  at whole), or a scene cut (the whole view's mean grey level changes by more than ``SCENE_CUT``) runs
+  every tile at once, so a photo of a group is found in its first frame, and a room is found at once
+  when the camera turns to it.
 
 A face found by a tile counts as room evidence only after the face-presence check (face_detection.py):
 textures that BlazeFace mistakes for faces do not switch the state.
@@ -80,6 +81,11 @@ class RoomScanner:
         self.tiles_run = 0  # tiles run on the last frame (the status line's "tiles 5/40")
         self.tiles_total = 0
         self.tiler.reset()
+
+    def rescan(self) -> None:
+        """Run every tile on the next frame (a still image: each photo is looked at whole, whatever came
+        before it)."""
+        self._rescan = True
 
     def describe(self) -> str:
         """What the detector is doing, for the status line."""

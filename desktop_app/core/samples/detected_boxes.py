@@ -23,6 +23,7 @@ def detect_again(detector: FaceDetector, frame_bgr: np.ndarray,
                  boxes: Sequence[tuple[float, float, float, float]]) -> list[Detection | None]:
     """For each (x, y, w, h) box shown on ``frame_bgr``, the detection of that frame that is the same
     face (best overlap first, each detection used once), or None when there is none."""
+    detector.reset()  # forget the frames it saw before (auto's room state, carried verdicts): every tile
     found = detector.detect(frame_bgr)  # no frame index: a still, detected whole
     if not found or not boxes:
         return [None] * len(boxes)

@@ -241,10 +241,15 @@ class CapturePanel(QWidget):
         if not any(face.predicted for face in faces):
             return [(face, face.box, face.keypoints) for face in faces]
         kind, min_score = self.detector_settings()
-        if self._detector is None or (self._detector.kind, self._detector.min_score) != (kind, min_score):
-            self._close_detector()
-            self._detector = FaceDetector(kind, min_score)
-        found = detect_again(self._detector, frame, [face.box for face in faces])
+        try:
+            if self._detector is None or (self._detector.kind, self._detector.min_score) != (kind, min_score):
+                self._close_detector()
+                self._detector = FaceDetector(kind, min_score)
+            found = detect_again(self._detector, frame, [face.box for face in faces])
+        except (OSError, RuntimeError, ValueError) as exc:  # a model file gone since the window started
+            log_exception(exc, "detecting a predicted frame again before saving")
+            self.show_message(f"not saved: frame {frame_index} could not be detected again ({exc})")
+            return []
         lost = [f"#{face.face_id}" for face, d in zip(faces, found) if d is None]
         if lost:
             self.show_message(f"not saved: face {', '.join(lost)} of frame {frame_index} was not found again (its box "

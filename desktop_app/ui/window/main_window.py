@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.samples.capture_panel import CapturePanel
 
         self.capture = CapturePanel(self.session, self.settings, self.show_message, self,
-                                    lambda: (self.worker.settings.detector, self.worker.settings.min_score))
+                                    self._detector_settings)
         self.capture.fine_tune_requested.connect(self.comparison.fine_tune)
         self.capture.keys_changed.connect(lambda count: self.help.set_rows(help_rows(count)))
         self.help.set_rows(help_rows(len(self.capture.labels())))
@@ -174,6 +174,11 @@ class MainWindow(QMainWindow):
             self.video.show_frame(self.session.frame, self.session.result, self.session.selected_id)
 
     # ---- model and detector -------------------------------------------------------------------------
+    def _detector_settings(self) -> tuple[str, float]:
+        """The detector kind and min score the worker runs now (one read: the worker replaces the object)."""
+        settings = self.worker.settings
+        return settings.detector, settings.min_score
+
     def set_detector(self, kind: str) -> None:
         self.settings.setValue("detector", kind)
         self.worker.request(detector=kind)

@@ -124,6 +124,11 @@ def test_evaluate_checks_its_out_before_the_pass(data, full_disk, tmp_path, caps
     assert cli(["evaluate", str(DEFAULT_MODEL), "--data", str(tmp_path / "broken"), "--out", str(out)]) == 2
     line = one_line_error(capsys)
     assert "No space left on device" in line and "readable" not in line, line
+    assert not out.exists()  # the folder the check made is gone with the refusal
+    elsewhere = tmp_path / "eval"
+    assert cli(["evaluate", str(tmp_path / "missing.tflite"), "--data", str(data / "val_set"),
+                "--out", str(elsewhere)]) == 2
+    assert "missing.tflite" in one_line_error(capsys) and not elsewhere.exists()
 
 
 @pytest.mark.parametrize("weight", ["nan", "inf", "-1", "0"])
